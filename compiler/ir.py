@@ -1,0 +1,184 @@
+"""The compiler's view of an orch program: environments and definitions, typed.
+
+Built from the syntax tree by `passes/resolve.py`. Immutable: frozen dataclasses with
+slots rather than pydantic models, because nothing here crosses a process boundary and
+the planner builds thousands of these per run. Every node carries the `Span` it came
+from; values inside `inputs`, `secrets` and `provision` params keep their spans so later
+passes can point at the exact placeholder that caused a problem.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from orchc.grammar.source import Span
+
+MATCH_KEYS = ("res_id", "env", "app", "env_type", "class")
+"""The keys a `match` block may set. The first four, in this order, are the ranking."""
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """A string (placeholders kept as text), number, boolean or null."""
+
+    span: Span
+    value: str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListValue:
+    span: Span
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MapEntry:
+    span: Span
+    key: str
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class MapValue:
+    span: Span
+    entries: tuple[MapEntry, ...]
+
+    def get(self, key: str) -> Value | None:
+        for entry in self.entries:
+            if entry.key == key:
+                return entry.value
+        return None
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(entry.key for entry in self.entries)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvRef:
+    """`env("NAME")`: read at apply time, never at plan time, never written to the plan."""
+
+    span: Span
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileContent:
+    """`file("path")`: the file's text, read at plan time (relative to the .orch file)."""
+
+    span: Span
+    path: str
+    content: str
+
+
+Value: TypeAlias = Scalar | ListValue | MapValue | EnvRef | FileContent
+"""A definition value: the syntax values with the function calls resolved."""
+
+
+class Tier(enum.IntEnum):
+    """Definitions that ship with orchc form a lower tier than the user's (SPEC §3.5)."""
+
+    DEFAULT = 0
+    USER = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One `key = "value"` of a match block."""
+
+    span: Span
+    key: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchBlock:
+    span: Span
+    criteria: tuple[Criterion, ...]
+
+    def get(self, key: str) -> str | None:
+        for criterion in self.criteria:
+            if criterion.key == key:
+                return criterion.value
+        return None
+
+    def as_dict(self) -> dict[str, str]:
+        return {c.key: c.value for c in self.criteria}
+
+
+@dataclass(frozen=True, slots=True)
+class Provision:
+    """`provision "<ref>" { is_dependent, match_dependents, params }`."""
+
+    span: Span
+    ref: str
+    is_dependent: bool = False
+    match_dependents: bool = False
+    params: MapValue | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    span: Span
+    timeout_seconds: float | None = None
+    retries: int = 0
+    max_parallel: int | None = None
+    prevent_destroy: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    span: Span
+    id: str
+    type: str
+    driver: str
+    description: str | None = None
+    matches: tuple[MatchBlock, ...] = ()
+    inputs: MapValue | None = None
+    secrets: MapValue | None = None
+    provisions: tuple[Provision, ...] = ()
+    policy: Policy | None = None
+    tier: Tier = Tier.USER
+
+    @property
+    def source_dir(self) -> str:
+        """The directory of the .orch file (display form), for `file()`, `cmd` and
+        `terraform` paths."""
+        path = self.span.path
+        return path.rsplit("/", 1)[0] if "/" in path else "."
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    span: Span
+    id: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Program:
+    """Every environment and definition of the definitions directory (plus defaults)."""
+
+    environments: tuple[Environment, ...] = ()
+    definitions: tuple[Definition, ...] = ()
+    _by_type: dict[str, tuple[Definition, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        by_type: dict[str, list[Definition]] = {}
+        for definition in self.definitions:
+            by_type.setdefault(definition.type, []).append(definition)
+        self._by_type.update({k: tuple(v) for k, v in by_type.items()})
+
+    def definitions_of(self, resource_type: str) -> tuple[Definition, ...]:
+        return self._by_type.get(resource_type, ())
+
+    def environment(self, env_id: str) -> Environment | None:
+        for environment in self.environments:
+            if environment.id == env_id:
+                return environment
+        return None
+
+

@@ -1,0 +1,1 @@
+"""TODO: role of this package."""

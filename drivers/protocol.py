@@ -1,0 +1,148 @@
+"""The driver protocol: what a driver receives, what it returns, and how it fails.
+
+A driver is a class with a `create` (idempotent upsert, also used for update) and a
+`delete`. A target is a driver that can also `deploy` workloads. Requests and results are
+strict pydantic models: unknown keys are errors, because a typo in a driver's result
+must not silently drop an output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+JsonObject = dict[str, Any]
+JsonPath = tuple[str | int, ...]
+"""A path into a JSON document, e.g. ("containers", "web", "variables", "DB_URL")."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class DeployContext(_Strict):
+    """Where the deployment goes."""
+
+    app: str
+    env: str
+    env_type: str
+
+
+class DriverRequest(_Strict):
+    """Everything a driver gets for one resource, placeholders resolved.
+
+    `secrets` holds the definition's sensitive values; `sensitive_inputs` names the
+    `inputs` whose value embeds a secret output of another resource (a driver that
+    echoes inputs back must return those as secrets). `state` is what this driver
+    returned for the resource last time (`{}` at first). `source_dir` is the directory of
+    the .orch file that declared the definition; `work_dir` is a private directory for
+    this resource that survives between runs on this machine.
+    """
+
+    action: Literal["create", "delete"]
+    uid: str
+    type: str
+    class_: str = Field(alias="class")
+    id: str
+    guid: str
+    definition: str
+    context: DeployContext
+    params: JsonObject = Field(default_factory=dict)
+    inputs: JsonObject = Field(default_factory=dict)
+    secrets: JsonObject = Field(default_factory=dict)
+    sensitive_inputs: frozenset[str] = frozenset()
+    state: JsonObject = Field(default_factory=dict)
+    source_dir: Path
+    project_root: Path
+    work_dir: Path
+    timeout: float | None = None
+
+
+class DriverResult(_Strict):
+    """What `create` returns. `secrets` are sensitive outputs; `state` is kept for the
+    next run and never shown; `manifests` are objects the target deploys beside the
+    workloads (Kubernetes objects, or Compose fragments for the compose target)."""
+
+    outputs: JsonObject = Field(default_factory=dict)
+    secrets: JsonObject = Field(default_factory=dict)
+    state: JsonObject = Field(default_factory=dict)
+    manifests: tuple[JsonObject, ...] = ()
+
+
+class DriverError(Exception):
+    """A driver failure. The message is the driver's own words (for programs, the tail of
+    their stderr); the runtime adds the resource uid and the definition's location."""
+
+
+class Journal(Protocol):
+    """Lets a long-running driver persist its state before it finishes, so a crash in
+    the middle does not forget what was already made (e.g. a generated password, or
+    Terraform's state after `apply`)."""
+
+    def save_state(self, state: JsonObject) -> None: ...
+
+
+class NullJournal:
+    """A journal that keeps nothing; for tests and one-off calls."""
+
+    def save_state(self, state: JsonObject) -> None:
+        return None
+
+
+@runtime_checkable
+class Driver(Protocol):
+    """A resource driver. `replace_inputs` names the inputs whose change forces a
+    replace (delete, then create) instead of an in-place update."""
+
+    replace_inputs: ClassVar[frozenset[str]]
+
+    def create(self, request: DriverRequest, journal: Journal) -> DriverResult: ...
+
+    def delete(self, request: DriverRequest, journal: Journal) -> None: ...
+
+
+class DeployWorkload(_Strict):
+    """One workload, ready to render: `spec` is the Score document in its normalised
+    form (map form of files and volumes, file `source` read into `content`), with every
+    placeholder resolved. `sensitive` lists the paths in `spec` whose value embeds a
+    secret; a target must deliver those only through secret channels."""
+
+    name: str
+    spec: JsonObject
+    sensitive: tuple[JsonPath, ...] = ()
+
+
+class DeployManifest(_Strict):
+    """An object a driver returned for the target to deploy, with the paths inside it
+    that hold secret values."""
+
+    uid: str
+    object: JsonObject
+    sensitive: tuple[JsonPath, ...] = ()
+
+
+class DeployRequest(_Strict):
+    """What a target's `deploy` gets: its own resolved inputs, every workload of the
+    plan, and every manifest drivers returned. Relative paths in `inputs` are relative
+    to `project_root`."""
+
+    context: DeployContext
+    inputs: JsonObject
+    project_root: Path
+    workloads: tuple[DeployWorkload, ...]
+    manifests: tuple[DeployManifest, ...] = ()
+
+
+class DeployResult(_Strict):
+    """The files a target wrote, relative to the project root, sorted."""
+
+    files: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class Target(Driver, Protocol):
+    """A driver for the implicit `target` resource: it also deploys the workloads."""
+
+    def deploy(self, request: DeployRequest) -> DeployResult: ...
