@@ -72,6 +72,11 @@ class ResourceRecord:
     driver_state: JsonObject = field(default_factory=dict)
     manifests: tuple[JsonObject, ...] = ()
     resolved_digest: str | None = None  # digest of the inputs as the driver last saw them
+    # The inputs, secrets and params exactly as the driver last received them (resolved):
+    # deleting a resource whose definition is gone needs them.
+    resolved_inputs: JsonObject = field(default_factory=dict)
+    resolved_secrets: JsonObject = field(default_factory=dict)
+    resolved_params: JsonObject = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

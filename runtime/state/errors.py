@@ -1,0 +1,21 @@
+"""Errors of the state backends. Each message is safe to print: it never contains a
+secret, a password or a full connection string with credentials, so the CLI shows it
+as is, without a traceback."""
+
+from __future__ import annotations
+
+
+class StateStoreError(Exception):
+    """A state store could not be opened or used."""
+
+
+class StateUrlError(StateStoreError):
+    """A state URL that names no store orchc can open."""
+
+
+class StateUnavailableError(StateStoreError):
+    """The store exists in principle but cannot be reached or created right now."""
+
+
+class StateSchemaError(StateStoreError):
+    """The store was written by a newer orchc (its schema version is unknown here)."""

@@ -1,0 +1,190 @@
+"""The state tables, shared by every SQL backend, and how records map onto rows.
+
+One set of tables holds every (app, env): `lineages` (lineage and serial), `resources`,
+`workloads`, `deployments` and `locks`; `meta` holds `schema_version` so a later orchc
+can migrate. Both backends run the same statements; a `Dialect` supplies the few words
+that differ (the auto-numbered key, the boolean type, the parameter marker).
+
+JSON columns are TEXT holding canonical JSON (sorted keys, no whitespace), so equal
+states are byte-equal in the database whichever order a driver built its dicts in:
+
+>>> canonical_json({"b": 1, "a": [True, None]})
+'{"a":[true,null],"b":1}'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from orchc.compiler.state import (
+    JsonObject,
+    ResourceRecord,
+    ResourceStatus,
+    StateResource,
+    StateWorkload,
+)
+from orchc.compiler.uid import ResourceUid
+
+SCHEMA_VERSION = 1
+
+Row = Sequence[Any]  # a row as the DB-API returns it; converted field by field below
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the SQL databases in the shared statements."""
+
+    name: str
+    id_column: str  # an auto-numbered integer primary key
+    boolean: str
+    param: str  # the DB-API parameter marker; the shared SQL is written with `?`
+
+
+SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "?")
+POSTGRES = Dialect("postgresql", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BOOLEAN", "%s")
+
+_TABLES = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS lineages (
+        app TEXT NOT NULL, env TEXT NOT NULL, lineage TEXT NOT NULL, serial BIGINT NOT NULL,
+        PRIMARY KEY (app, env))""",
+    """CREATE TABLE IF NOT EXISTS resources (
+        app TEXT NOT NULL, env TEXT NOT NULL, uid TEXT NOT NULL,
+        definition TEXT NOT NULL, driver TEXT NOT NULL, source TEXT NOT NULL,
+        inputs TEXT NOT NULL, inputs_digest TEXT NOT NULL, depends_on TEXT NOT NULL,
+        prevent_destroy {boolean} NOT NULL, status TEXT NOT NULL,
+        outputs TEXT NOT NULL, secrets TEXT NOT NULL, driver_state TEXT NOT NULL,
+        manifests TEXT NOT NULL, resolved_digest TEXT, resolved_inputs TEXT NOT NULL,
+        resolved_secrets TEXT NOT NULL, resolved_params TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (app, env, uid))""",
+    """CREATE TABLE IF NOT EXISTS workloads (
+        app TEXT NOT NULL, env TEXT NOT NULL, name TEXT NOT NULL,
+        source TEXT NOT NULL, digest TEXT NOT NULL,
+        PRIMARY KEY (app, env, name))""",
+    """CREATE TABLE IF NOT EXISTS deployments (
+        id {id_column}, app TEXT NOT NULL, env TEXT NOT NULL, plan_digest TEXT NOT NULL,
+        started TEXT NOT NULL, ended TEXT, result TEXT NOT NULL, timings TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS deployments_by_env ON deployments (app, env, id)",
+    """CREATE TABLE IF NOT EXISTS locks (
+        app TEXT NOT NULL, env TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+        process TEXT NOT NULL, since TEXT NOT NULL, operation TEXT NOT NULL,
+        PRIMARY KEY (app, env))""",
+)
+
+# The planner's view of a resource, then what only the runtime reads.
+RESOURCE_COLUMNS = (
+    "uid",
+    "definition",
+    "driver",
+    "source",
+    "inputs",
+    "inputs_digest",
+    "depends_on",
+    "prevent_destroy",
+    "status",
+)
+RECORD_COLUMNS = (
+    *RESOURCE_COLUMNS,
+    "outputs",
+    "secrets",
+    "driver_state",
+    "manifests",
+    "resolved_digest",
+    "resolved_inputs",
+    "resolved_secrets",
+    "resolved_params",
+)
+
+
+def create_statements(dialect: Dialect) -> tuple[str, ...]:
+    """The DDL for `dialect`; every statement is idempotent (IF NOT EXISTS)."""
+    return tuple(
+        table.format(id_column=dialect.id_column, boolean=dialect.boolean) for table in _TABLES
+    )
+
+
+def upsert_resource_sql(update_columns: Sequence[str]) -> str:
+    """Insert a full resource row; on an existing (app, env, uid) overwrite only
+    `update_columns` and `updated_at`, keeping every other column."""
+    columns = ("app", "env", *RECORD_COLUMNS, "updated_at")
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*update_columns, "updated_at"))
+    return (
+        f"INSERT INTO resources ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT (app, env, uid) DO UPDATE SET {updates}"
+    )
+
+
+def canonical_json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def record_values(record: ResourceRecord) -> tuple[object, ...]:
+    """The values of `RECORD_COLUMNS` for `record`, in that order."""
+    resource = record.resource
+    return (
+        str(resource.uid),
+        resource.definition,
+        resource.driver,
+        resource.source,
+        canonical_json(resource.inputs),
+        resource.inputs_digest,
+        canonical_json([str(uid) for uid in resource.depends_on]),
+        resource.prevent_destroy,
+        resource.status.value,
+        canonical_json(record.outputs),
+        canonical_json(record.secrets),
+        canonical_json(record.driver_state),
+        canonical_json(list(record.manifests)),
+        record.resolved_digest,
+        canonical_json(record.resolved_inputs),
+        canonical_json(record.resolved_secrets),
+        canonical_json(record.resolved_params),
+    )
+
+
+def resource_from_row(row: Row) -> StateResource:
+    """A `StateResource` from the `RESOURCE_COLUMNS` at the start of `row`."""
+    uid, definition, driver, source, inputs, digest, depends_on, prevent, status = row[:9]
+    return StateResource(
+        uid=ResourceUid.parse(uid),
+        definition=str(definition),
+        driver=str(driver),
+        source=str(source),
+        inputs=_object(inputs),
+        inputs_digest=str(digest),
+        depends_on=tuple(ResourceUid.parse(text) for text in json.loads(depends_on)),
+        prevent_destroy=bool(prevent),
+        status=ResourceStatus(status),
+    )
+
+
+def record_from_row(row: Row) -> ResourceRecord:
+    """A `ResourceRecord` from a row of `RECORD_COLUMNS`."""
+    outputs, secrets, driver_state, manifests, resolved_digest = row[9:14]
+    resolved_inputs, resolved_secrets, resolved_params = row[14:17]
+    return ResourceRecord(
+        resource=resource_from_row(row),
+        outputs=_object(outputs),
+        secrets=_object(secrets),
+        driver_state=_object(driver_state),
+        manifests=tuple(json.loads(manifests)),
+        resolved_digest=None if resolved_digest is None else str(resolved_digest),
+        resolved_inputs=_object(resolved_inputs),
+        resolved_secrets=_object(resolved_secrets),
+        resolved_params=_object(resolved_params),
+    )
+
+
+def workload_from_row(row: Row) -> StateWorkload:
+    name, source, digest = row
+    return StateWorkload(name=str(name), source=str(source), digest=str(digest))
+
+
+def _object(text: str) -> JsonObject:
+    value: JsonObject = json.loads(text)
+    return value

@@ -1,0 +1,362 @@
+"""One `StateStore` implementation over SQL, shared by the SQLite and PostgreSQL backends.
+
+Every method is one transaction, so a resource record is never half-written and a
+crash between two calls loses at most the call in flight. A backend supplies only the
+connection (`_transaction`), its `Dialect`, and the locking details through four hooks
+(`_serialize_lock`, `_holder_is_gone`, `_lock_claimed`, `_lock_released`).
+
+Invariants: `serial` moves only in `begin_deployment`, by a compare-and-set on the
+(lineage, serial) the plan was made against; the lock table has at most one row per
+(app, env), and a row is replaced only when its holder is provably gone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from orchc.compiler.state import (
+    JsonObject,
+    LockedError,
+    LockHolder,
+    ResourceRecord,
+    ResourceStatus,
+    ResourceTiming,
+    StaleStateError,
+    StateResource,
+    StateSnapshot,
+    StateWorkload,
+)
+from orchc.compiler.uid import ResourceUid
+
+from .errors import StateSchemaError
+from .locking import ProcessIdentity, process_is_gone, this_process, utc_now
+from .schema import (
+    RECORD_COLUMNS,
+    RESOURCE_COLUMNS,
+    SCHEMA_VERSION,
+    Dialect,
+    Row,
+    canonical_json,
+    create_statements,
+    record_from_row,
+    record_values,
+    resource_from_row,
+    upsert_resource_sql,
+    workload_from_row,
+)
+
+_PUT_SQL = upsert_resource_sql(RECORD_COLUMNS[1:])
+# `mark` records intent: the planner-visible columns change, what the driver returned
+# last time (outputs, secrets, driver state, manifests) stays for the next call.
+_MARK_SQL = upsert_resource_sql(RESOURCE_COLUMNS[1:])
+_LOCK_COLUMNS = "host, pid, process, since, operation"
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the shared SQL needs (sqlite3 and psycopg both fit)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, query: str, params: Sequence[Any], /) -> object: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> Any: ...
+
+
+class Transaction:
+    """An open transaction: runs statements written with `?` markers in any dialect."""
+
+    def __init__(self, cursor: Cursor, dialect: Dialect) -> None:
+        self._cursor = cursor
+        self._param = dialect.param
+
+    def run(self, sql: str, params: Sequence[object] = ()) -> int:
+        """Execute a statement; returns the number of rows it changed."""
+        self._cursor.execute(_with_markers(sql, self._param), params)
+        return self._cursor.rowcount
+
+    def one(self, sql: str, params: Sequence[object] = ()) -> Row | None:
+        self._cursor.execute(_with_markers(sql, self._param), params)
+        row: Row | None = self._cursor.fetchone()
+        return row
+
+    def all(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
+        self._cursor.execute(_with_markers(sql, self._param), params)
+        rows: list[Row] = self._cursor.fetchall()
+        return rows
+
+
+@functools.lru_cache(maxsize=128)
+def _with_markers(sql: str, param: str) -> str:
+    # The shared SQL holds no `?` other than parameter markers (no literals with `?`).
+    return sql if param == "?" else sql.replace("?", param)
+
+
+class SqlStateStore(ABC):
+    """`orchc.compiler.state.StateStore` over the tables of `schema.py`."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+
+    @abstractmethod
+    def _transaction(self, *, write: bool) -> AbstractContextManager[Transaction]:
+        """One transaction, committed when the block ends, rolled back if it raises.
+        `write` announces writes: SQLite then takes its write lock up front, which
+        makes a read-then-write atomic; where a backend cannot (PostgreSQL under READ
+        COMMITTED), the shared code relies on compare-and-set and `_serialize_lock`."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # -- schema ---------------------------------------------------------------------
+
+    def _create_schema(self, tx: Transaction) -> None:
+        for statement in create_statements(self._dialect):
+            tx.run(statement)
+        row = tx.one("SELECT value FROM meta WHERE key = 'schema_version'")
+        if row is None:
+            tx.run(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise StateSchemaError(
+                f"the state store has schema version {row[0]}, written by a newer orchc; "
+                f"this orchc understands up to version {SCHEMA_VERSION}"
+            )
+        # Older versions would be migrated here; version 1 is the first there is.
+
+    # -- reading --------------------------------------------------------------------
+
+    def snapshot(self, app: str, env: str) -> StateSnapshot:
+        columns = ", ".join(RESOURCE_COLUMNS)
+        with self._transaction(write=False) as tx:
+            lineage, serial = _current_lineage(tx, app, env)
+            rows = tx.all(
+                f"SELECT {columns} FROM resources WHERE app = ? AND env = ? ORDER BY uid",
+                (app, env),
+            )
+            workloads = _workloads(tx, app, env)
+        resources = (resource_from_row(row) for row in rows)
+        return StateSnapshot(lineage, serial, {r.uid: r for r in resources}, workloads)
+
+    def record(self, app: str, env: str, uid: ResourceUid) -> ResourceRecord | None:
+        with self._transaction(write=False) as tx:
+            row = tx.one(
+                f"SELECT {', '.join(RECORD_COLUMNS)} FROM resources "
+                "WHERE app = ? AND env = ? AND uid = ?",
+                (app, env, str(uid)),
+            )
+        return None if row is None else record_from_row(row)
+
+    def records(self, app: str, env: str) -> tuple[ResourceRecord, ...]:
+        with self._transaction(write=False) as tx:
+            rows = tx.all(
+                f"SELECT {', '.join(RECORD_COLUMNS)} FROM resources "
+                "WHERE app = ? AND env = ? ORDER BY uid",
+                (app, env),
+            )
+        return tuple(record_from_row(row) for row in rows)
+
+    def deployments(self, app: str, env: str, limit: int = 20) -> tuple[Mapping[str, Any], ...]:
+        with self._transaction(write=False) as tx:
+            rows = tx.all(
+                "SELECT id, plan_digest, started, ended, result, timings FROM deployments "
+                "WHERE app = ? AND env = ? ORDER BY id DESC LIMIT ?",
+                (app, env, limit),
+            )
+        return tuple(map(_deployment_from_row, rows))
+
+    # -- deployments ----------------------------------------------------------------
+
+    def begin_deployment(
+        self, app: str, env: str, plan_digest: str, lineage: str | None, serial: int
+    ) -> int:
+        with self._transaction(write=True) as tx:
+            if not _advance_serial(tx, app, env, lineage, serial):
+                raise StaleStateError(_stale_message(app, env, (lineage, serial), tx))
+            row = tx.one(
+                "INSERT INTO deployments (app, env, plan_digest, started, result, timings) "
+                "VALUES (?, ?, ?, ?, 'running', '[]') RETURNING id",
+                (app, env, plan_digest, utc_now()),
+            )
+        assert row is not None  # INSERT ... RETURNING always yields the new row
+        return int(row[0])
+
+    def finish_deployment(
+        self, deployment_id: int, result: str, timings: tuple[ResourceTiming, ...]
+    ) -> None:
+        encoded = canonical_json([dataclasses.asdict(timing) for timing in timings])
+        with self._transaction(write=True) as tx:
+            tx.run(
+                "UPDATE deployments SET ended = ?, result = ?, timings = ? WHERE id = ?",
+                (utc_now(), result, encoded, deployment_id),
+            )
+
+    # -- writing resources ----------------------------------------------------------
+
+    def put(self, app: str, env: str, record: ResourceRecord) -> None:
+        ready = dataclasses.replace(record.resource, status=ResourceStatus.READY)
+        self._upsert(_PUT_SQL, app, env, dataclasses.replace(record, resource=ready))
+
+    def mark(self, app: str, env: str, resource: StateResource) -> None:
+        self._upsert(_MARK_SQL, app, env, ResourceRecord(resource))
+
+    def save_driver_state(
+        self, app: str, env: str, uid: ResourceUid, driver_state: JsonObject
+    ) -> None:
+        with self._transaction(write=True) as tx:
+            changed = tx.run(
+                "UPDATE resources SET driver_state = ?, updated_at = ? "
+                "WHERE app = ? AND env = ? AND uid = ?",
+                (canonical_json(driver_state), utc_now(), app, env, str(uid)),
+            )
+        if changed == 0:
+            raise LookupError(f"{uid} is not in the state of {app}/{env}; mark it first")
+
+    def remove(self, app: str, env: str, uid: ResourceUid) -> None:
+        with self._transaction(write=True) as tx:
+            tx.run(
+                "DELETE FROM resources WHERE app = ? AND env = ? AND uid = ?", (app, env, str(uid))
+            )
+
+    def put_workloads(self, app: str, env: str, workloads: tuple[StateWorkload, ...]) -> None:
+        with self._transaction(write=True) as tx:
+            tx.run("DELETE FROM workloads WHERE app = ? AND env = ?", (app, env))
+            for workload in workloads:
+                tx.run(
+                    "INSERT INTO workloads (app, env, name, source, digest) VALUES (?, ?, ?, ?, ?)",
+                    (app, env, workload.name, workload.source, workload.digest),
+                )
+
+    def _upsert(self, sql: str, app: str, env: str, record: ResourceRecord) -> None:
+        with self._transaction(write=True) as tx:
+            tx.run(sql, (app, env, *record_values(record), utc_now()))
+
+    # -- the lock -------------------------------------------------------------------
+
+    def acquire_lock(self, app: str, env: str, operation: str) -> LockHolder:
+        me = this_process(operation)
+        with self._transaction(write=True) as tx:
+            self._serialize_lock(tx, app, env)
+            held = _lock_row(tx, app, env)
+            if held is not None and not self._holder_is_gone(tx, app, env, held):
+                raise LockedError(held.holder)
+            tx.run("DELETE FROM locks WHERE app = ? AND env = ?", (app, env))
+            tx.run(
+                f"INSERT INTO locks (app, env, {_LOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (app, env, me.host, me.pid, me.token, me.holder.since, operation),
+            )
+            self._lock_claimed(tx, app, env)
+        return me.holder
+
+    def release_lock(self, app: str, env: str) -> None:
+        me = this_process("release")
+        with self._transaction(write=True) as tx:
+            tx.run(
+                "DELETE FROM locks WHERE app = ? AND env = ? AND host = ? AND pid = ?",
+                (app, env, me.host, me.pid),
+            )
+        self._lock_released(app, env)
+
+    def force_unlock(self, app: str, env: str) -> LockHolder | None:
+        with self._transaction(write=True) as tx:
+            self._serialize_lock(tx, app, env)
+            held = _lock_row(tx, app, env)
+            tx.run("DELETE FROM locks WHERE app = ? AND env = ?", (app, env))
+        self._lock_released(app, env)
+        return None if held is None else held.holder
+
+    def _serialize_lock(self, tx: Transaction, app: str, env: str) -> None:
+        """Make the read-then-write of the lock row atomic (a write transaction may not
+        be enough on its own, e.g. under PostgreSQL's READ COMMITTED)."""
+        return  # enough where write transactions exclude each other (SQLite)
+
+    def _holder_is_gone(self, tx: Transaction, app: str, env: str, held: ProcessIdentity) -> bool:
+        return process_is_gone(held.host, held.pid, held.token)
+
+    def _lock_claimed(self, tx: Transaction, app: str, env: str) -> None:
+        """Called inside the transaction that wrote our lock row."""
+        return  # the row alone is the lock unless a backend can prove liveness
+
+    def _lock_released(self, app: str, env: str) -> None:
+        """Called after our lock row was deleted (by us or by force)."""
+        return
+
+
+def _current_lineage(tx: Transaction, app: str, env: str) -> tuple[str | None, int]:
+    row = tx.one("SELECT lineage, serial FROM lineages WHERE app = ? AND env = ?", (app, env))
+    return (None, 0) if row is None else (str(row[0]), int(row[1]))
+
+
+def _advance_serial(tx: Transaction, app: str, env: str, lineage: str | None, serial: int) -> bool:
+    """Compare-and-set: move the serial only if it is still (lineage, serial); a plan made
+    against empty state starts the lineage. False when the state moved."""
+    if lineage is None:
+        if serial != 0:
+            return False
+        started = tx.run(
+            "INSERT INTO lineages (app, env, lineage, serial) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT (app, env) DO NOTHING",
+            (app, env, str(uuid.uuid4())),
+        )
+        return started == 1
+    moved = tx.run(
+        "UPDATE lineages SET serial = serial + 1 "
+        "WHERE app = ? AND env = ? AND lineage = ? AND serial = ?",
+        (app, env, lineage, serial),
+    )
+    return moved == 1
+
+
+def _stale_message(app: str, env: str, planned: tuple[str | None, int], tx: Transaction) -> str:
+    current = _current_lineage(tx, app, env)
+    if planned[0] == current[0]:
+        plan_text, state_text = f"serial {planned[1]}", f"serial {current[1]}"
+    else:
+        plan_text, state_text = _describe_lineage(*planned), _describe_lineage(*current)
+    return (
+        f"the state for {app}/{env} moved since the plan was made "
+        f"(plan: {plan_text}, state: {state_text}); run `orchc plan` again"
+    )
+
+
+def _describe_lineage(lineage: str | None, serial: int) -> str:
+    return "empty state" if lineage is None else f"lineage {lineage} at serial {serial}"
+
+
+def _workloads(tx: Transaction, app: str, env: str) -> dict[str, StateWorkload]:
+    rows = tx.all(
+        "SELECT name, source, digest FROM workloads WHERE app = ? AND env = ? ORDER BY name",
+        (app, env),
+    )
+    return {w.name: w for w in map(workload_from_row, rows)}
+
+
+def _deployment_from_row(row: Row) -> dict[str, Any]:
+    deployment_id, plan_digest, started, ended, result, timings = row
+    return {
+        "id": int(deployment_id),
+        "plan_digest": str(plan_digest),
+        "started": str(started),
+        "ended": None if ended is None else str(ended),
+        "result": str(result),
+        "timings": json.loads(timings),
+    }
+
+
+def _lock_row(tx: Transaction, app: str, env: str) -> ProcessIdentity | None:
+    row = tx.one(f"SELECT {_LOCK_COLUMNS} FROM locks WHERE app = ? AND env = ?", (app, env))
+    if row is None:
+        return None
+    host, pid, token, since, operation = row
+    holder = LockHolder(host=str(host), pid=int(pid), since=str(since), operation=str(operation))
+    return ProcessIdentity(holder, str(token))

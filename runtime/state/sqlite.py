@@ -1,0 +1,95 @@
+"""The embedded state store: one SQLite file per project (default `.orchc/state.db`).
+
+The file holds secrets, so it is created with mode 0600 before SQLite opens it (SQLite
+gives its `-wal` and `-shm` files the mode of the database file). It runs in WAL mode
+with `synchronous=NORMAL`: a committed transaction is in the WAL, i.e. handed to the
+kernel, before `COMMIT` returns, so killing the process (even SIGKILL) never loses a
+committed resource result; only an OS crash or power loss can drop the last commits
+since a checkpoint. FULL would fsync every commit and make each of the thousands of
+per-resource transactions of a large apply cost a disk flush.
+
+Writers take the database lock up front (`BEGIN IMMEDIATE`) and wait up to
+`BUSY_TIMEOUT_MS` for another writer, so a read-then-write (the state lock, the serial
+compare-and-set) is atomic across processes. One connection per store, shared by
+threads through a mutex.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import StateUnavailableError
+from .schema import SQLITE
+from .sql import SqlStateStore, Transaction
+
+BUSY_TIMEOUT_MS = 30_000  # transactions are short; a long wait means a stuck writer
+
+
+class SqliteStateStore(SqlStateStore):
+    """`StateStore` in a SQLite file; the file and its directory are created if missing."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(SQLITE)
+        self.path = path
+        self._mutex = threading.Lock()
+        self._connection = _connect(path)
+        try:
+            with self._transaction(write=True) as tx:
+                self._create_schema(tx)
+        except BaseException:
+            self._connection.close()
+            raise
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Transaction]:
+        with self._mutex:
+            cursor = self._connection.cursor()
+            try:
+                # A deferred BEGIN still gives readers one consistent snapshot.
+                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                yield Transaction(cursor, SQLITE)
+                cursor.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._rollback()
+                raise StateUnavailableError(f"state database {self.path}: {error}") from None
+            except BaseException:
+                self._rollback()
+                raise
+            finally:
+                cursor.close()
+
+    def close(self) -> None:
+        with self._mutex:
+            self._connection.close()
+
+    def _rollback(self) -> None:
+        if self._connection.in_transaction:
+            self._connection.rollback()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        connection = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+    except (OSError, sqlite3.Error) as error:
+        raise StateUnavailableError(f"cannot open the state database {path}: {error}") from None
+    try:
+        _configure(connection)
+    except sqlite3.Error as error:
+        connection.close()
+        raise StateUnavailableError(f"cannot open the state database {path}: {error}") from None
+    return connection
+
+
+def _configure(connection: sqlite3.Connection) -> None:
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
