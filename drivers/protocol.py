@@ -8,6 +8,7 @@ must not silently drop an output.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
@@ -38,7 +39,9 @@ class DriverRequest(_Strict):
     echoes inputs back must return those as secrets). `state` is what this driver
     returned for the resource last time (`{}` at first). `source_dir` is the directory of
     the .orch file that declared the definition; `work_dir` is a private directory for
-    this resource that survives between runs on this machine.
+    this resource that survives between runs on this machine. `requested_outputs`
+    names the outputs other resources and workloads read (a driver whose outputs are
+    open-ended, like `environment`, returns exactly these).
     """
 
     action: Literal["create", "delete"]
@@ -54,10 +57,17 @@ class DriverRequest(_Strict):
     secrets: JsonObject = Field(default_factory=dict)
     sensitive_inputs: frozenset[str] = frozenset()
     state: JsonObject = Field(default_factory=dict)
+    requested_outputs: frozenset[str] = frozenset()
     source_dir: Path
     project_root: Path
     work_dir: Path
     timeout: float | None = None
+
+    def secret_values(self) -> frozenset[str]:
+        """Every string a message about this request must not show: inside the
+        definition's secrets, the sensitive inputs and the driver's own state."""
+        sensitive = [self.inputs.get(name) for name in self.sensitive_inputs]
+        return strings_in(self.secrets, sensitive, self.state)
 
 
 class DriverResult(_Strict):
@@ -74,6 +84,28 @@ class DriverResult(_Strict):
 class DriverError(Exception):
     """A driver failure. The message is the driver's own words (for programs, the tail of
     their stderr); the runtime adds the resource uid and the definition's location."""
+
+
+def strings_in(*values: object) -> frozenset[str]:
+    """Every non-empty string inside `values`, recursively through mappings (their
+    values) and sequences. The empty string is left out: it is inside every text.
+
+    >>> sorted(strings_in({"a": ["x", {"b": "y"}], "n": 1}, "", "z"))
+    ['x', 'y', 'z']
+    """
+    return frozenset(_walk_strings(values))
+
+
+def _walk_strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        if value:
+            yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _walk_strings(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _walk_strings(item)
 
 
 class Journal(Protocol):
@@ -112,6 +144,7 @@ class DeployWorkload(_Strict):
     name: str
     spec: JsonObject
     sensitive: tuple[JsonPath, ...] = ()
+    depends_on: tuple[str, ...] = ()  # uids of the resources it declares, sorted
 
 
 class DeployManifest(_Strict):

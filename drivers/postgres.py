@@ -1,0 +1,286 @@
+"""The `postgres` driver: a LOGIN role and a database owned by it, on a given server.
+
+Invariants:
+- The role's password is generated once and saved through the journal *before*
+  anything is created, so a crash in between never loses it; every later run sets the
+  role's password to the saved one (as a SCRAM verifier computed by libpq, so the
+  plaintext never reaches the server, its logs or its error messages).
+- What this driver creates is marked `COMMENT ... IS 'managed by orchc <guid>'` (the
+  role in the same transaction that creates it; the database is also recognised by its
+  owner, since CREATE DATABASE cannot share a transaction). A role or database that
+  exists without this resource's mark is never touched: create and delete refuse
+  before changing anything.
+- `PUBLIC` loses its default CONNECT/TEMP rights on the database, so only its owner
+  (and superusers) can use it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
+
+import psycopg
+from psycopg import sql
+from pydantic import Field
+
+from orchc.drivers._inputs import Port, StrictBlock, parse_block, split_echoed
+from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
+from orchc.drivers.secrets import connection_url, generate_password, redact
+
+CONNECT_TIMEOUT_SECONDS = 10
+# PostgreSQL truncates identifiers to 63 bytes; refuse longer names rather than
+# silently managing a different one.
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")]
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+
+# Outputs that repeat an input: secret when that input embeds another resource's secret.
+ECHOED_INPUTS = {
+    "host": "host",
+    "port": "port",
+    "name": "database",
+    "database": "database",
+    "username": "username",
+}
+_NOT_OURS = "{kind} '{name}' already exists and is not managed by orchc for this resource"
+_NOT_OURS_TO_DROP = (
+    "refusing to drop {kind} '{name}': it exists but is not managed by orchc for this resource"
+)
+
+
+class PostgresInputs(StrictBlock):
+    host: str
+    port: Port = 5432
+    admin_user: str
+    admin_database: str = "postgres"
+    database: Identifier | None = None
+    username: Identifier | None = None
+
+
+class PostgresSecrets(StrictBlock):
+    admin_password: str | None = None
+
+
+class Presence(enum.Enum):
+    ABSENT = "absent"
+    OURS = "ours"
+    FOREIGN = "foreign"
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """The role and database of one resource, and the mark that proves they are ours."""
+
+    database: str
+    username: str
+    marker: str
+
+
+class PostgresDriver:
+    """Creates (or adopts, if marked as ours) a role and its database; deletes both."""
+
+    replace_inputs: ClassVar[frozenset[str]] = frozenset({"host", "port", "database", "username"})
+
+    def create(self, request: DriverRequest, journal: Journal) -> DriverResult:
+        inputs, admin = _parse(request)
+        names = _names(request, inputs)
+        password = str(request.state.get("password") or generate_password())
+        result = _result(request, inputs, names, password)
+        if result.state != request.state:
+            journal.save_state(result.state)
+        with _admin_connection(inputs, admin) as conn:
+            role, database = _check_ownership(conn, names, _NOT_OURS)
+            _upsert_role(conn, names, password, role)
+            _upsert_database(conn, names, database)
+        return result
+
+    def delete(self, request: DriverRequest, journal: Journal) -> None:
+        inputs, admin = _parse(request)
+        names = _names(request, inputs)
+        with _admin_connection(inputs, admin) as conn:
+            role, database = _check_ownership(conn, names, _NOT_OURS_TO_DROP)
+            if database is Presence.OURS:
+                _drop_database(conn, names.database)
+            if role is Presence.OURS:
+                _drop_role(conn, names.username)
+
+
+def _parse(request: DriverRequest) -> tuple[PostgresInputs, PostgresSecrets]:
+    inputs = parse_block(PostgresInputs, request.inputs, "inputs")
+    return inputs, parse_block(PostgresSecrets, request.secrets, "secrets")
+
+
+def _names(request: DriverRequest, inputs: PostgresInputs) -> Names:
+    """The names in the driver state win (they are what was made); then the inputs;
+    then the resource's guid, which is a valid identifier by construction."""
+    database = request.state.get("database") or inputs.database or request.guid
+    username = request.state.get("username") or inputs.username or request.guid
+    return Names(str(database), str(username), f"managed by orchc {request.guid}")
+
+
+def _result(
+    request: DriverRequest, inputs: PostgresInputs, names: Names, password: str
+) -> DriverResult:
+    url = connection_url(
+        "postgresql",
+        username=names.username,
+        password=password,
+        host=inputs.host,
+        port=inputs.port,
+        path=names.database,
+    )
+    values = {
+        "host": inputs.host,
+        "port": inputs.port,
+        "name": names.database,
+        "database": names.database,
+        "username": names.username,
+    }
+    outputs, secrets = split_echoed(values, ECHOED_INPUTS, request.sensitive_inputs)
+    return DriverResult(
+        outputs=outputs,
+        secrets={**secrets, "password": password, "url": url},
+        state={"password": password, "database": names.database, "username": names.username},
+    )
+
+
+@contextmanager
+def _failure(what: str, secrets: Iterable[str | None] = ()) -> Iterator[None]:
+    """Turn a psycopg error into a DriverError: `what` failed, then the server's words."""
+    try:
+        yield
+    except psycopg.Error as error:
+        message = f"{what}: {_server_message(error)}"
+        raise DriverError(redact(message, [s for s in secrets if s])) from None
+
+
+def _server_message(error: psycopg.Error) -> str:
+    primary = error.diag.message_primary
+    if primary is None:  # not from the server: a connection failure, say
+        return " ".join(str(error).split())
+    detail = error.diag.message_detail
+    return f"{primary} ({detail})" if detail else primary
+
+
+@contextmanager
+def _admin_connection(inputs: PostgresInputs, admin: PostgresSecrets) -> Iterator[Connection]:
+    where = f"{inputs.host}:{inputs.port}"
+    with _failure(
+        f"cannot connect to PostgreSQL at {where} as '{inputs.admin_user}'", [admin.admin_password]
+    ):
+        conn = psycopg.connect(
+            host=inputs.host,
+            port=inputs.port,
+            user=inputs.admin_user,
+            dbname=inputs.admin_database,
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            application_name="orchc",
+            autocommit=True,
+            password=admin.admin_password,  # None: left out (libpq may use PGPASSWORD)
+        )
+    with conn:
+        yield conn
+
+
+def _check_ownership(conn: Connection, names: Names, refusal: str) -> tuple[Presence, Presence]:
+    """Whether the role and the database exist and are ours. Raises before any change
+    if either exists but is not ours; `refusal` is formatted with `kind` and `name`."""
+    role = _role_presence(conn, names)
+    database = _database_presence(conn, names, role)
+    for kind, name, presence in (
+        ("role", names.username, role),
+        ("database", names.database, database),
+    ):
+        if presence is Presence.FOREIGN:
+            raise DriverError(refusal.format(kind=kind, name=name))
+    return role, database
+
+
+def _role_presence(conn: Connection, names: Names) -> Presence:
+    with _failure(f"cannot inspect role '{names.username}'"):
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = %s",
+            (names.username,),
+        ).fetchone()
+    if row is None:
+        return Presence.ABSENT
+    return Presence.OURS if row[0] == names.marker else Presence.FOREIGN
+
+
+def _database_presence(conn: Connection, names: Names, role: Presence) -> Presence:
+    with _failure(f"cannot inspect database '{names.database}'"):
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database'), pg_get_userbyid(datdba)"
+            " FROM pg_database WHERE datname = %s",
+            (names.database,),
+        ).fetchone()
+    if row is None:
+        return Presence.ABSENT
+    comment, owner = row
+    # A crash between CREATE DATABASE and its COMMENT leaves it unmarked but owned by
+    # our (marked) role: still ours.
+    owned_by_us = owner == names.username and role is Presence.OURS
+    return Presence.OURS if comment == names.marker or owned_by_us else Presence.FOREIGN
+
+
+def _upsert_role(conn: Connection, names: Names, password: str, presence: Presence) -> None:
+    role = sql.Identifier(names.username)
+    verb = "create" if presence is Presence.ABSENT else "update"
+    with _failure(f"cannot {verb} role '{names.username}'", [password]):
+        # libpq hashes the password client-side, following the server's
+        # password_encryption; only the verifier travels in the statement.
+        verifier = conn.pgconn.encrypt_password(password.encode(), names.username.encode())
+        password_clause = sql.SQL("WITH LOGIN PASSWORD {}").format(verifier.decode())
+        if presence is Presence.ABSENT:
+            with conn.transaction():
+                conn.execute(sql.SQL("CREATE ROLE {} {}").format(role, password_clause))
+                conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(role, names.marker))
+        else:
+            conn.execute(sql.SQL("ALTER ROLE {} {}").format(role, password_clause))
+        _join_role(conn, names.username)
+
+
+def _join_role(conn: Connection, username: str) -> None:
+    """A non-superuser admin (CREATEROLE, e.g. a cloud's master user) must be a member
+    of the role to create, hand over and drop databases owned by it."""
+    row = conn.execute(
+        "SELECT rolsuper OR pg_has_role(current_user, %s, 'MEMBER')"
+        " FROM pg_roles WHERE rolname = current_user",
+        (username,),
+    ).fetchone()
+    if row is not None and not row[0]:
+        conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(username)))
+
+
+def _upsert_database(conn: Connection, names: Names, presence: Presence) -> None:
+    database, owner = sql.Identifier(names.database), sql.Identifier(names.username)
+    if presence is Presence.ABSENT:
+        with _failure(f"cannot create database '{names.database}'"):
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(database, owner))
+    # Each statement is a no-op when already true; running them every time also
+    # finishes a database left unmarked by a crash right after CREATE DATABASE.
+    with _failure(f"cannot configure database '{names.database}'"):
+        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(database, names.marker))
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(database, owner))
+        conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(database))
+
+
+def _drop_database(conn: Connection, name: str) -> None:
+    database = sql.Identifier(name)
+    with _failure(f"cannot drop database '{name}'"):
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        # FORCE (PostgreSQL 13+) also ends sessions that connect in the meantime.
+        force = sql.SQL(" WITH (FORCE)" if conn.info.server_version >= 130000 else "")
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(database, force))
+
+
+def _drop_role(conn: Connection, name: str) -> None:
+    with _failure(f"cannot drop role '{name}'"):
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

@@ -1,0 +1,287 @@
+"""The `terraform` driver: applies a Terraform module; its outputs become the resource's.
+
+Invariants:
+- orchc keeps Terraform's state: `state["tfstate"]` is the parsed `terraform.tfstate`.
+  Each run writes it into a fresh copy of the module under `work_dir/module` (unless a
+  state left there by a crash is newer, by `serial`), forces the local backend onto it,
+  and after `apply`/`destroy` - failed or not - reads it back, saves it through the
+  journal at once, and only then removes the local copy. So any machine holding the
+  orchc state can update or destroy, and a crash never forgets what Terraform made.
+- Sensitive variables go to a 0600 `*.auto.tfvars.json` removed in a `finally`; their
+  values are scrubbed from error messages; outputs marked `sensitive` become secrets.
+- Every Terraform command shares the resource's timeout; on expiry the process group
+  is stopped (SIGTERM, so Terraform can persist its state, then SIGKILL).
+- `delete` with no state runs nothing; if the module directory is gone, it destroys
+  with the copy kept from the last run on this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field
+
+from orchc.drivers._inputs import StrictBlock, parse_block
+from orchc.drivers._process import CompletedRun, run_process
+from orchc.drivers.protocol import (
+    DriverError,
+    DriverRequest,
+    DriverResult,
+    Journal,
+    JsonObject,
+    strings_in,
+)
+
+STATE_FILE = "terraform.tfstate"
+PLAIN_VARIABLES_FILE = "terraform.tfvars.json"
+SECRET_VARIABLES_FILE = "orchc-secrets.auto.tfvars.json"
+BACKEND_OVERRIDE_FILE = "orchc_backend_override.tf.json"
+# What a module copy must not carry over from the source: Terraform's own working files.
+_NOT_COPIED = frozenset(
+    {".terraform", STATE_FILE, f"{STATE_FILE}.backup", ".terraform.tfstate.lock.info", ".orchc"}
+)
+
+
+class TerraformInputs(StrictBlock):
+    source: str
+    variables: JsonObject = Field(default_factory=dict)
+    terraform_binary: str = "terraform"
+
+
+class TerraformSecrets(StrictBlock):
+    variables: JsonObject = Field(default_factory=dict)
+
+
+class TerraformDriver:
+    """Runs `terraform apply` on create and `terraform destroy` on delete."""
+
+    replace_inputs: ClassVar[frozenset[str]] = frozenset({"source"})
+
+    def create(self, request: DriverRequest, journal: Journal) -> DriverResult:
+        workspace = Workspace.prepare(request)
+        workspace.sync_journal(journal)
+        workspace.copy_module()
+        with workspace.session(journal):
+            workspace.terraform("init", "-input=false", "-no-color", "-reconfigure")
+            workspace.terraform("apply", "-auto-approve", "-input=false", "-no-color")
+            outputs = workspace.outputs()
+        values = {name: out["value"] for name, out in outputs.items() if not out["sensitive"]}
+        secrets = {name: out["value"] for name, out in outputs.items() if out["sensitive"]}
+        return DriverResult(outputs=values, secrets=secrets, state=workspace.state())
+
+    def delete(self, request: DriverRequest, journal: Journal) -> None:
+        workspace = Workspace.prepare(request)
+        if workspace.tfstate is not None:  # else nothing was ever applied
+            workspace.sync_journal(journal)
+            workspace.copy_module()
+            with workspace.session(journal):
+                workspace.terraform("init", "-input=false", "-no-color", "-reconfigure")
+                workspace.terraform("destroy", "-auto-approve", "-input=false", "-no-color")
+        shutil.rmtree(request.work_dir, ignore_errors=True)
+
+
+@dataclass
+class Workspace:
+    """A resource's private Terraform working directory and what runs in it."""
+
+    request: DriverRequest
+    inputs: TerraformInputs
+    secret_variables: JsonObject
+    deadline: float | None
+    journaled: JsonObject | None  # the Terraform state orchc holds
+    tfstate: JsonObject | None  # the newest Terraform state known
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.request.work_dir
+
+    @property
+    def module_dir(self) -> Path:
+        return self.root / "module"
+
+    @classmethod
+    def prepare(cls, request: DriverRequest) -> Workspace:
+        """Parse the inputs and pick the newest Terraform state; touches no file."""
+        inputs = parse_block(TerraformInputs, request.inputs, "inputs")
+        secrets = parse_block(TerraformSecrets, request.secrets, "secrets")
+        _refuse_shared_variables(inputs.variables, secrets.variables)
+        if "variables" in request.sensitive_inputs:
+            # Some variable embeds another resource's secret: treat them all as secret.
+            secrets = TerraformSecrets(variables={**inputs.variables, **secrets.variables})
+            inputs = inputs.model_copy(update={"variables": {}})
+        stored = request.state.get("tfstate")
+        journaled = stored if isinstance(stored, dict) else None
+        local = _read_json(request.work_dir / "module" / STATE_FILE)
+        return cls(
+            request=request,
+            inputs=inputs,
+            secret_variables=secrets.variables,
+            deadline=None if request.timeout is None else time.monotonic() + request.timeout,
+            journaled=journaled,
+            tfstate=newest_state(journaled, local),
+            env=terraform_env(request.work_dir / ".terraform"),
+        )
+
+    def copy_module(self) -> None:
+        """A fresh copy of the module in the private work dir, so files removed from
+        the module disappear here too. On delete, a module directory that is gone
+        falls back to the last copy."""
+        source = self.request.source_dir / self.inputs.source
+        _make_private_dir(self.root)
+        if not source.is_dir():
+            if self.request.action == "delete" and self.module_dir.is_dir():
+                return
+            raise DriverError(f"module directory '{self.inputs.source}' does not exist")
+        shutil.rmtree(self.module_dir, ignore_errors=True)
+        shutil.copytree(source, self.module_dir, ignore=_ignore_for_copy(self.root))
+
+    @contextmanager
+    def session(self, journal: Journal) -> Iterator[None]:
+        """The state and variable files exist inside this block only; on the way out,
+        whatever happened, Terraform's state is read back and journaled."""
+        _write_private_json(self.module_dir / BACKEND_OVERRIDE_FILE, _LOCAL_BACKEND)
+        if self.tfstate is not None:
+            _write_private_json(self.module_dir / STATE_FILE, self.tfstate)
+        _write_private_json(self.module_dir / PLAIN_VARIABLES_FILE, self.inputs.variables)
+        secret_file = self.module_dir / SECRET_VARIABLES_FILE
+        _write_private_json(secret_file, self.secret_variables)
+        try:
+            yield
+        finally:
+            secret_file.unlink(missing_ok=True)
+            self._capture_state(journal)
+
+    def terraform(self, *args: str) -> CompletedRun:
+        return run_process(
+            [self.inputs.terraform_binary, *args],
+            cwd=self.module_dir,
+            env=self.env,
+            timeout=self._remaining(),
+            label=f"terraform {args[0]}",
+            redact_values=strings_in(self.secret_variables),
+        )
+
+    def outputs(self) -> dict[str, JsonObject]:
+        """`terraform output -json`: name -> {"value", "type", "sensitive"}."""
+        run = self.terraform("output", "-json", "-no-color")
+        try:
+            outputs: dict[str, JsonObject] = json.loads(run.stdout)
+        except ValueError as error:
+            raise DriverError(f"terraform output -json printed invalid JSON: {error}") from None
+        return outputs
+
+    def state(self) -> JsonObject:
+        return {} if self.tfstate is None else {"tfstate": self.tfstate}
+
+    def sync_journal(self, journal: Journal) -> None:
+        """Save the newest Terraform state through the journal unless orchc has it
+        already (a state recovered from a crash is saved before anything else runs)."""
+        if self.tfstate != self.journaled:
+            journal.save_state(self.state())
+            self.journaled = self.tfstate
+
+    def _remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            timeout = self.request.timeout or 0
+            raise DriverError(f"terraform ran out of time (the resource's timeout: {timeout:g}s)")
+        return remaining
+
+    def _capture_state(self, journal: Journal) -> None:
+        local = self.module_dir / STATE_FILE
+        captured = _read_json(local)
+        if captured is not None:
+            self.tfstate = captured
+        self.sync_journal(journal)
+        # Only once the journal holds it may the local copy go; if saving raised, the
+        # copy stays for the next run to find (it is newer than orchc's).
+        for leftover in (local, local.with_name(f"{STATE_FILE}.backup")):
+            leftover.unlink(missing_ok=True)
+
+
+_LOCAL_BACKEND: JsonObject = {"terraform": {"backend": {"local": {"path": STATE_FILE}}}}
+
+
+def newest_state(stored: object, local: JsonObject | None) -> JsonObject | None:
+    """orchc's copy of the Terraform state, unless a local one left by a crash is newer.
+
+    >>> newest_state({"serial": 3}, {"serial": 5})
+    {'serial': 5}
+    >>> newest_state({"serial": 3}, {"serial": 2}), newest_state(None, None)
+    ({'serial': 3}, None)
+    """
+    stored_state = stored if isinstance(stored, dict) else None
+    if local is None:
+        return stored_state
+    if stored_state is None or local.get("serial", 0) > stored_state.get("serial", 0):
+        return local
+    return stored_state
+
+
+def terraform_env(data_dir: Path) -> dict[str, str]:
+    """The environment Terraform runs in: non-interactive, no update checks, its data
+    dir outside the module copy (so provider caches survive), and no CLI config file
+    setting that points at a missing file (Terraform warns on every command)."""
+    env = dict(os.environ)
+    env.update(
+        TF_IN_AUTOMATION="1", TF_INPUT="0", CHECKPOINT_DISABLE="1", TF_DATA_DIR=str(data_dir)
+    )
+    config = env.get("TF_CLI_CONFIG_FILE")
+    if config is not None and not Path(config).is_file():
+        del env["TF_CLI_CONFIG_FILE"]
+    return env
+
+
+def _refuse_shared_variables(plain: JsonObject, secret: JsonObject) -> None:
+    if shared := sorted(plain.keys() & secret.keys()):
+        names = ", ".join(f"'{name}'" for name in shared)
+        raise DriverError(f"variables {names} are set in both inputs and secrets")
+
+
+def _ignore_for_copy(work_dir: Path) -> Callable[[str, list[str]], set[str]]:
+    """A `copytree` filter: Terraform's working files, and the work dir itself when it
+    lives inside the module (e.g. `source = "."`), which would copy into itself."""
+    resolved = work_dir.resolve()
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        nested = {
+            name for name in names if resolved.is_relative_to(Path(directory, name).resolve())
+        }
+        return nested | (_NOT_COPIED & set(names))
+
+    return ignore
+
+
+def _make_private_dir(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def _write_private_json(path: Path, value: object) -> None:
+    """Write `value` as JSON to a file only its owner can read, created that way (never
+    readable by others, even for an instant)."""
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        json.dump(value, file, indent=2, sort_keys=True)
+
+
+def _read_json(path: Path) -> JsonObject | None:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except ValueError as error:
+        raise DriverError(f"cannot read Terraform state {path.name}: {error}") from None
+    return value if isinstance(value, dict) else None

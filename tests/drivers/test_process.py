@@ -1,0 +1,87 @@
+"""`run_process`, the subprocess runner shared by the terraform and cmd drivers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from orchc.drivers import _process
+from orchc.drivers._process import run_process
+from orchc.drivers.protocol import DriverError
+
+
+def test_output_stdin_and_environment(tmp_path: Path) -> None:
+    run = run_process(
+        ["sh", "-c", 'cat; echo "$GREETING"; pwd; echo oops >&2; exit 4'],
+        cwd=tmp_path,
+        stdin=b"from stdin\n",
+        env={"GREETING": "hello", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+    assert run.returncode == 4
+    assert run.stdout == f"from stdin\nhello\n{tmp_path}\n".encode()
+    assert run.stderr == b"oops\n"
+
+
+def test_a_failure_carries_the_clean_tail_of_stderr() -> None:
+    script = (
+        "for i in $(seq 1 25); do echo line $i >&2; done;"
+        r" printf '\033[31mError:\033[0m token tok-Secret-4711 refused\n' >&2; exit 2"
+    )
+
+    with pytest.raises(DriverError) as failure:
+        run_process(
+            ["sh", "-c", script], cwd=None, label="tool apply", redact_values=["tok-Secret-4711"]
+        )
+
+    lines = "".join(f"\n  line {i}" for i in range(7, 26))
+    assert str(failure.value) == (
+        f"tool apply failed (exit code 2):{lines}\n  Error: token (sensitive) refused"
+    )
+
+
+def test_a_program_that_cannot_start() -> None:
+    with pytest.raises(DriverError) as failure:
+        run_process(["no-such-program-for-orchc"], cwd=None)
+
+    assert str(failure.value) == "cannot run no-such-program-for-orchc: No such file or directory"
+
+
+def test_a_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    script = f"sleep 120 & echo $! > {pid_file}; echo waiting >&2; wait"
+
+    with pytest.raises(DriverError) as failure:
+        run_process(["sh", "-c", script], cwd=None, timeout=1)
+
+    assert str(failure.value) == "sh timed out after 1s:\n  waiting"
+    assert_dies(int(pid_file.read_text()))
+
+
+def test_a_program_ignoring_sigterm_is_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_process, "TERMINATE_GRACE_SECONDS", 0.5)
+    pid_file = tmp_path / "child.pid"
+    # An ignored signal stays ignored across exec: the sleeper ignores SIGTERM too.
+    script = f"trap '' TERM; sleep 120 & echo $! > {pid_file}; wait"
+
+    with pytest.raises(DriverError) as failure:
+        run_process(["sh", "-c", script], cwd=None, timeout=0.5)
+
+    assert str(failure.value) == "sh timed out after 0.5s"
+    assert_dies(int(pid_file.read_text()))
+
+
+def assert_dies(pid: int) -> None:
+    """The process is gone or a zombie soon; signal delivery is asynchronous, so poll
+    (bounded) rather than assume."""
+    status = Path(f"/proc/{pid}/stat")
+    for _ in range(100):
+        if not status.exists() or status.read_text().rpartition(")")[2].split()[0] in "ZX":
+            return
+        time.sleep(0.1)
+    pytest.fail(f"process {pid} outlived the timeout")
