@@ -1,0 +1,322 @@
+"""YAML for Score files: a strict, JSON-shaped loader and the positions of its nodes.
+
+`load_yaml` parses with libyaml (`yaml.CSafeLoader`) when it is available and builds
+the data with a resolver close to YAML 1.2's core schema, as the Go reference tools do:
+only `true`/`false` are booleans (`on`, `yes` and `no` stay strings), dates stay
+strings, `0o17` is octal and `017` is seventeen. The data is therefore always JSON:
+mapping keys must be strings and tags outside JSON (`!!binary`, `!!set`, ...) are
+errors. Duplicate keys, which YAML loaders silently resolve to the last one, are
+reported as problems.
+
+The loader keeps the node tree, so `YamlPositions` can map a JSON path of the data back
+to the line and column it came from, without any work on the fast path (no error, no
+lookup). Lines and columns start at 1.
+
+>>> loaded = load_yaml("a:\\n  b: [1, on, 017]\\n")
+>>> loaded.data
+{'a': {'b': [1, 'on', 17]}}
+>>> loaded.positions.value(("a", "b", 1))
+(2, 10)
+>>> load_yaml("a: 1\\na: 2\\n").problems
+(YamlProblem(message="duplicate key 'a' (first at line 1)", line=2, col=1),)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import yaml
+from pydantic import JsonValue
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+if TYPE_CHECKING or yaml.__with_libyaml__:
+    from yaml import CSafeLoader as _Loader
+else:  # pure Python, ten times slower
+    from yaml import SafeLoader as _Loader
+
+Point = tuple[int, int]
+"""(line, column), both starting at 1."""
+
+JsonPath = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_UNSUPPORTED = ("binary", "set", "omap", "pairs", "timestamp")
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    """A located problem in the YAML itself (not in what the document says)."""
+
+    message: str
+    line: int
+    col: int
+
+
+class YamlSyntaxError(Exception):
+    """The text is not YAML, or not one JSON-shaped document; nothing was loaded."""
+
+    def __init__(self, problem: YamlProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class _ScoreLoader(_Loader):
+    """The safe loader with the YAML 1.2-like resolver described in the module doc,
+    collecting duplicate and non-string keys instead of keeping the last value."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.problems: list[YamlProblem] = []
+        self._checked: set[Node] = set()
+
+    def flatten_mapping(self, node: MappingNode) -> None:
+        # Merging (`<<: *base`) rewrites node.value in place, and keys merged in may be
+        # overridden on purpose: check each mapping once, before anything is merged.
+        if node not in self._checked:
+            self._checked.add(node)
+            self._check_keys(node)
+        super().flatten_mapping(node)
+
+    def _check_keys(self, node: MappingNode) -> None:
+        first_line: dict[str, int] = {}
+        for key, _ in node.value:
+            if key.tag == _MERGE:
+                continue
+            if not isinstance(key, ScalarNode) or key.tag != _STR:
+                self._problem(key, "mapping keys must be strings (quote the key)")
+            elif key.value in first_line:
+                where = first_line[key.value]
+                self._problem(key, f"duplicate key '{key.value}' (first at line {where})")
+            else:
+                first_line[key.value] = key.start_mark.line + 1
+
+    def _problem(self, node: Node, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(YamlProblem(message, mark.line + 1, mark.column + 1))
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        text = str(self.construct_scalar(node))
+        if text[:2] in ("0o", "0x"):
+            return int(text[2:], 8 if text[1] == "o" else 16)
+        return int(text, 10)
+
+    def construct_yaml_float(self, node: ScalarNode) -> float:
+        return float(str(self.construct_scalar(node)))
+
+
+def _install_resolvers(loader: type[_ScoreLoader]) -> None:
+    loader.yaml_implicit_resolvers = {}
+    rules = [
+        ("null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+        ("bool", r"true|True|TRUE|false|False|FALSE", list("tTfF")),
+        ("int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", list("-+0123456789")),
+        (
+            "float",
+            r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?",
+            list("-+.0123456789"),
+        ),
+        ("merge", r"<<", ["<"]),
+    ]
+    for name, pattern, first in rules:
+        loader.add_implicit_resolver(
+            f"tag:yaml.org,2002:{name}", re.compile(f"^(?:{pattern})$"), first
+        )
+    unsupported = {f"tag:yaml.org,2002:{name}" for name in _UNSUPPORTED}
+    loader.yaml_constructors = {
+        tag: constructor
+        for tag, constructor in SafeConstructor.yaml_constructors.items()
+        if tag not in unsupported
+    }
+    loader.add_constructor("tag:yaml.org,2002:int", _ScoreLoader.construct_yaml_int)
+    loader.add_constructor("tag:yaml.org,2002:float", _ScoreLoader.construct_yaml_float)
+
+
+_install_resolvers(_ScoreLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedYaml:
+    """One document: its data, where each node came from, and non-fatal problems."""
+
+    data: JsonValue
+    positions: YamlPositions
+    problems: tuple[YamlProblem, ...]
+
+
+def load_yaml(text: str) -> LoadedYaml:
+    """Parse one YAML document; raise `YamlSyntaxError` when it cannot be loaded."""
+    loader = _ScoreLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as error:
+        raise YamlSyntaxError(_describe(error, text)) from None
+    except (ValueError, OverflowError) as error:  # an int or float the resolver let through
+        raise YamlSyntaxError(YamlProblem(f"invalid number: {error}", 1, 1)) from None
+    finally:
+        loader.dispose()
+    return LoadedYaml(data, YamlPositions(text, node), tuple(loader.problems))
+
+
+def _describe(error: yaml.YAMLError, text: str) -> YamlProblem:
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        if mark is not None and error.context_mark and mark.index >= len(text.rstrip()):
+            mark = error.context_mark  # "unexpected end of file": show where it started
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return YamlProblem(f"invalid YAML: {_explain(error, text, mark)}", line, col)
+    if isinstance(error, yaml.reader.ReaderError):
+        line, col = _point_at(text, error.position)
+        return YamlProblem(f"invalid YAML: {error.reason}", line, col)
+    return YamlProblem(f"invalid YAML: {error}", 1, 1)
+
+
+def _explain(error: yaml.MarkedYAMLError, text: str, mark: yaml.Mark | None) -> str:
+    if mark is not None and text[mark.index : mark.index + 1] == "\t":
+        return "tab characters cannot indent YAML"
+    problem, context = error.problem or "", error.context or ""
+    if problem.startswith("but "):  # "expected a single document ..., but found another"
+        return f"{context}, {problem}"
+    return f"{problem} ({context})" if problem and context else problem or context
+
+
+def _point_at(text: str, offset: int) -> Point:
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+class YamlPositions:
+    """Maps JSON paths of a loaded document to the position of their YAML nodes.
+
+    A path that leads nowhere resolves to its deepest existing ancestor. In a sequence,
+    a string segment names the item whose `target` is that string: the deprecated list
+    form of Score's `files` and `volumes`, which the reader turns into maps.
+
+    The node tree can be released and is then parsed again from the text on the next
+    lookup: a planner holding a thousand trees spends more time in Python's garbage
+    collector than in reading them, and most trees are never asked anything.
+    """
+
+    def __init__(self, text: str, root: Node | None) -> None:
+        self._text = text
+        self._root = root
+        self._parsed = True
+
+    def release(self) -> None:
+        """Forget the node tree until the next lookup."""
+        self._root, self._parsed = None, False
+
+    def _tree(self) -> Node | None:
+        if not self._parsed:
+            self._root, self._parsed = _reparse(self._text), True
+        return self._root
+
+    def find(self, path: JsonPath) -> tuple[Node | None, Node | None]:
+        """(key node, value node) of the deepest node on `path`; the key is None for
+        the root and for sequence items."""
+        key: Node | None = None
+        node = self._tree()
+        for segment in path:
+            child = _child(node, segment) if node is not None else None
+            if child is None:
+                break
+            key, node = child
+        return key, node
+
+    def value(self, path: JsonPath) -> Point:
+        """Where the value at `path` starts."""
+        return _start(self.find(path)[1])
+
+    def entry(self, path: JsonPath) -> Point:
+        """Where the entry at `path` starts: its key in a mapping, else its value."""
+        key, node = self.find(path)
+        return _start(key or node)
+
+    def best(self, path: JsonPath) -> Point:
+        """The value when it is a scalar (the caret lands on it), else the entry (a
+        block collection starts on the line after its key)."""
+        key, node = self.find(path)
+        return _start(node if isinstance(node, ScalarNode) else key or node)
+
+    def in_text(self, path: JsonPath, offset: int, line_at: Callable[[int], str | None]) -> Point:
+        """Where character `offset` of the string at `path` is in the source, when the
+        scalar's style lets us know for sure (plain or quoted on one line, or a literal
+        block); else where the value starts. `line_at(n)` returns source line n."""
+        node = self.find(path)[1]
+        if not isinstance(node, ScalarNode) or not node.value:
+            return _start(node)
+        guess = _guess_point(node, offset, line_at)
+        if guess is not None and _text_matches(node.value, offset, guess, line_at):
+            return guess
+        return _start(node)
+
+
+def _reparse(text: str) -> Node | None:
+    loader = _ScoreLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            loader.construct_document(node)  # applies merge keys to the tree
+        return node
+    except yaml.YAMLError:  # the text loaded once; it cannot fail now
+        return None
+    finally:
+        loader.dispose()
+
+
+def _child(node: Node, segment: str | int) -> tuple[Node | None, Node] | None:
+    if isinstance(node, MappingNode) and isinstance(segment, str):
+        # Last wins, as when the data was built (merged keys come first).
+        for key, value in reversed(node.value):
+            if isinstance(key, ScalarNode) and key.value == segment:
+                return key, value
+        return None
+    if isinstance(node, SequenceNode) and isinstance(segment, int):
+        return (None, node.value[segment]) if 0 <= segment < len(node.value) else None
+    if isinstance(node, SequenceNode):
+        for item in node.value:
+            target = _child(item, "target")
+            value = target[1] if target is not None else None
+            if isinstance(value, ScalarNode) and value.value == segment:
+                return None, item
+    return None
+
+
+def _start(node: Node | None) -> Point:
+    if node is None:
+        return (1, 1)
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _guess_point(
+    node: ScalarNode, offset: int, line_at: Callable[[int], str | None]
+) -> Point | None:
+    line, col = _start(node)
+    quoted = node.style in ("'", '"')
+    if (quoted or not node.style) and node.end_mark.line == node.start_mark.line:
+        return line, col + offset + (1 if quoted else 0)
+    if node.style == "|":
+        before = node.value[:offset]
+        row = line + 1 + before.count("\n")
+        content = node.value.split("\n")[before.count("\n")]
+        source = line_at(row)
+        if source is None or not source.endswith(content):
+            return None
+        return row, len(source) - len(content) + len(before) - (before.rfind("\n") + 1) + 1
+    return None
+
+
+def _text_matches(
+    value: str, offset: int, point: Point, line_at: Callable[[int], str | None]
+) -> bool:
+    source = line_at(point[0])
+    if source is None:
+        return False
+    close = value.find("}", offset)
+    expected = value[offset : close + 1 if close >= 0 else offset + 2]
+    return source[point[1] - 1 : point[1] - 1 + len(expected)] == expected
