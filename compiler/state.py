@@ -77,6 +77,7 @@ class ResourceRecord:
     resolved_inputs: JsonObject = field(default_factory=dict)
     resolved_secrets: JsonObject = field(default_factory=dict)
     resolved_params: JsonObject = field(default_factory=dict)
+    resolved_context: JsonObject = field(default_factory=dict)  # app, env, env_type
 
 
 @dataclass(frozen=True)

@@ -56,9 +56,13 @@ class Diagnostic:
 class DiagnosticError(Exception):
     """Raised at a stage boundary when the collected diagnostics contain errors."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+    def __init__(self, diagnostics: Iterable[Diagnostic], sources: SourceMap | None = None) -> None:
         self.diagnostics = tuple(sorted(set(diagnostics), key=Diagnostic.sort_key))
+        self.sources = sources
         super().__init__(f"{len(self.diagnostics)} diagnostic(s)")
+
+    def render(self) -> str:
+        return render(self.diagnostics, self.sources)
 
 
 class Diagnostics:

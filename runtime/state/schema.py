@@ -59,7 +59,7 @@ _TABLES = (
         outputs TEXT NOT NULL, secrets TEXT NOT NULL, driver_state TEXT NOT NULL,
         manifests TEXT NOT NULL, resolved_digest TEXT, resolved_inputs TEXT NOT NULL,
         resolved_secrets TEXT NOT NULL, resolved_params TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
+        resolved_context TEXT NOT NULL, updated_at TEXT NOT NULL,
         PRIMARY KEY (app, env, uid))""",
     """CREATE TABLE IF NOT EXISTS workloads (
         app TEXT NOT NULL, env TEXT NOT NULL, name TEXT NOT NULL,
@@ -97,6 +97,7 @@ RECORD_COLUMNS = (
     "resolved_inputs",
     "resolved_secrets",
     "resolved_params",
+    "resolved_context",
 )
 
 
@@ -144,6 +145,7 @@ def record_values(record: ResourceRecord) -> tuple[object, ...]:
         canonical_json(record.resolved_inputs),
         canonical_json(record.resolved_secrets),
         canonical_json(record.resolved_params),
+        canonical_json(record.resolved_context),
     )
 
 
@@ -166,7 +168,7 @@ def resource_from_row(row: Row) -> StateResource:
 def record_from_row(row: Row) -> ResourceRecord:
     """A `ResourceRecord` from a row of `RECORD_COLUMNS`."""
     outputs, secrets, driver_state, manifests, resolved_digest = row[9:14]
-    resolved_inputs, resolved_secrets, resolved_params = row[14:17]
+    resolved_inputs, resolved_secrets, resolved_params, resolved_context = row[14:18]
     return ResourceRecord(
         resource=resource_from_row(row),
         outputs=_object(outputs),
@@ -177,6 +179,7 @@ def record_from_row(row: Row) -> ResourceRecord:
         resolved_inputs=_object(resolved_inputs),
         resolved_secrets=_object(resolved_secrets),
         resolved_params=_object(resolved_params),
+        resolved_context=_object(resolved_context),
     )
 
 

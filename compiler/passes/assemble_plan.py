@@ -1,0 +1,208 @@
+"""Assemble the plan document from the expansion, the graph and the state snapshot."""
+
+from __future__ import annotations
+
+from orchc.grammar.diagnostics import Diagnostics
+
+from .. import ir
+from ..plan import (
+    SENSITIVE,
+    Action,
+    Plan,
+    PlanContext,
+    PlannedResource,
+    PlannedWorkload,
+    PlanPolicy,
+    PlanState,
+    SecretSource,
+    Summary,
+    digest_of,
+)
+from ..state import StateResource, StateSnapshot
+from ..uid import ResourceUid
+from .build_graph import Node, ResourceGraph
+from .expand import ExpandedResource, ExpandedWorkload, Expansion
+from .plan_actions import (
+    Decision,
+    ReplaceInputs,
+    check_prevent_destroy,
+    deleted_resources,
+    propagate_upstream,
+    resource_action,
+    workload_action,
+)
+
+
+def resource_digest(resource: ExpandedResource) -> str:
+    """What `update` compares: the plan-form params, inputs and secret sources."""
+    return digest_of(
+        {
+            "params": resource.params,
+            "inputs": resource.inputs,
+            "secrets": {k: v.model_dump() for k, v in _secret_sources(resource).items()},
+            "requested_outputs": sorted(resource.requested_outputs),
+        }
+    )
+
+
+def _secret_sources(resource: ExpandedResource) -> dict[str, SecretSource]:
+    return {
+        key: SecretSource(literal=key)
+        if key in resource.secret_literals
+        else SecretSource(value=value)
+        for key, value in resource.secrets.items()
+    }
+
+
+def _policy(definition: ir.Definition) -> PlanPolicy:
+    policy = definition.policy
+    if policy is None:
+        return PlanPolicy()
+    return PlanPolicy(
+        timeout=policy.timeout_seconds,
+        retries=policy.retries,
+        max_parallel=policy.max_parallel,
+        prevent_destroy=policy.prevent_destroy,
+    )
+
+
+def assemble_plan(
+    expansion: Expansion,
+    graph: ResourceGraph,
+    snapshot: StateSnapshot,
+    replace_inputs: ReplaceInputs,
+    inputs_digest: str,
+    diagnostics: Diagnostics,
+) -> Plan:
+    digests = {uid: resource_digest(r) for uid, r in expansion.resources.items()}
+    decisions = {
+        uid: resource_action(r, digests[uid], snapshot.resources.get(uid), replace_inputs)
+        for uid, r in expansion.resources.items()
+    }
+    decisions = propagate_upstream(graph, decisions)
+    for uid, decision in decisions.items():
+        check_prevent_destroy(
+            uid, decision, snapshot.resources.get(uid), expansion.resources[uid], diagnostics
+        )
+    resources = {
+        str(uid): _planned_resource(
+            expansion.resources[uid], digests[uid], decisions[uid], graph, expansion
+        )
+        for uid in sorted(expansion.resources)
+    }
+    for gone in deleted_resources(snapshot, set(expansion.resources)):
+        decision = Decision(Action.DELETE, "no longer in the graph")
+        check_prevent_destroy(gone.uid, decision, gone, None, diagnostics)
+        resources[str(gone.uid)] = _deleted_resource(gone)
+    workloads = _planned_workloads(expansion, graph, snapshot, decisions)
+    return Plan(
+        context=PlanContext(
+            app=expansion.context.app,
+            env=expansion.context.env,
+            env_type=expansion.context.env_type,
+        ),
+        state=PlanState(lineage=snapshot.lineage, serial=snapshot.serial),
+        inputs_digest=inputs_digest,
+        resources=resources,
+        workloads=workloads,
+        summary=_summary(resources, workloads),
+    )
+
+
+def _planned_resource(
+    resource: ExpandedResource,
+    digest: str,
+    decision: Decision,
+    graph: ResourceGraph,
+    expansion: Expansion,
+) -> PlannedResource:
+    uid, definition = resource.uid, resource.definition
+    dependencies = graph.dependencies(Node.of_resource(uid))
+    return PlannedResource(
+        type=uid.type,
+        class_=uid.class_,
+        id=uid.id,
+        guid=uid.guid(expansion.context.app, expansion.context.env),
+        definition=definition.id,
+        source=definition.span.location,
+        criteria=resource.criteria,
+        driver=definition.driver,
+        params=resource.params,
+        inputs=resource.inputs,
+        secrets=dict.fromkeys(resource.secrets, SENSITIVE),
+        secret_sources=_secret_sources(resource),
+        policy=_policy(definition),
+        depends_on=[str(d.uid) for d in dependencies if d.uid is not None],
+        requested_outputs=sorted(resource.requested_outputs),
+        inputs_digest=digest,
+        action=decision.action,
+        reason=decision.reason,
+    )
+
+
+def _deleted_resource(gone: StateResource) -> PlannedResource:
+    return PlannedResource(
+        type=gone.uid.type,
+        class_=gone.uid.class_,
+        id=gone.uid.id,
+        guid="",
+        definition=gone.definition,
+        source=gone.source,
+        driver=gone.driver,
+        inputs=gone.inputs,
+        policy=PlanPolicy(prevent_destroy=gone.prevent_destroy),
+        depends_on=[str(d) for d in gone.depends_on],
+        inputs_digest=gone.inputs_digest,
+        action=Action.DELETE,
+        reason="no longer in the graph",
+    )
+
+
+def workload_digest(workload: ExpandedWorkload) -> str:
+    return digest_of(
+        {
+            "spec": workload.workload.spec,
+            "resources": {k: str(v) for k, v in workload.resources.items()},
+        }
+    )
+
+
+def _planned_workloads(
+    expansion: Expansion,
+    graph: ResourceGraph,
+    snapshot: StateSnapshot,
+    decisions: dict[ResourceUid, Decision],
+) -> dict[str, PlannedWorkload]:
+    planned = {}
+    for name in sorted(expansion.workloads):
+        workload = expansion.workloads[name]
+        digest = workload_digest(workload)
+        decision = workload_action(workload, digest, snapshot.workloads.get(name), graph, decisions)
+        dependencies = graph.dependencies(Node.of_workload(name))
+        planned[name] = PlannedWorkload(
+            source=workload.workload.source,
+            depends_on=[str(d.uid) for d in dependencies if d.uid is not None],
+            resources={k: str(v) for k, v in sorted(workload.resources.items())},
+            spec=workload.workload.spec,
+            digest=digest,
+            action=decision.action,
+            reason=decision.reason,
+        )
+    for name, gone in sorted(snapshot.workloads.items()):
+        if name not in planned:
+            planned[name] = PlannedWorkload(
+                source=gone.source,
+                digest=gone.digest,
+                action=Action.DELETE,
+                reason="no longer in the Score files",
+            )
+    return planned
+
+
+def _summary(
+    resources: dict[str, PlannedResource], workloads: dict[str, PlannedWorkload]
+) -> Summary:
+    counts = {action.value: 0 for action in Action}
+    for item in [*resources.values(), *workloads.values()]:
+        counts[item.action.value] += 1
+    return Summary(**counts)

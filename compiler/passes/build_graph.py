@@ -1,0 +1,77 @@
+"""Build the resource graph from an expansion and reject cycles (SPEC §4).
+
+Nodes are resources and workloads; an edge from a node to its dependency carries the
+span of the placeholder or `provision` that created it, so a cycle is reported as the
+ordered list of uids with the place each edge came from, starting at the smallest uid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchc.grammar.diagnostics import Diagnostics
+from orchc.grammar.source import Span
+
+from ..graph import DependencyGraph
+from ..uid import ResourceUid
+from .expand import Expansion
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Node:
+    """A graph node: a resource (kind 0) or a workload (kind 1). Resources sort first."""
+
+    kind: int
+    uid: ResourceUid | None = None
+    workload: str | None = None
+
+    @classmethod
+    def of_resource(cls, uid: ResourceUid) -> Node:
+        return cls(0, uid=uid)
+
+    @classmethod
+    def of_workload(cls, name: str) -> Node:
+        return cls(1, workload=name)
+
+    def __str__(self) -> str:
+        return str(self.uid) if self.uid is not None else f"workload '{self.workload}'"
+
+
+ResourceGraph = DependencyGraph[Node]
+
+
+def build_graph(expansion: Expansion, diagnostics: Diagnostics) -> ResourceGraph:
+    graph = ResourceGraph()
+    for uid in sorted(expansion.resources):
+        graph.add_node(Node.of_resource(uid))
+    for uid in sorted(expansion.resources):
+        resource = expansion.resources[uid]
+        for dependency, origin in sorted(resource.dependencies.items(), key=_by_uid):
+            if dependency in expansion.resources:
+                graph.add_dependency(Node.of_resource(uid), Node.of_resource(dependency), origin)
+    for name in sorted(expansion.workloads):
+        node = Node.of_workload(name)
+        graph.add_node(node)
+        for dependency, origin in sorted(
+            expansion.workloads[name].dependencies.items(), key=_by_uid
+        ):
+            if dependency in expansion.resources:
+                graph.add_dependency(node, Node.of_resource(dependency), origin)
+    report_cycles(graph, diagnostics)
+    return graph
+
+
+def _by_uid(item: tuple[ResourceUid, Span | None]) -> ResourceUid:
+    return item[0]
+
+
+def report_cycles(graph: ResourceGraph, diagnostics: Diagnostics) -> None:
+    for cycle in graph.cycles():
+        first_origin = next((o for _, o in cycle if isinstance(o, Span)), None)
+        chain = " -> ".join(str(node) for node, _ in cycle) + f" -> {cycle[0][0]}"
+        notes = [
+            f"{node} depends on {cycle[(i + 1) % len(cycle)][0]}"
+            + (f" ({origin.location})" if isinstance(origin, Span) else " (implicit)")
+            for i, (node, origin) in enumerate(cycle)
+        ]
+        diagnostics.error(first_origin, f"dependency cycle: {chain}", *notes)

@@ -1,0 +1,108 @@
+"""Checks on definitions that do not depend on a deployment context.
+
+Run by `orchc check` and before every plan: each definition names a known driver (a
+target driver for type `target`, a resource driver otherwise), every `${...}` in its
+values parses, and its `provision` references are well formed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Protocol
+
+from orchc.grammar.diagnostics import Diagnostics
+
+from .. import ir
+from ..placeholders import PlaceholderError, parse_expression, parse_template
+from ..uid import TARGET_UID
+from .evaluate import span_at
+
+
+class DriverCatalog(Protocol):
+    """What the compiler needs to know about drivers (implemented by the registry)."""
+
+    def names(self) -> tuple[str, ...]: ...
+
+    def is_target(self, name: str) -> bool: ...
+
+    def replace_inputs(self, name: str) -> frozenset[str]: ...
+
+
+def check_definitions(
+    program: ir.Program, drivers: DriverCatalog, diagnostics: Diagnostics
+) -> None:
+    known = drivers.names()
+    for definition in program.definitions:
+        _check_driver(definition, known, drivers, diagnostics)
+        for value in _strings(definition):
+            _check_string(value, diagnostics)
+        for provision in definition.provisions:
+            _check_provision_ref(provision, diagnostics)
+
+
+def _check_driver(
+    definition: ir.Definition,
+    known: tuple[str, ...],
+    drivers: DriverCatalog,
+    diagnostics: Diagnostics,
+) -> None:
+    if definition.driver not in known:
+        close = difflib.get_close_matches(definition.driver, known, n=1)
+        hint = (
+            f"did you mean '{close[0]}'?" if close else f"known drivers: {', '.join(sorted(known))}"
+        )
+        diagnostics.error(
+            definition.span,
+            f"definition '{definition.id}' uses unknown driver '{definition.driver}'",
+            hint,
+        )
+        return
+    is_target_type = definition.type == TARGET_UID.type
+    if is_target_type != drivers.is_target(definition.driver):
+        wanted = "a target driver" if is_target_type else "a resource driver, not a target driver"
+        diagnostics.error(
+            definition.span,
+            f"definition '{definition.id}' of type '{definition.type}' needs {wanted} "
+            f"(got '{definition.driver}')",
+        )
+
+
+def _strings(definition: ir.Definition) -> Iterator[ir.Scalar]:
+    roots: list[ir.Value | None] = [definition.inputs, definition.secrets]
+    roots.extend(p.params for p in definition.provisions)
+    stack = [r for r in roots if r is not None]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, ir.Scalar) and isinstance(value.value, str):
+            yield value
+        elif isinstance(value, ir.ListValue):
+            stack.extend(value.items)
+        elif isinstance(value, ir.MapValue):
+            stack.extend(entry.value for entry in value.entries)
+
+
+def _check_string(value: ir.Scalar, diagnostics: Diagnostics) -> None:
+    try:
+        template = parse_template(str(value.value))
+    except PlaceholderError as error:
+        diagnostics.error(span_at(value, error.offset), error.message)
+        return
+    for segment in template:
+        if not isinstance(segment, str) and segment.root == "env":
+            diagnostics.error(
+                value.span,
+                f"unknown placeholder '${{env.{'.'.join(segment.path)}}}': read environment "
+                'variables with env("NAME")',
+            )
+
+
+def _check_provision_ref(provision: ir.Provision, diagnostics: Diagnostics) -> None:
+    try:
+        parse_expression(f"resources.{provision.ref}.outputs.x")
+    except PlaceholderError:
+        diagnostics.error(
+            provision.span,
+            f"malformed resource reference '{provision.ref}' in provision: expected TYPE, "
+            "TYPE.CLASS, TYPE#ID or TYPE.CLASS#ID",
+        )

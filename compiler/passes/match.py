@@ -1,0 +1,190 @@
+"""Match: choose the one definition for a resource in a context (SPEC §3).
+
+>>> from orchc.grammar.source import Span
+>>> from orchc.compiler import ir
+>>> s = Span("d.orch", 1, 1)
+>>> def block(**keys):
+...     return ir.MatchBlock(s, tuple(ir.Criterion(s, k, v) for k, v in keys.items()))
+>>> dev = (block(env_type="development"),)
+>>> general = ir.Definition(s, "pg-any", "postgres", "static", matches=dev)
+>>> special = ir.Definition(s, "pg-shop", "postgres", "static", matches=(block(app="shop"),))
+>>> program = ir.Program(definitions=(general, special))
+>>> context = MatchContext(app="shop", env="dev", env_type="development")
+>>> decision = match_resource(program, ResourceUid("postgres", "default", "db"), context)
+>>> decision.winner.definition.id
+'pg-shop'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchc.grammar.diagnostics import Diagnostic, Diagnostics
+from orchc.grammar.source import Span
+
+from .. import ir
+from ..uid import DEFAULT_CLASS, ResourceUid
+
+RANKED_KEYS = ("res_id", "env", "app", "env_type")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchContext:
+    app: str
+    env: str
+    env_type: str
+
+    def describe(self) -> str:
+        return f"app={self.app} env={self.env} env_type={self.env_type}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    """One key of a match block against the resource and context."""
+
+    key: str
+    expected: str
+    actual: str
+
+    @property
+    def passed(self) -> bool:
+        return self.expected == self.actual
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    definition: ir.Definition
+    block: ir.MatchBlock
+    checks: tuple[KeyCheck, ...]
+
+    @property
+    def satisfied(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def rank(self) -> tuple[bool, bool, bool, bool]:
+        """Which ranked keys the block sets, most significant first: res_id > env > app
+        > env_type. Tuples of booleans compare lexicographically, as SPEC §3.2 asks."""
+        return block_rank(self.block)
+
+    @property
+    def first_failure(self) -> KeyCheck | None:
+        return next((check for check in self.checks if not check.passed), None)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchDecision:
+    uid: ResourceUid
+    context: MatchContext
+    candidates: tuple[Candidate, ...]
+    winner: Candidate | None
+
+
+def block_rank(block: ir.MatchBlock) -> tuple[bool, bool, bool, bool]:
+    keys = {criterion.key for criterion in block.criteria}
+    return tuple(key in keys for key in RANKED_KEYS)  # type: ignore[return-value]
+
+
+def _context_values(uid: ResourceUid, context: MatchContext) -> dict[str, str]:
+    return {
+        "app": context.app,
+        "env": context.env,
+        "env_type": context.env_type,
+        "res_id": uid.id,
+        "class": uid.class_,
+    }
+
+
+def _checks(block: ir.MatchBlock, actual: dict[str, str]) -> tuple[KeyCheck, ...]:
+    checks = [KeyCheck(c.key, c.value, actual[c.key]) for c in block.criteria]
+    if block.get("class") is None:
+        # A block without `class` only matches class `default` (SPEC §3.1).
+        checks.append(KeyCheck("class", DEFAULT_CLASS, actual["class"]))
+    return tuple(checks)
+
+
+def candidates(
+    program: ir.Program, uid: ResourceUid, context: MatchContext
+) -> tuple[Candidate, ...]:
+    """Every match block of every definition of the resource's type, in program order."""
+    actual = _context_values(uid, context)
+    return tuple(
+        Candidate(definition, block, _checks(block, actual))
+        for definition in program.definitions_of(uid.type)
+        for block in definition.matches
+    )
+
+
+def match_resource(program: ir.Program, uid: ResourceUid, context: MatchContext) -> MatchDecision:
+    """The most specific satisfied block of the highest tier that has one."""
+    found = candidates(program, uid, context)
+    satisfied = [c for c in found if c.satisfied]
+    winner = max(satisfied, key=lambda c: (c.definition.tier, c.rank), default=None)
+    return MatchDecision(uid, context, found, winner)
+
+
+def _criteria_key(block: ir.MatchBlock) -> tuple[tuple[str, str], ...]:
+    values = block.as_dict()
+    values.setdefault("class", DEFAULT_CLASS)
+    return tuple(sorted(values.items()))
+
+
+def find_ambiguities(program: ir.Program, diagnostics: Diagnostics) -> None:
+    """Two blocks of one type and tier that set the same keys to the same values
+    (SPEC §3.3). Reported at the later block, naming the earlier one."""
+    seen: dict[tuple[object, ...], tuple[ir.Definition, ir.MatchBlock]] = {}
+    for definition in program.definitions:
+        for block in definition.matches:
+            key = (definition.type, definition.tier, _criteria_key(block))
+            if key not in seen:
+                seen[key] = (definition, block)
+                continue
+            first_definition, first_block = seen[key]
+            criteria = describe_criteria(block)
+            diagnostics.error(
+                block.span,
+                f"ambiguous match: definition '{definition.id}' and definition "
+                f"'{first_definition.id}' both match type '{definition.type}' with {criteria}",
+                f"the other match block is at {first_block.span}",
+            )
+
+
+def describe_criteria(block: ir.MatchBlock) -> str:
+    if not block.criteria:
+        return "match {}"
+    inner = ", ".join(f'{c.key} = "{c.value}"' for c in block.criteria)
+    return f"match {{ {inner} }}"
+
+
+def no_match_diagnostic(
+    program: ir.Program, decision: MatchDecision, requested_at: Span | None, requested_by: str
+) -> Diagnostic:
+    """SPEC §3.4: the resource, the context, who asked for it, and why each definition
+    of its type failed."""
+    uid, context = decision.uid, decision.context
+    message = f"no definition matches resource '{uid}' in context {context.describe()}"
+    notes = [f"requested by {requested_by}"]
+    by_definition: dict[str, list[Candidate]] = {}
+    for candidate in decision.candidates:
+        by_definition.setdefault(candidate.definition.id, []).append(candidate)
+    if not by_definition:
+        notes.append(f"there is no definition of type '{uid.type}'")
+    for definition_id, blocks in by_definition.items():
+        definition = blocks[0].definition
+        reasons = "; ".join(_failure_reason(c) for c in blocks)
+        notes.append(f"definition '{definition_id}' ({definition.span.location}): {reasons}")
+    for definition in program.definitions_of(uid.type):
+        if definition.matches:
+            continue
+        notes.append(
+            f"definition '{definition.id}' ({definition.span.location}): has no match block"
+        )
+    return Diagnostic.error(requested_at, message, *notes)
+
+
+def _failure_reason(candidate: Candidate) -> str:
+    failure = candidate.first_failure
+    where = f"line {candidate.block.span.line}"
+    if failure is None:
+        return f"{where} matches"
+    return f"{where}: {failure.key} is '{failure.actual}', not '{failure.expected}'"

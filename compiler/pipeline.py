@@ -1,0 +1,169 @@
+"""The compiler facade: read -> resolve -> check -> match/expand -> graph -> plan.
+
+Each stage is a pass from `passes/`, called here in order, one per line, so the story
+of a compilation reads top to bottom. Every stage collects diagnostics; a stage with
+errors stops the pipeline with a `DiagnosticError` carrying all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources as package_files
+from pathlib import Path
+
+from orchc.grammar.diagnostics import Diagnostic, DiagnosticError, Diagnostics
+from orchc.grammar.parse import parse_document
+from orchc.grammar.source import SourceFile, SourceMap
+
+from . import ir
+from .passes.assemble_plan import assemble_plan
+from .passes.build_graph import ResourceGraph, build_graph
+from .passes.check_definitions import DriverCatalog, check_definitions
+from .passes.expand import Expansion, expand
+from .passes.match import MatchContext, MatchDecision, find_ambiguities, match_resource
+from .passes.read_definitions import read_definitions
+from .passes.resolve import resolve
+from .plan import Plan
+from .score.reader import ScoreWorkload, read_scores
+from .state import StateReader
+from .uid import ResourceUid
+
+DEFAULTS_PREFIX = "orchc:defaults/"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What to compile: paths are absolute; display paths are relative to `root`."""
+
+    root: Path
+    definitions: Path | None
+    score_files: tuple[Path, ...] = ()
+    use_defaults: bool = True
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the plan deploys to: the app, the environment and (optionally) its type."""
+
+    app: str
+    env: str
+    env_type: str | None = None
+
+
+@dataclass
+class Compilation:
+    """The result of reading and checking: the program, the workloads, every source
+    file read (for rendering diagnostics) and the warnings found."""
+
+    program: ir.Program
+    workloads: list[ScoreWorkload]
+    sources: SourceMap
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def inputs_digest(self) -> str:
+        digest = hashlib.sha256()
+        for source in self.sources:
+            digest.update(f"{source.path}\0{len(source.text)}\0{source.text}".encode())
+        return "sha256:" + digest.hexdigest()
+
+
+def read_defaults(sources: SourceMap, diagnostics: Diagnostics) -> ir.Program:
+    """The definitions that ship with orchc: a tier below every user definition."""
+    documents = []
+    folder = package_files.files("orchc.defaults")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".orch"):
+            display = DEFAULTS_PREFIX + entry.name
+            source = sources.add(SourceFile(display, entry.read_text(encoding="utf-8")))
+            document, problems = parse_document(display, source.text)
+            diagnostics.extend(problems)
+            documents.append(document)
+    return resolve(documents, Path(str(folder)), diagnostics, tier=ir.Tier.DEFAULT)
+
+
+def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
+    """Read and check the definitions and the Score files (no context needed)."""
+    diagnostics = Diagnostics()
+    source_map = SourceMap()
+    program = _read_program(sources, source_map, diagnostics)
+    workloads, problems = read_scores(list(sources.score_files), sources.root, source_map)
+    diagnostics.extend(problems)
+    check_definitions(program, drivers, diagnostics)
+    find_ambiguities(program, diagnostics)
+    _raise_with_sources(diagnostics, source_map)
+    warnings = [d for d in diagnostics.sorted() if not d.is_error]
+    return Compilation(program, workloads, source_map, warnings)
+
+
+def _read_program(sources: Sources, source_map: SourceMap, diagnostics: Diagnostics) -> ir.Program:
+    user = ir.Program()
+    if sources.definitions is not None:
+        documents = read_definitions(sources.definitions, sources.root, source_map, diagnostics)
+        user = resolve(documents, sources.root, diagnostics)
+    if not sources.use_defaults:
+        return user
+    defaults = read_defaults(source_map, diagnostics)
+    return ir.Program(
+        environments=user.environments + defaults.environments,
+        definitions=user.definitions + defaults.definitions,
+    )
+
+
+def _raise_with_sources(diagnostics: Diagnostics, sources: SourceMap) -> None:
+    if diagnostics.has_errors:
+        raise DiagnosticError(diagnostics.sorted(), sources)
+
+
+def match_context(compilation: Compilation, target: Target) -> MatchContext:
+    """The environment type from its `environment` block or from `--env-type` (SPEC §3.6)."""
+    declared = compilation.program.environment(target.env)
+    diagnostics = Diagnostics()
+    if declared is not None and target.env_type and target.env_type != declared.type:
+        diagnostics.error(
+            declared.span,
+            f"--env-type {target.env_type} conflicts with environment '{target.env}', "
+            f"declared here with type '{declared.type}'",
+        )
+    elif declared is None and not target.env_type:
+        known = ", ".join(sorted(e.id for e in compilation.program.environments)) or "none"
+        diagnostics.error(
+            None,
+            f"environment '{target.env}' is not declared (declared: {known})",
+            f'add `environment "{target.env}" {{ type = "..." }}` to the definitions, '
+            "or pass --env-type",
+        )
+    _raise_with_sources(diagnostics, compilation.sources)
+    env_type = declared.type if declared is not None else str(target.env_type)
+    return MatchContext(app=target.app, env=target.env, env_type=env_type)
+
+
+def build(compilation: Compilation, target: Target) -> tuple[Expansion, ResourceGraph]:
+    """Match every resource, expand references to a fixed point, build the graph."""
+    context = match_context(compilation, target)
+    diagnostics = Diagnostics()
+    expansion = expand(compilation.program, compilation.workloads, context, diagnostics)
+    _raise_with_sources(diagnostics, compilation.sources)
+    graph = build_graph(expansion, diagnostics)
+    _raise_with_sources(diagnostics, compilation.sources)
+    return expansion, graph
+
+
+def plan(
+    compilation: Compilation, target: Target, state: StateReader, drivers: DriverCatalog
+) -> Plan:
+    """The plan for `target`, with actions against the current state."""
+    expansion, graph = build(compilation, target)
+    snapshot = state.snapshot(target.app, target.env)
+    diagnostics = Diagnostics()
+    result = assemble_plan(
+        expansion, graph, snapshot, drivers.replace_inputs, compilation.inputs_digest, diagnostics
+    )
+    _raise_with_sources(diagnostics, compilation.sources)
+    return result
+
+
+def explain(compilation: Compilation, target: Target, uid: ResourceUid) -> MatchDecision:
+    """The match decision for one resource (`orchc explain`)."""
+    return match_resource(compilation.program, uid, match_context(compilation, target))

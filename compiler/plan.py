@@ -1,0 +1,171 @@
+"""The plan file (SPEC §5): the model, its canonical JSON, and reading it back.
+
+The plan is the contract between `orchc plan` and `orchc apply`: it carries every input
+apply needs (plan-form inputs, template text, normalised workload specs) and nothing
+secret. Its JSON is canonical — keys sorted, 2-space indent, trailing newline — so the
+same inputs and state give byte-identical files anywhere.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from orchc import __version__
+
+FORMAT_VERSION = 1
+SENSITIVE = "(sensitive)"
+
+
+class Action(enum.Enum):
+    """What apply will do; the value is the name in the plan file."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    NOOP = "noop"
+
+    @property
+    def symbol(self) -> str:
+        """The mark the text output prints, as Terraform does."""
+        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}[
+            self.value
+        ]
+
+    @property
+    def changes(self) -> bool:
+        return self is not Action.NOOP
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class PlanContext(_Strict):
+    app: str
+    env: str
+    env_type: str
+
+
+class PlanState(_Strict):
+    lineage: str | None = None
+    serial: int = 0
+
+
+class PlanPolicy(_Strict):
+    timeout: float | None = None
+    retries: int = 0
+    max_parallel: int | None = None
+    prevent_destroy: bool = False
+
+
+class SecretSource(_Strict):
+    """Where apply finds a secret value: `value` is a plan-form template made only of
+    placeholders (e.g. `${env.PG_PASSWORD}`); `literal` names the definition secret whose
+    text is read again from the definition file at apply time."""
+
+    value: Any = None
+    literal: str | None = None
+
+
+class PlannedResource(_Strict):
+    type: str
+    class_: str = Field(alias="class")
+    id: str
+    guid: str
+    definition: str
+    source: str
+    criteria: dict[str, str] = Field(default_factory=dict)
+    driver: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(default_factory=dict)
+    secret_sources: dict[str, SecretSource] = Field(default_factory=dict)
+    policy: PlanPolicy = PlanPolicy()
+    depends_on: list[str] = Field(default_factory=list)
+    requested_outputs: list[str] = Field(default_factory=list)
+    inputs_digest: str
+    action: Action
+    reason: str | None = None
+
+
+class PlannedWorkload(_Strict):
+    source: str
+    depends_on: list[str] = Field(default_factory=list)
+    resources: dict[str, str] = Field(default_factory=dict)
+    spec: dict[str, Any] = Field(default_factory=dict)
+    digest: str
+    action: Action
+    reason: str | None = None
+
+
+class Summary(_Strict):
+    create: int = 0
+    update: int = 0
+    replace: int = 0
+    delete: int = 0
+    noop: int = 0
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.create or self.update or self.replace or self.delete)
+
+
+class Plan(_Strict):
+    format_version: Literal[1] = FORMAT_VERSION
+    orchc_version: str = __version__
+    context: PlanContext
+    state: PlanState
+    inputs_digest: str
+    resources: dict[str, PlannedResource]
+    workloads: dict[str, PlannedWorkload]
+    summary: Summary
+
+    def to_json(self) -> str:
+        return canonical_json(self.model_dump(mode="json", by_alias=True))
+
+    @property
+    def digest(self) -> str:
+        return "sha256:" + hashlib.sha256(self.to_json().encode()).hexdigest()
+
+
+class PlanFileError(Exception):
+    """A plan file that cannot be read; the message says why."""
+
+
+def canonical_json(data: Any) -> str:
+    """Keys sorted, 2-space indent, UTF-8 text, trailing newline."""
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def digest_of(data: Any) -> str:
+    """`sha256:<hex>` of the canonical compact JSON of `data`."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_plan(text: str, path: str) -> Plan:
+    """Parse and validate a plan file, refusing other format versions."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PlanFileError(f"{path}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from None
+    if not isinstance(data, dict):
+        raise PlanFileError(f"{path}: not an orchc plan (expected a JSON object)")
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise PlanFileError(
+            f"{path}: plan format_version {version!r} is not supported "
+            f"(this orchc reads version {FORMAT_VERSION}); re-run `orchc plan`"
+        )
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise PlanFileError(f"{path}: invalid plan at {where}: {first['msg']}") from None

@@ -1,0 +1,170 @@
+"""The `orchc` command line (SPEC §6). Commands parse their options and call a facade;
+every user error is printed as diagnostics or one `orchc: error:` line, never a
+traceback. Results go to stdout, progress and diagnostics to stderr."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from orchc import __version__
+from orchc.compiler import pipeline
+from orchc.compiler.plan import Plan, load_plan
+from orchc.compiler.uid import ResourceUid
+from orchc.grammar.diagnostics import render
+
+from .options import (
+    context_options,
+    definitions_option,
+    score_option,
+    state_option,
+    user_errors,
+    write_atomically,
+)
+from .project import Project
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="orchc")
+def main() -> None:
+    """orchc: Score workloads + resource definitions -> a reviewable plan -> a deployment."""
+
+
+@main.command()
+@definitions_option
+@score_option
+@user_errors
+def check(definitions: Path | None, score_files: tuple[Path, ...]) -> None:
+    """Validate definitions and Score files."""
+    project = Project.load()
+    compilation = project.compile(definitions, score_files)
+    if compilation.warnings:
+        click.echo(render(compilation.warnings, compilation.sources), err=True)
+    program = compilation.program
+    user = [d for d in program.definitions if d.tier.name == "USER"]
+    click.echo(
+        f"ok: {len(user)} definition(s), {len(program.environments)} environment(s), "
+        f"{len(compilation.workloads)} workload(s)",
+        err=True,
+    )
+
+
+@main.command()
+@click.option("--check", "check_only", is_flag=True, help="exit 1 if a file is not formatted")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@user_errors
+def fmt(check_only: bool, paths: tuple[Path, ...]) -> None:
+    """Rewrite .orch files in the canonical layout."""
+    from .formatting import format_paths
+
+    project = Project.load()
+    default = project.config.definitions_dir(None) or project.root
+    changed = format_paths(paths or (default,), project.root, check_only)
+    for path in changed:
+        click.echo(f"{'would reformat' if check_only else 'reformatted'} {path}", err=True)
+    if check_only and changed:
+        sys.exit(1)
+
+
+@main.command()
+@context_options
+@definitions_option
+@score_option
+@state_option
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="write the plan file here")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text"
+)
+@click.option("--env-type", help="environment type when no environment block declares --env")
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="exit 0 when nothing changes, 2 when something does"
+)
+@user_errors
+def plan(
+    env: str,
+    app: str | None,
+    definitions: Path | None,
+    score_files: tuple[Path, ...],
+    state_url: str | None,
+    out: Path | None,
+    output_format: str,
+    env_type: str | None,
+    detailed_exitcode: bool,
+) -> None:
+    """Compile definitions and Score files into a plan."""
+    project = Project.load()
+    compilation = project.compile(definitions, score_files)
+    if compilation.warnings:
+        click.echo(render(compilation.warnings, compilation.sources), err=True)
+    result = pipeline.plan(
+        compilation,
+        project.target(app, env, env_type),
+        project.state_reader(state_url),
+        project.drivers,
+    )
+    if out is not None:
+        write_atomically(out, result.to_json())
+        click.echo(f"orchc: plan written to {out}", err=True)
+    click.echo(render_plan(result, output_format), nl=False)
+    if detailed_exitcode and result.summary.has_changes:
+        sys.exit(2)
+
+
+def render_plan(result: Plan, output_format: str) -> str:
+    from orchc.compiler.render.markdown import render_markdown
+    from orchc.compiler.render.text import render_text
+
+    if output_format == "json":
+        return result.to_json()
+    return render_markdown(result) if output_format == "markdown" else render_text(result)
+
+
+@main.command()
+@click.argument("uid")
+@context_options
+@definitions_option
+@score_option
+@click.option("--env-type", help="environment type when no environment block declares --env")
+@user_errors
+def explain(
+    uid: str,
+    env: str,
+    app: str | None,
+    definitions: Path | None,
+    score_files: tuple[Path, ...],
+    env_type: str | None,
+) -> None:
+    """Show how a resource's definition was chosen."""
+    from orchc.compiler.render.explain import render_explain
+
+    project = Project.load()
+    compilation = project.compile(definitions, score_files)
+    decision = pipeline.explain(
+        compilation, project.target(app, env, env_type), ResourceUid.parse(uid)
+    )
+    click.echo(render_explain(decision), nl=False)
+
+
+@main.command()
+@click.argument("plan_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(["dot", "mermaid"]), default="dot")
+@user_errors
+def graph(plan_file: Path, output_format: str) -> None:
+    """Print a plan's resource graph."""
+    from orchc.compiler.render.graphs import render_dot, render_mermaid
+
+    result = load_plan(plan_file.read_text(encoding="utf-8"), str(plan_file))
+    click.echo((render_mermaid if output_format == "mermaid" else render_dot)(result), nl=False)
+
+
+def _register_commands() -> None:
+    from .cli_apply import apply, destroy_command
+    from .cli_state import outputs, state
+
+    for command in (apply, destroy_command, state, outputs):
+        main.add_command(command)
+
+
+_register_commands()

@@ -1,0 +1,153 @@
+"""`orchc apply` and `orchc destroy`: the Create and Deploy phases, and their reverse."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from orchc.compiler import pipeline
+from orchc.compiler.plan import Plan, load_plan
+from orchc.compiler.render.text import render_text
+from orchc.runtime.apply import apply_plan, destroy, destroy_preview
+from orchc.runtime.operations import ApplyOptions
+from orchc.runtime.redact import Redactor
+from orchc.runtime.report import JsonReporter, LiveReporter, PlainReporter, Reporter
+
+from .options import (
+    confirm_or_fail,
+    definitions_option,
+    fail,
+    score_option,
+    state_option,
+    user_errors,
+)
+from .project import Project, UsageProblem
+
+
+def make_reporter(json_events: bool, redactor: Redactor) -> Reporter:
+    """JSON events on stdout for CI; a live display on a terminal; plain lines else."""
+    if json_events:
+        return JsonReporter(sys.stdout, redactor)
+    if sys.stderr.isatty():
+        return LiveReporter(sys.stderr, redactor)
+    return PlainReporter(sys.stderr, redactor)
+
+
+def _plan_now(
+    project: Project,
+    env: str | None,
+    app: str | None,
+    definitions: Path | None,
+    score_files: tuple[Path, ...],
+    env_type: str | None,
+    state_url: str | None,
+) -> Plan:
+    if env is None:
+        raise UsageProblem("give a plan file, or --env to plan and apply in one step")
+    compilation = project.compile(definitions, score_files)
+    target = project.target(app, env, env_type)
+    return pipeline.plan(compilation, target, project.state_reader(state_url), project.drivers)
+
+
+@click.command()
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@state_option
+@click.option("--parallelism", default=10, show_default=True, type=click.IntRange(1, 1024))
+@click.option(
+    "--auto-approve", is_flag=True, help="apply without asking (required without a terminal)"
+)
+@click.option("--json", "json_events", is_flag=True, help="one JSON event per line on stdout")
+@click.option("--env", help="plan and apply this environment (when no plan file is given)")
+@click.option("--app", help="application id (default: app in orchc.toml)")
+@click.option("--env-type", help="environment type when no environment block declares --env")
+@definitions_option
+@score_option
+@user_errors
+def apply(
+    plan_file: Path | None,
+    state_url: str | None,
+    parallelism: int,
+    auto_approve: bool,
+    json_events: bool,
+    env: str | None,
+    app: str | None,
+    env_type: str | None,
+    definitions: Path | None,
+    score_files: tuple[Path, ...],
+) -> None:
+    """Provision the resources of a plan and deploy its workloads."""
+    project = Project.load()
+    if plan_file is not None:
+        if not plan_file.is_file():
+            fail(f"no plan file at {plan_file}")
+        plan = load_plan(plan_file.read_text(encoding="utf-8"), str(plan_file))
+    else:
+        plan = _plan_now(project, env, app, definitions, score_files, env_type, state_url)
+        click.echo(render_text(plan), err=True, nl=False)
+        confirm_or_fail("Apply this plan?", auto_approve)
+    redactor = Redactor()
+    store = project.state_store(state_url)
+    try:
+        report = apply_plan(
+            plan,
+            store,
+            project.drivers,
+            project.root,
+            make_reporter(json_events, redactor),
+            redactor,
+            ApplyOptions(parallelism=parallelism),
+        )
+    finally:
+        store.close()
+    if not report.ok:
+        sys.exit(1)
+
+
+@click.command(name="destroy")
+@click.option("--env", required=True, help="environment id")
+@click.option("--app", help="application id (default: app in orchc.toml)")
+@state_option
+@click.option("--parallelism", default=10, show_default=True, type=click.IntRange(1, 1024))
+@click.option(
+    "--auto-approve", is_flag=True, help="destroy without asking (required without a terminal)"
+)
+@click.option("--json", "json_events", is_flag=True, help="one JSON event per line on stdout")
+@user_errors
+def destroy_command(
+    env: str,
+    app: str | None,
+    state_url: str | None,
+    parallelism: int,
+    auto_approve: bool,
+    json_events: bool,
+) -> None:
+    """Delete every resource of an environment and undeploy its workloads."""
+    project = Project.load()
+    app_id = project.app(app)
+    store = project.state_store(state_url)
+    try:
+        doomed = destroy_preview(store, app_id, env)
+        if not doomed:
+            click.echo(f"orchc: nothing to destroy for {app_id}/{env}", err=True)
+            return
+        for record in doomed:
+            click.echo(f"  -   {record.resource.uid}  {record.resource.definition}", err=True)
+        click.echo(f"Destroy: {len(doomed)} resource(s) of {app_id}/{env}.", err=True)
+        confirm_or_fail("Destroy all of these?", auto_approve)
+        redactor = Redactor()
+        report = destroy(
+            app_id,
+            env,
+            store,
+            project.drivers,
+            project.root,
+            make_reporter(json_events, redactor),
+            redactor,
+            ApplyOptions(parallelism=parallelism),
+        )
+    finally:
+        store.close()
+    if not report.ok:
+        sys.exit(1)

@@ -1,0 +1,105 @@
+"""Project configuration: `orchc.toml` in the working directory or a parent (SPEC §6).
+
+The directory holding `orchc.toml` is the project root (else the working directory):
+display paths in plans and diagnostics, relative state URLs and relative target paths
+are all relative to it. Flags win over the file; `ORCHC_STATE` wins over the file too.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+CONFIG_NAME = "orchc.toml"
+DEFAULT_STATE = "sqlite:///.orchc/state.db"
+DEFAULT_WORKLOADS = ("**/score.yaml", "**/score.yml")
+_KEYS = {"app", "definitions", "workloads", "state"}
+_SKIPPED_DIRS = {".git", ".orchc", ".venv", "venv", "node_modules", "build", "__pycache__"}
+
+
+class ConfigError(Exception):
+    """A problem with orchc.toml; the message is located."""
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    root: Path
+    app: str | None = None
+    definitions: Path | None = None
+    workloads: tuple[str, ...] = DEFAULT_WORKLOADS
+    state: str | None = None
+    path: Path | None = None  # the orchc.toml read, if any
+
+    def state_url(self, flag: str | None) -> str:
+        return flag or os.environ.get("ORCHC_STATE") or self.state or DEFAULT_STATE
+
+    def definitions_dir(self, flag: Path | None) -> Path | None:
+        if flag is not None:
+            return flag.resolve()
+        if self.definitions is not None:
+            return self.definitions
+        conventional = self.root / "definitions"
+        return conventional if conventional.is_dir() else None
+
+    def score_files(self, flags: tuple[Path, ...]) -> tuple[Path, ...]:
+        if flags:
+            return tuple(path.resolve() for path in flags)
+        found: set[Path] = set()
+        for pattern in self.workloads:
+            found.update(p for p in self.root.glob(pattern) if not _in_skipped_dir(p, self.root))
+        return tuple(sorted(found))
+
+
+def _in_skipped_dir(path: Path, root: Path) -> bool:
+    parts = path.relative_to(root).parts[:-1]
+    return any(part in _SKIPPED_DIRS or part.startswith(".") for part in parts)
+
+
+def find_config(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(cwd: Path | None = None) -> ProjectConfig:
+    start = (cwd or Path.cwd()).resolve()
+    path = find_config(start)
+    if path is None:
+        return ProjectConfig(root=start)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+    return _parse(data, path)
+
+
+def _parse(data: dict[str, object], path: Path) -> ProjectConfig:
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
+    root = path.parent
+    app = _string(data, "app", path)
+    definitions = _string(data, "definitions", path)
+    state = _string(data, "state", path)
+    workloads = data.get("workloads", list(DEFAULT_WORKLOADS))
+    if not isinstance(workloads, list) or not all(isinstance(w, str) for w in workloads):
+        raise ConfigError(f"{path}: 'workloads' must be a list of glob patterns")
+    return ProjectConfig(
+        root=root,
+        app=app,
+        definitions=(root / definitions).resolve() if definitions else None,
+        workloads=tuple(workloads),
+        state=state,
+        path=path,
+    )
+
+
+def _string(data: dict[str, object], key: str, path: Path) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{path}: '{key}' must be a string")
+    return value

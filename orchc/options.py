@@ -1,0 +1,116 @@
+"""Options and error handling shared by the orchc commands."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from orchc.compiler.plan import PlanFileError
+from orchc.compiler.state import LockedError, StaleStateError
+from orchc.compiler.uid import UidError
+from orchc.drivers.registry import DriverLoadError, UnknownDriverError
+from orchc.grammar.diagnostics import DiagnosticError
+from orchc.runtime.state.errors import StateStoreError
+
+from .config import ConfigError
+from .project import UsageProblem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+USER_ERRORS = (
+    ConfigError,
+    PlanFileError,
+    StateStoreError,
+    StaleStateError,
+    UidError,
+    DriverLoadError,
+    UnknownDriverError,
+    OSError,
+)
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"orchc: error: {message}", err=True)
+    sys.exit(code)
+
+
+def user_errors(command: F) -> F:
+    """Print user errors as diagnostics or one line, with the right exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except DiagnosticError as error:
+            click.echo(error.render(), err=True)
+            errors = sum(1 for d in error.diagnostics if d.is_error)
+            click.echo(f"orchc: {errors} error(s)", err=True)
+            sys.exit(1)
+        except UsageProblem as problem:
+            fail(str(problem), 2)
+        except LockedError as error:
+            fail(locked_message(error))
+        except USER_ERRORS as error:
+            fail(str(error))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+# Options shared by several commands.
+def definitions_option(command: F) -> F:
+    return click.option(
+        "-d", "--definitions", type=click.Path(path_type=Path), help="definitions directory"
+    )(command)
+
+
+def score_option(command: F) -> F:
+    return click.option(
+        "-f",
+        "--file",
+        "score_files",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="a Score file (repeatable); default: the workloads globs of orchc.toml",
+    )(command)
+
+
+def context_options(command: F) -> F:
+    command = click.option("--app", help="application id (default: app in orchc.toml)")(command)
+    return click.option("--env", required=True, help="environment id")(command)
+
+
+def state_option(command: F) -> F:
+    return click.option(
+        "--state",
+        "state_url",
+        help="state URL (default: ORCHC_STATE, orchc.toml, sqlite:///.orchc/state.db)",
+    )(command)
+
+
+def locked_message(error: LockedError) -> str:
+    return (
+        f"the state is locked: {error.holder.describe()}; wait for it to finish, or if that "
+        "process is gone for good, run `orchc state unlock --env ENV`"
+    )
+
+
+def confirm_or_fail(question: str, auto_approve: bool) -> None:
+    """Ask on a terminal; without one, `--auto-approve` is required."""
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        fail("stdin is not a terminal: pass --auto-approve to proceed without confirmation", 2)
+    if not click.confirm(question, default=False, err=True):
+        fail("cancelled", 1)

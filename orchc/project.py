@@ -1,0 +1,69 @@
+"""Glue between the command line and the facades: turn configuration and flags into
+compiler `Sources`/`Target`, and open the state the way each command needs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from orchc.compiler import pipeline
+from orchc.compiler.state import InMemoryState, StateReader, StateStore
+from orchc.drivers.registry import DriverRegistry, default_registry
+from orchc.runtime.state import open_state
+from orchc.runtime.state.url import SqliteLocation, parse_state_url
+
+from .config import ProjectConfig, load_config
+
+
+class UsageProblem(Exception):
+    """A missing or conflicting option, explained in the message (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Project:
+    config: ProjectConfig
+    drivers: DriverRegistry
+
+    @classmethod
+    def load(cls) -> Project:
+        return cls(load_config(), default_registry())
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    def sources(
+        self, definitions: Path | None, score_files: tuple[Path, ...], use_defaults: bool = True
+    ) -> pipeline.Sources:
+        return pipeline.Sources(
+            root=self.root,
+            definitions=self.config.definitions_dir(definitions),
+            score_files=self.config.score_files(score_files),
+            use_defaults=use_defaults,
+        )
+
+    def app(self, flag: str | None) -> str:
+        app = flag or self.config.app
+        if not app:
+            raise UsageProblem('no app given: pass --app NAME or set `app = "NAME"` in orchc.toml')
+        return app
+
+    def target(self, app: str | None, env: str, env_type: str | None = None) -> pipeline.Target:
+        return pipeline.Target(app=self.app(app), env=env, env_type=env_type)
+
+    def compile(
+        self, definitions: Path | None, score_files: tuple[Path, ...]
+    ) -> pipeline.Compilation:
+        return pipeline.read(self.sources(definitions, score_files), self.drivers)
+
+    def state_reader(self, url_flag: str | None) -> StateReader:
+        """The state to plan against; a SQLite file that does not exist yet is empty
+        state (planning never creates it)."""
+        url = self.config.state_url(url_flag)
+        location = parse_state_url(url, self.root)
+        if isinstance(location, SqliteLocation) and not location.path.exists():
+            return InMemoryState()
+        return open_state(url, self.root)
+
+    def state_store(self, url_flag: str | None) -> StateStore:
+        return open_state(self.config.state_url(url_flag), self.root)

@@ -1,0 +1,110 @@
+"""The Deploy phase: render every workload with its Score placeholders resolved and
+hand them, with the manifests drivers returned, to the target (SPEC §8).
+
+Only the places Score expands are substituted (variables, file contents unless
+`noExpand`, volume sources); each value that embeds a secret output is listed in the
+workload's `sensitive` paths, and so is every manifest string that contains a known
+secret, so the target can route them through Secret objects or a 0600 env file.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from orchc.compiler.plan import Action, Plan, PlannedWorkload
+from orchc.compiler.score import placeholders as score
+from orchc.drivers.protocol import DeployManifest, DeployRequest, DeployWorkload, JsonPath
+
+from .redact import Redactor
+from .requests import deploy_context
+from .resolve import Outputs, ResolveError
+
+
+class DeployError(Exception):
+    """A workload that cannot be rendered; the message names it and the field."""
+
+
+def _resolver(name: str, workload: PlannedWorkload, outputs: Outputs) -> score.Resolve:
+    def resolve(parts: tuple[str, ...]) -> score.Resolved:
+        if parts[0] == "metadata":
+            value: Any = workload.spec.get("metadata")
+            for key in parts[1:]:
+                value = value.get(key) if isinstance(value, dict) else None
+            return score.Resolved(value)
+        resource, keys = parts[1], parts[2:]
+        uid = workload.resources[resource]
+        found = outputs.lookup(uid, keys or ("source",))
+        return score.Resolved(found.value, found.sensitive)
+
+    return resolve
+
+
+def _set(document: dict[str, Any], path: JsonPath, value: Any) -> None:
+    target: Any = document
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+
+def render_workload(name: str, workload: PlannedWorkload, outputs: Outputs) -> DeployWorkload:
+    spec = copy.deepcopy(workload.spec)
+    sensitive: list[JsonPath] = []
+    resolve = _resolver(name, workload, outputs)
+    for site in score.sites(workload.spec):
+        if site.holder is not None or "$" not in site.text:
+            continue
+        try:
+            resolved = score.substitute(site.text, resolve)
+        except (ResolveError, score.PlaceholderError) as error:
+            where = ".".join(str(p) for p in site.path)
+            raise DeployError(f"workload '{name}', {where}: {error}") from None
+        _set(spec, site.path, resolved.value)
+        if resolved.sensitive:
+            sensitive.append(site.path)
+    return DeployWorkload(
+        name=name,
+        spec=spec,
+        sensitive=tuple(sensitive),
+        depends_on=tuple(sorted(workload.resources.values())),
+    )
+
+
+def sensitive_paths(value: Any, redactor: Redactor, path: JsonPath = ()) -> list[JsonPath]:
+    """Paths of the strings inside `value` that contain a secret this run knows."""
+    if isinstance(value, str):
+        return [path] if redactor.contains_secret(value) else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in sensitive_paths(v, redactor, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in sensitive_paths(v, redactor, (*path, i))]
+    return []
+
+
+def deploy_request(
+    plan: Plan,
+    outputs: Outputs,
+    manifests: Mapping[str, tuple[dict[str, Any], ...]],
+    target_inputs: dict[str, Any],
+    root: Path,
+    redactor: Redactor,
+) -> DeployRequest:
+    workloads = tuple(
+        render_workload(name, workload, outputs)
+        for name, workload in sorted(plan.workloads.items())
+        if workload.action is not Action.DELETE
+    )
+    deploy_manifests = tuple(
+        DeployManifest(uid=uid, object=obj, sensitive=tuple(sensitive_paths(obj, redactor)))
+        for uid in sorted(manifests)
+        for obj in manifests[uid]
+    )
+    return DeployRequest(
+        context=deploy_context(plan),
+        inputs=target_inputs,
+        project_root=root,
+        workloads=workloads,
+        manifests=deploy_manifests,
+    )

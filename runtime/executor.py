@@ -1,0 +1,189 @@
+"""The executor: run jobs along their dependencies, as soon as each is ready.
+
+It knows nothing about drivers or state. A job starts the moment every job it waits
+for has succeeded (a ready queue, not level by level), at most `parallelism` at once and
+at most `max_parallel` per group; the ready set is taken in key order so runs are
+reproducible. A failed job's dependents are skipped, never started; independent
+branches run to the end. Work runs on a thread pool; `on_start` and `on_done` run on
+the calling thread, which is where a caller persists results.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    after: frozenset[str] = frozenset()
+    group: str | None = None
+    max_parallel: int | None = None
+    payload: Any = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """`result` is "ok", "unchanged", "failed" or "skipped"; times are seconds since
+    the run started."""
+
+    result: str
+    started: float | None = None
+    duration: float | None = None
+    message: str | None = None
+    value: Any = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result in ("ok", "unchanged")
+
+
+class _Progress:
+    """The ready queue: per job, how many of the jobs it waits for are unfinished;
+    a job enters the (key-ordered) ready heap when that count reaches zero."""
+
+    def __init__(self, jobs: list[Job]) -> None:
+        self.jobs = {job.key: job for job in jobs}
+        self.outcomes: dict[str, Outcome] = {}
+        self.running: dict[Future[Outcome], str] = {}
+        self.group_load: dict[str, int] = {}
+        self.dependents: dict[str, list[str]] = {key: [] for key in self.jobs}
+        self.unfinished: dict[str, int] = {}
+        for job in jobs:
+            unknown = job.after - self.jobs.keys()
+            if unknown:
+                raise ValueError(f"job {job.key} waits for unknown jobs: {sorted(unknown)}")
+            self.unfinished[job.key] = len(job.after)
+            for before in job.after:
+                self.dependents[before].append(job.key)
+        self.ready = [key for key, count in self.unfinished.items() if count == 0]
+        heapq.heapify(self.ready)
+
+    def group_full(self, job: Job) -> bool:
+        return bool(
+            job.group and job.max_parallel and self.group_load.get(job.group, 0) >= job.max_parallel
+        )
+
+    def succeeded(self, key: str) -> None:
+        for dependent in self.dependents[key]:
+            self.unfinished[dependent] -= 1
+            if self.unfinished[dependent] == 0:
+                heapq.heappush(self.ready, dependent)
+
+    def unreachable(self, key: str) -> list[str]:
+        """Every job that (transitively) waits for `key`, in key order."""
+        found: set[str] = set()
+        stack = list(self.dependents[key])
+        while stack:
+            dependent = stack.pop()
+            if dependent not in found and dependent not in self.outcomes:
+                found.add(dependent)
+                stack.extend(self.dependents[dependent])
+        return sorted(found)
+
+
+_PENDING = Outcome("pending")
+
+Work = Callable[[Job], Outcome]
+
+
+class Executor:
+    def __init__(
+        self,
+        jobs: list[Job],
+        work: Work,
+        parallelism: int = 10,
+        on_start: Callable[[Job], None] | None = None,
+        on_done: Callable[[Job, Outcome], Outcome] | None = None,
+    ) -> None:
+        self._progress = _Progress(jobs)
+        self._work = work
+        self._parallelism = max(1, parallelism)
+        self._on_start = on_start or (lambda job: None)
+        self._on_done = on_done or (lambda job, outcome: outcome)
+        self._clock = time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._clock
+
+    def run(self) -> dict[str, Outcome]:
+        progress = self._progress
+        with ThreadPoolExecutor(max_workers=self._parallelism, thread_name_prefix="orchc") as pool:
+            while True:
+                self._start_ready(pool)
+                if not progress.running:
+                    break
+                done, _ = wait(list(progress.running), return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: progress.running[f]):
+                    self._finish(future)
+        for key in sorted(progress.jobs.keys() - progress.outcomes.keys()):
+            # Only possible when jobs wait for each other in a cycle.
+            progress.outcomes[key] = Outcome("skipped", message="waits for itself")
+        return progress.outcomes
+
+    def _start_ready(self, pool: ThreadPoolExecutor) -> None:
+        progress = self._progress
+        deferred: list[str] = []
+        while progress.ready and len(progress.running) < self._parallelism:
+            job = progress.jobs[heapq.heappop(progress.ready)]
+            if progress.group_full(job):
+                deferred.append(job.key)
+                continue
+            self._on_start(job)
+            if job.group:
+                progress.group_load[job.group] = progress.group_load.get(job.group, 0) + 1
+            progress.running[pool.submit(self._timed, job)] = job.key
+        for key in deferred:
+            heapq.heappush(progress.ready, key)
+
+    def _timed(self, job: Job) -> Outcome:
+        started = self.elapsed()
+        try:
+            outcome = self._work(job)
+        except Exception as error:  # a bug in one job must not stop the others
+            outcome = Outcome("failed", message=f"{type(error).__name__}: {error}")
+        return Outcome(
+            outcome.result, started, self.elapsed() - started, outcome.message, outcome.value
+        )
+
+    def _finish(self, future: Future[Outcome]) -> None:
+        progress = self._progress
+        key = progress.running.pop(future)
+        job = progress.jobs[key]
+        if job.group:
+            progress.group_load[job.group] -= 1
+        outcome = self._on_done(job, future.result())
+        progress.outcomes[key] = outcome
+        if outcome.succeeded:
+            progress.succeeded(key)
+            return
+        for dependent in progress.unreachable(key):
+            skipped = Outcome("skipped", message=f"{key} did not succeed")
+            progress.outcomes[dependent] = self._on_done(progress.jobs[dependent], skipped)
+
+
+def critical_path(jobs: list[Job], outcomes: dict[str, Outcome]) -> tuple[list[str], float]:
+    """The chain of jobs, each waiting for the previous, with the largest total
+    duration: the lower bound of the run's wall time."""
+    finish: dict[str, tuple[float, list[str]]] = {}
+    by_key = {job.key: job for job in jobs}
+
+    def longest(key: str) -> tuple[float, list[str]]:
+        if key not in finish:
+            own = outcomes.get(key, _PENDING).duration or 0.0
+            best = max(
+                (longest(k) for k in sorted(by_key[key].after)),
+                default=(0.0, []),
+                key=lambda x: x[0],
+            )
+            finish[key] = (best[0] + own, [*best[1], key])
+        return finish[key]
+
+    results = [longest(job.key) for job in sorted(jobs, key=lambda j: j.key)]
+    total, path = max(results, default=(0.0, []), key=lambda x: x[0])
+    return path, total

@@ -1,0 +1,98 @@
+"""Turn a plan (or a destroy) into executor jobs with the right order.
+
+Creates and updates wait for the creates of what they depend on; deletes wait for the
+deletes of what depends on them (reverse order, from the dependencies recorded in
+state); a replace is a delete, then a create that waits for it (SPEC §5, §8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orchc.compiler.plan import Action, Plan
+from orchc.compiler.state import ResourceRecord
+from orchc.compiler.uid import TARGET_UID
+
+from .executor import Job
+
+CREATE = "create"
+UPDATE = "update"
+DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What a job does: create/update the planned resource, or delete a recorded one."""
+
+    uid: str
+    kind: str  # CREATE, UPDATE or DELETE
+    replace: bool = False
+
+
+def job_key(kind: str, uid: str) -> str:
+    # Creates and updates share a key prefix: dependents wait for either.
+    return f"{DELETE if kind == DELETE else CREATE} {uid}"
+
+
+def _delete_jobs(deleting: set[str], records: dict[str, ResourceRecord]) -> list[Job]:
+    """Each delete waits for the deletes of the resources that depend on it."""
+    dependents: dict[str, set[str]] = {uid: set() for uid in deleting}
+    for uid in deleting:
+        record = records.get(uid)
+        for dependency in record.resource.depends_on if record else ():
+            if str(dependency) in deleting:
+                dependents[str(dependency)].add(uid)
+    return [
+        Job(
+            key=job_key(DELETE, uid),
+            after=frozenset(job_key(DELETE, d) for d in dependents[uid]),
+            payload=Operation(uid, DELETE),
+        )
+        for uid in sorted(deleting)
+    ]
+
+
+def plan_jobs(plan: Plan, records: dict[str, ResourceRecord]) -> list[Job]:
+    changing = {
+        uid
+        for uid, resource in plan.resources.items()
+        if resource.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)
+    }
+    deleting = {
+        uid
+        for uid, resource in plan.resources.items()
+        if resource.action in (Action.DELETE, Action.REPLACE) and uid in records
+    }
+    jobs = _delete_jobs(deleting, records)
+    for uid in sorted(changing):
+        resource = plan.resources[uid]
+        after = {job_key(CREATE, d) for d in resource.depends_on if d in changing}
+        if uid in deleting:
+            after.add(job_key(DELETE, uid))
+        kind = UPDATE if resource.action is Action.UPDATE else CREATE
+        jobs.append(
+            Job(
+                key=job_key(kind, uid),
+                after=frozenset(after),
+                group=resource.definition,
+                max_parallel=resource.policy.max_parallel,
+                payload=Operation(uid, kind, replace=resource.action is Action.REPLACE),
+            )
+        )
+    return jobs
+
+
+def destroy_jobs(records: dict[str, ResourceRecord]) -> list[Job]:
+    """Delete everything. The target goes first (its dependents would normally be
+    deleted before it), so the workloads are undeployed before the resources they use
+    disappear."""
+    jobs = _delete_jobs(set(records), records)
+    if str(TARGET_UID) not in records:
+        return jobs
+    target = job_key(DELETE, str(TARGET_UID))
+    return [
+        Job(job.key, frozenset(), payload=job.payload)
+        if job.key == target
+        else Job(job.key, job.after | {target}, payload=job.payload)
+        for job in jobs
+    ]

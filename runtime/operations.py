@@ -1,0 +1,266 @@
+"""What each job does: call a driver (on a worker thread) and record the intent and
+the result in the state store (on the executor's calling thread).
+
+Order of writes for crash safety: the intent (status `creating`/`deleting`, previous
+outputs and driver state kept) is committed before the driver is called; the result
+replaces it in one transaction the moment the call returns. A run killed in between
+leaves the intent, which the next plan turns into the same operation again; drivers
+are idempotent, so nothing is provisioned twice and nothing is forgotten.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchc.compiler.plan import Plan, PlannedResource, digest_of
+from orchc.compiler.state import ResourceRecord, ResourceStatus, StateResource, StateStore
+from orchc.compiler.uid import ResourceUid
+from orchc.drivers.protocol import DeployContext, DriverError, DriverRequest, DriverResult
+from orchc.drivers.registry import DriverRegistry
+
+from .executor import Job, Outcome
+from .jobs import DELETE, UPDATE, Operation
+from .redact import Redactor
+from .report import Reporter
+from .requests import RequestError, build_request, source_path, uid_of
+from .resolve import Outputs
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    parallelism: int = 10
+    retry_backoff: float = 0.5  # seconds before the first retry; doubles each time
+
+
+@dataclass(frozen=True)
+class _Created:
+    request: DriverRequest
+    result: DriverResult | None  # None: inputs unchanged, the driver was not called
+    digest: str
+
+
+class _Journal:
+    def __init__(self, store: StateStore, app: str, env: str, uid: ResourceUid) -> None:
+        self._store, self._app, self._env, self._uid = store, app, env, uid
+
+    def save_state(self, state: dict[str, Any]) -> None:
+        self._store.save_driver_state(self._app, self._env, self._uid, state)
+
+
+@dataclass
+class Operations:
+    store: StateStore
+    drivers: DriverRegistry
+    root: Path
+    app: str
+    env: str
+    reporter: Reporter
+    redactor: Redactor
+    options: ApplyOptions
+    records: dict[str, ResourceRecord]
+    plan: Plan | None
+    outputs: Outputs = field(default_factory=Outputs)
+    manifests: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict)
+    resolved_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for record in self.records.values():
+            self._know(record)
+
+    def _know(self, record: ResourceRecord) -> None:
+        uid = str(record.resource.uid)
+        self.outputs.put(uid, record.outputs, record.secrets)
+        self.manifests[uid] = record.manifests
+        self.resolved_inputs[uid] = record.resolved_inputs
+        self.redactor.add([record.secrets, record.resolved_secrets])
+
+    def _forget(self, uid: str) -> None:
+        self.manifests.pop(uid, None)
+
+    # -- bookkeeping on the calling thread --------------------------------------------
+
+    @staticmethod
+    def operation(job: Job) -> Operation:
+        assert isinstance(job.payload, Operation)
+        return job.payload
+
+    def source_of(self, uid: str) -> str | None:
+        if self.plan is not None and uid in self.plan.resources:
+            planned = self.plan.resources[uid]
+            return f"'{planned.definition}' at {planned.source}"
+        record = self.records.get(uid)
+        return f"'{record.resource.definition}' at {record.resource.source}" if record else None
+
+    def record_intent(self, operation: Operation) -> None:
+        if operation.kind == DELETE:
+            resource = self.records[operation.uid].resource
+            self.store.mark(self.app, self.env, _status(resource, ResourceStatus.DELETING))
+        else:
+            self.store.mark(
+                self.app, self.env, self._planned_state(operation.uid, ResourceStatus.CREATING)
+            )
+
+    def record_outcome(self, operation: Operation, outcome: Outcome) -> Outcome:
+        if not outcome.succeeded:
+            return outcome
+        if operation.kind == DELETE:
+            self.store.remove(self.app, self.env, ResourceUid.parse(operation.uid))
+            self._forget(operation.uid)
+            return outcome
+        assert isinstance(outcome.value, _Created)
+        record = self._record(operation.uid, outcome.value)
+        self.store.put(self.app, self.env, record)
+        self._know(record)
+        return outcome
+
+    def _planned_state(self, uid: str, status: ResourceStatus) -> StateResource:
+        assert self.plan is not None
+        planned = self.plan.resources[uid]
+        return StateResource(
+            uid=uid_of(planned),
+            definition=planned.definition,
+            driver=planned.driver,
+            source=planned.source,
+            inputs=planned.inputs,
+            inputs_digest=planned.inputs_digest,
+            depends_on=tuple(ResourceUid.parse(d) for d in planned.depends_on),
+            prevent_destroy=planned.policy.prevent_destroy,
+            status=status,
+        )
+
+    def _record(self, uid: str, created: _Created) -> ResourceRecord:
+        resource = self._planned_state(uid, ResourceStatus.READY)
+        request = created.request
+        if created.result is None:  # unchanged: keep what the driver returned last time
+            previous = self.records[uid]
+            outputs, secrets = previous.outputs, previous.secrets
+            state, manifests = previous.driver_state, previous.manifests
+        else:
+            outputs, secrets = self._promote_secrets(created.result.outputs, created.result.secrets)
+            state, manifests = created.result.state, created.result.manifests
+        return ResourceRecord(
+            resource=resource,
+            outputs=outputs,
+            secrets=secrets,
+            driver_state=state,
+            manifests=manifests,
+            resolved_digest=created.digest,
+            resolved_inputs=request.inputs,
+            resolved_secrets=request.secrets,
+            resolved_params=request.params,
+            resolved_context=request.context.model_dump(),
+        )
+
+    def _promote_secrets(
+        self, outputs: dict[str, Any], secrets: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """An output that contains a known secret is a secret output, whatever the
+        driver said: it must never reach a plan, a log or a manifest in clear."""
+        self.redactor.add(secrets)
+        plain = {}
+        secret = dict(secrets)
+        for key, value in outputs.items():
+            if self.redactor.contains_secret(json.dumps(value)):
+                secret[key] = value
+            else:
+                plain[key] = value
+        return plain, secret
+
+    # -- work on a worker thread ------------------------------------------------------
+
+    def perform(self, job: Job) -> Outcome:
+        operation = self.operation(job)
+        try:
+            if operation.kind == DELETE:
+                self._delete(operation.uid)
+                return Outcome("ok")
+            created = self._create(operation)
+        except (DriverError, RequestError) as error:
+            return Outcome("failed", message=self.redactor.redact(str(error)))
+        return Outcome("ok" if created.result is not None else "unchanged", value=created)
+
+    def _create(self, operation: Operation) -> _Created:
+        assert self.plan is not None
+        planned = self.plan.resources[operation.uid]
+        previous = self.records.get(operation.uid)
+        state = previous.driver_state if previous and not operation.replace else {}
+        request = build_request(self.plan, planned, self.outputs, self.root, state)
+        self.redactor.add([request.secrets, [request.inputs[k] for k in request.sensitive_inputs]])
+        digest = digest_of(
+            {"params": request.params, "inputs": request.inputs, "secrets": request.secrets}
+        )
+        if (
+            operation.kind == UPDATE
+            and previous is not None
+            and previous.resource.status is ResourceStatus.READY
+            and previous.resolved_digest == digest
+        ):
+            return _Created(request, None, digest)
+        result = self._call(planned, request)
+        assert result is not None
+        return _Created(request, result, digest)
+
+    def _call(self, planned: PlannedResource, request: DriverRequest) -> DriverResult | None:
+        driver = self.drivers.get(planned.driver)
+        journal = _Journal(self.store, self.app, self.env, uid_of(planned))
+        retries = planned.policy.retries
+        for attempt in range(retries + 1):
+            try:
+                return driver.create(request, journal)
+            except DriverError as error:
+                if attempt == retries:
+                    if retries:
+                        raise DriverError(f"{error} (after {retries + 1} attempts)") from None
+                    raise
+                time.sleep(self.options.retry_backoff * 2**attempt)
+        return None
+
+    def _delete(self, uid: str) -> None:
+        record = self.records[uid]
+        driver = self.drivers.get(record.resource.driver)
+        driver.delete(
+            self._delete_request(record),
+            _Journal(self.store, self.app, self.env, record.resource.uid),
+        )
+
+    def _delete_request(self, record: ResourceRecord) -> DriverRequest:
+        """From what the driver last saw: the definition may be gone by now."""
+        resource = record.resource
+        uid = resource.uid
+        guid = uid.guid(self.app, self.env)
+        context = record.resolved_context or {"app": self.app, "env": self.env, "env_type": ""}
+        return DriverRequest(
+            action="delete",
+            uid=str(uid),
+            type=uid.type,
+            class_=uid.class_,
+            id=uid.id,
+            guid=guid,
+            definition=resource.definition,
+            context=DeployContext.model_validate(context),
+            params=record.resolved_params,
+            inputs=record.resolved_inputs,
+            secrets=record.resolved_secrets,
+            state=record.driver_state,
+            source_dir=source_path(resource.source, self.root).parent,
+            project_root=self.root,
+            work_dir=self.root / ".orchc" / "work" / guid,
+        )
+
+
+def _status(resource: StateResource, status: ResourceStatus) -> StateResource:
+    return StateResource(
+        resource.uid,
+        resource.definition,
+        resource.driver,
+        resource.source,
+        resource.inputs,
+        resource.inputs_digest,
+        resource.depends_on,
+        resource.prevent_destroy,
+        status,
+    )

@@ -1,0 +1,248 @@
+"""Progress and the final report of an apply or destroy.
+
+Three reporters share one small interface: `LiveReporter` (a rich live display on a
+terminal: one line per running resource with its elapsed time, and totals),
+`PlainReporter` (one line per event, for logs) and `JsonReporter` (one JSON event per
+line with timestamps and durations, for CI). Every text passes through the redactor
+before it is written, so no reporter can leak a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any, Protocol
+
+from .redact import Redactor
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """The outcome of one job, as the final report shows it."""
+
+    key: str
+    uid: str
+    operation: str
+    result: str
+    started: float | None
+    duration: float | None
+    message: str | None = None
+    source: str | None = None
+
+
+@dataclass
+class RunReport:
+    operation: str  # "apply" or "destroy"
+    jobs: list[JobRecord] = field(default_factory=list)
+    wall_time: float = 0.0
+    critical_path: list[str] = field(default_factory=list)
+    critical_time: float = 0.0
+    deployed_files: tuple[str, ...] = ()
+    deploy_error: str | None = None
+
+    @property
+    def failed(self) -> list[JobRecord]:
+        return [j for j in self.jobs if j.result == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and self.deploy_error is None
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for job in self.jobs:
+            counts[job.result] = counts.get(job.result, 0) + 1
+        return counts
+
+
+class Reporter(Protocol):
+    def started(self, operation: str, total: int) -> None: ...
+
+    def job_started(self, key: str, uid: str, operation: str) -> None: ...
+
+    def job_finished(self, record: JobRecord) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+    def finished(self, report: RunReport) -> None: ...
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:.2f}s" if value is not None else "-"
+
+
+def summary_lines(report: RunReport) -> list[str]:
+    """The final report: per-resource durations, failures with their cause, the
+    critical path and the totals."""
+    lines = []
+    for job in sorted(report.jobs, key=lambda j: (j.started is None, j.started or 0, j.key)):
+        lines.append(f"  {job.result:<9} {job.operation:<7} {job.uid}  {_seconds(job.duration)}")
+    for job in report.failed:
+        where = f" (definition at {job.source})" if job.source else ""
+        lines.append(f"error: {job.operation} of {job.uid} failed{where}: {job.message}")
+    if report.deploy_error:
+        lines.append(f"error: deploy failed: {report.deploy_error}")
+    if report.critical_path:
+        chain = " -> ".join(report.critical_path)
+        lines.append(f"critical path: {chain} ({_seconds(report.critical_time)})")
+    counts = (
+        ", ".join(f"{n} {result}" for result, n in sorted(report.counts().items()))
+        or "nothing to do"
+    )
+    verdict = "complete" if report.ok else "FAILED"
+    lines.append(
+        f"{report.operation.capitalize()} {verdict}: {counts} in {_seconds(report.wall_time)}."
+    )
+    return lines
+
+
+class PlainReporter:
+    def __init__(self, stream: IO[str], redactor: Redactor) -> None:
+        self._stream = stream
+        self._redactor = redactor
+        self._lock = threading.Lock()
+
+    def _write(self, text: str) -> None:
+        with self._lock:
+            self._stream.write(self._redactor.redact(text) + "\n")
+            self._stream.flush()
+
+    def started(self, operation: str, total: int) -> None:
+        self._write(f"{operation}: {total} operation(s)")
+
+    def job_started(self, key: str, uid: str, operation: str) -> None:
+        self._write(f"  {operation} {uid} ...")
+
+    def job_finished(self, record: JobRecord) -> None:
+        detail = f": {record.message}" if record.message and record.result != "ok" else ""
+        self._write(
+            f"  {record.operation} {record.uid}: {record.result} "
+            f"({_seconds(record.duration)}){detail}"
+        )
+
+    def note(self, message: str) -> None:
+        self._write(message)
+
+    def finished(self, report: RunReport) -> None:
+        for line in summary_lines(report):
+            self._write(line)
+
+
+class JsonReporter:
+    """One JSON object per line: {"ts", "event", ...}."""
+
+    def __init__(self, stream: IO[str], redactor: Redactor) -> None:
+        self._stream = stream
+        self._redactor = redactor
+        self._lock = threading.Lock()
+        self._clock = time.monotonic()
+
+    def _emit(self, event: str, **fields: Any) -> None:
+        record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": event}
+        record["elapsed"] = round(time.monotonic() - self._clock, 4)
+        record.update(fields)
+        text = self._redactor.redact(json.dumps(record, sort_keys=True, ensure_ascii=False))
+        with self._lock:
+            self._stream.write(text + "\n")
+            self._stream.flush()
+
+    def started(self, operation: str, total: int) -> None:
+        self._emit("run_started", operation=operation, total=total)
+
+    def job_started(self, key: str, uid: str, operation: str) -> None:
+        self._emit("resource_started", uid=uid, operation=operation)
+
+    def job_finished(self, record: JobRecord) -> None:
+        self._emit(
+            "resource_finished",
+            uid=record.uid,
+            operation=record.operation,
+            result=record.result,
+            duration=round(record.duration, 4) if record.duration is not None else None,
+            message=record.message,
+            source=record.source,
+        )
+
+    def note(self, message: str) -> None:
+        self._emit("note", message=message)
+
+    def finished(self, report: RunReport) -> None:
+        self._emit(
+            "run_finished",
+            operation=report.operation,
+            ok=report.ok,
+            counts=report.counts(),
+            wall_time=round(report.wall_time, 4),
+            critical_path=report.critical_path,
+            critical_time=round(report.critical_time, 4),
+            deployed_files=list(report.deployed_files),
+            deploy_error=report.deploy_error,
+        )
+
+
+class LiveReporter:
+    """A rich live display on stderr; finished lines scroll above it."""
+
+    def __init__(self, stream: IO[str], redactor: Redactor) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self._console = Console(file=stream, highlight=False)
+        self._redactor = redactor
+        self._running: dict[str, tuple[str, str, float]] = {}
+        self._done = 0
+        self._total = 0
+        self._lock = threading.Lock()
+        self._live = Live(
+            console=self._console, refresh_per_second=8, transient=True, get_renderable=self._render
+        )
+
+    def _render(self) -> Any:
+        from rich.table import Table
+
+        table = Table.grid(padding=(0, 2))
+        now = time.monotonic()
+        with self._lock:
+            for uid, operation, since in sorted(self._running.values(), key=lambda r: r[2]):
+                table.add_row(
+                    "[cyan]⠿[/]", operation, self._redactor.redact(uid), f"{now - since:.1f}s"
+                )
+            table.add_row(
+                "",
+                "",
+                f"[bold]{self._done}/{self._total} done, {len(self._running)} running[/]",
+                "",
+            )
+        return table
+
+    def _print(self, text: str) -> None:
+        self._console.print(self._redactor.redact(text), markup=False, highlight=False)
+
+    def started(self, operation: str, total: int) -> None:
+        self._total = total
+        self._live.start()
+
+    def job_started(self, key: str, uid: str, operation: str) -> None:
+        with self._lock:
+            self._running[key] = (uid, operation, time.monotonic())
+
+    def job_finished(self, record: JobRecord) -> None:
+        with self._lock:
+            self._running.pop(record.key, None)
+            self._done += 1
+        detail = f": {record.message}" if record.message and record.result != "ok" else ""
+        self._print(
+            f"  {record.result:<9} {record.operation} {record.uid} "
+            f"({_seconds(record.duration)}){detail}"
+        )
+
+    def note(self, message: str) -> None:
+        self._print(message)
+
+    def finished(self, report: RunReport) -> None:
+        self._live.stop()
+        for line in summary_lines(report):
+            self._print(line)

@@ -1,0 +1,130 @@
+"""Build a driver request for a planned resource: placeholders resolved, secrets read.
+
+Secrets reach the request from three places and never from the plan: a plan-form
+template (`${env.X}`, `${resources[...]...}`), or, for a secret written literally in a
+definition, the definition file itself, read again here (the plan only names the key).
+"""
+
+from __future__ import annotations
+
+from importlib import resources as package_files
+from pathlib import Path
+from typing import Any
+
+from orchc.compiler import ir
+from orchc.compiler.passes.evaluate import Scope, evaluate
+from orchc.compiler.passes.resolve import resolve
+from orchc.compiler.pipeline import DEFAULTS_PREFIX
+from orchc.compiler.plan import Plan, PlannedResource
+from orchc.compiler.uid import ResourceUid
+from orchc.drivers.protocol import DeployContext, DriverRequest
+from orchc.grammar.diagnostics import Diagnostics
+from orchc.grammar.parse import parse_document
+
+from .resolve import Outputs, ResolveError, resolve_mapping, resolve_value
+
+
+class RequestError(Exception):
+    """The request for a resource could not be built (an unset env var, a missing
+    output, a definition file that changed since the plan)."""
+
+
+def uid_of(resource: PlannedResource) -> ResourceUid:
+    return ResourceUid(resource.type, resource.class_, resource.id)
+
+
+def source_path(source: str, root: Path) -> Path:
+    """The file behind a plan `source` (`path:line`), defaults included."""
+    path = source.rsplit(":", 1)[0]
+    if path.startswith(DEFAULTS_PREFIX):
+        return Path(str(package_files.files("orchc.defaults"))) / path[len(DEFAULTS_PREFIX) :]
+    return root / path
+
+
+def deploy_context(plan: Plan) -> DeployContext:
+    context = plan.context
+    return DeployContext(app=context.app, env=context.env, env_type=context.env_type)
+
+
+def build_request(
+    plan: Plan,
+    resource: PlannedResource,
+    outputs: Outputs,
+    root: Path,
+    state: dict[str, Any],
+    action: str = "create",
+) -> DriverRequest:
+    uid = uid_of(resource)
+    try:
+        params = resolve_value(resource.params, outputs).value
+        inputs, sensitive_inputs = resolve_mapping(resource.inputs, outputs)
+        secrets = _secrets(plan, resource, outputs, root)
+    except ResolveError as error:
+        raise RequestError(str(error)) from None
+    definition_file = source_path(resource.source, root)
+    return DriverRequest(
+        action=action,  # type: ignore[arg-type]
+        uid=str(uid),
+        type=uid.type,
+        class_=uid.class_,
+        id=uid.id,
+        guid=resource.guid or uid.guid(plan.context.app, plan.context.env),
+        definition=resource.definition,
+        context=deploy_context(plan),
+        params=params,
+        inputs=inputs,
+        secrets=secrets,
+        sensitive_inputs=sensitive_inputs,
+        state=state,
+        requested_outputs=frozenset(resource.requested_outputs),
+        source_dir=definition_file.parent,
+        project_root=root,
+        work_dir=root
+        / ".orchc"
+        / "work"
+        / (resource.guid or uid.guid(plan.context.app, plan.context.env)),
+        timeout=resource.policy.timeout,
+    )
+
+
+def _secrets(plan: Plan, resource: PlannedResource, outputs: Outputs, root: Path) -> dict[str, Any]:
+    secrets: dict[str, Any] = {}
+    literal_keys = [key for key, s in resource.secret_sources.items() if s.literal is not None]
+    literals = _literal_secrets(plan, resource, root, literal_keys) if literal_keys else {}
+    for key, source in resource.secret_sources.items():
+        value = literals[key] if source.literal is not None else source.value
+        try:
+            secrets[key] = resolve_value(value, outputs).value
+        except ResolveError as error:
+            raise ResolveError(f"secret {key}: {error}") from None
+    return secrets
+
+
+def _literal_secrets(
+    plan: Plan, resource: PlannedResource, root: Path, keys: list[str]
+) -> dict[str, Any]:
+    """Evaluate literal secrets from the definition file, as the planner did."""
+    path = source_path(resource.source, root)
+    display = resource.source.rsplit(":", 1)[0]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ResolveError(f"cannot read the definition file {display}: {error.strerror}") from None
+    diagnostics = Diagnostics()
+    document, problems = parse_document(display, text)
+    program = resolve([document], root, diagnostics) if not problems else ir.Program()
+    definition = next((d for d in program.definitions if d.id == resource.definition), None)
+    if definition is None or definition.secrets is None:
+        raise ResolveError(
+            f"definition '{resource.definition}' in {display} changed since the plan was made; "
+            "run `orchc plan` again"
+        )
+    context = plan.context
+    scope = Scope(context.app, context.env, context.env_type, uid_of(resource), resource.params)
+    found = {}
+    for key in keys:
+        value = definition.secrets.get(key)
+        if value is None:
+            raise ResolveError(f"definition '{resource.definition}' no longer has secret '{key}'")
+        found[key] = evaluate(value, scope, diagnostics)
+    return found

@@ -1,0 +1,106 @@
+"""The executor: a ready queue over jobs, failure isolation, limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from orchc.runtime.executor import Executor, Job, Outcome, critical_path
+
+
+def job(key: str, *after: str, group: str | None = None, limit: int | None = None) -> Job:
+    return Job(key, frozenset(after), group=group, max_parallel=limit)
+
+
+def test_dependencies_run_first_and_failures_skip_only_dependents() -> None:
+    jobs = [job("a"), job("b", "a"), job("c", "a"), job("d", "b", "c"), job("e")]
+    finished: list[str] = []
+
+    def work(j: Job) -> Outcome:
+        finished.append(j.key)
+        return Outcome("failed", message="boom") if j.key == "b" else Outcome("ok")
+
+    outcomes = Executor(jobs, work, parallelism=1).run()
+    assert {k: o.result for k, o in outcomes.items()} == {
+        "a": "ok",
+        "b": "failed",
+        "c": "ok",
+        "d": "skipped",
+        "e": "ok",
+    }
+    assert outcomes["d"].message == "b did not succeed"
+    assert "d" not in finished
+    assert finished.index("a") < finished.index("b")
+
+
+def test_a_job_starts_as_soon_as_its_own_dependencies_are_done() -> None:
+    """Not level by level: `fast-child` must not wait for the slow sibling."""
+    started: dict[str, float] = {}
+    clock = time.monotonic()
+
+    def work(j: Job) -> Outcome:
+        started[j.key] = time.monotonic() - clock
+        time.sleep({"slow": 0.6, "fast": 0.05}.get(j.key, 0.0))
+        return Outcome("ok")
+
+    jobs = [job("slow"), job("fast"), job("fast-child", "fast")]
+    Executor(jobs, work, parallelism=4).run()
+    assert started["fast-child"] < started["slow"] + 0.5
+
+
+def test_parallelism_and_group_limits_are_respected() -> None:
+    running = 0
+    peak = {"all": 0, "db": 0}
+    in_group = 0
+    lock = threading.Lock()
+
+    def work(j: Job) -> Outcome:
+        nonlocal running, in_group
+        with lock:
+            running += 1
+            in_group += j.group == "db"
+            peak["all"] = max(peak["all"], running)
+            peak["db"] = max(peak["db"], in_group)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+            in_group -= j.group == "db"
+        return Outcome("ok")
+
+    jobs = [job(f"db{i}", group="db", limit=2) for i in range(6)] + [job(f"x{i}") for i in range(6)]
+    outcomes = Executor(jobs, work, parallelism=3).run()
+    assert all(o.result == "ok" for o in outcomes.values())
+    assert peak["all"] <= 3
+    assert peak["db"] <= 2
+
+
+def test_an_exception_in_a_job_is_a_failure_not_a_crash() -> None:
+    def work(j: Job) -> Outcome:
+        raise RuntimeError("driver bug")
+
+    outcomes = Executor([job("a"), job("b", "a")], work).run()
+    assert outcomes["a"].result == "failed"
+    assert outcomes["a"].message == "RuntimeError: driver bug"
+    assert outcomes["b"].result == "skipped"
+
+
+def test_on_done_sees_every_outcome_on_the_calling_thread() -> None:
+    seen: list[tuple[str, str, bool]] = []
+    caller = threading.get_ident()
+
+    def on_done(j: Job, outcome: Outcome) -> Outcome:
+        seen.append((j.key, outcome.result, threading.get_ident() == caller))
+        return outcome
+
+    Executor([job("a"), job("b", "a")], lambda j: Outcome("failed"), on_done=on_done).run()
+    assert sorted(seen) == [("a", "failed", True), ("b", "skipped", True)]
+
+
+def test_critical_path_is_the_longest_chain() -> None:
+    jobs = [job("a"), job("b", "a"), job("c")]
+    outcomes = {
+        "a": Outcome("ok", 0.0, 1.0),
+        "b": Outcome("ok", 1.0, 2.0),
+        "c": Outcome("ok", 0.0, 2.5),
+    }
+    assert critical_path(jobs, outcomes) == (["a", "b"], 3.0)
