@@ -17,6 +17,7 @@ normalised to the bracket form with a full uid, and `${env.NAME}` for `env("NAME
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,9 +81,16 @@ def has_placeholders(text: str) -> bool:
 
 
 def parse_template(text: str) -> Template:
-    """Split `text` into literal strings and placeholders; `$${` is a literal `${`."""
+    """Split `text` into literal strings and placeholders; `$${` is a literal `${`.
+    Templates are immutable and the same strings come back for every resource a
+    definition matches, so results are cached."""
     if "${" not in text:
         return (text,) if text else ()
+    return _parse_template(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_template(text: str) -> Template:
     segments: list[Segment] = []
     literal: list[str] = []
     position = 0

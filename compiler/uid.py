@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_CLASS = "default"
 
@@ -34,6 +34,14 @@ class ResourceUid:
     type: str
     class_: str
     id: str
+    # Uids are dict keys everywhere in the planner: hash once, not on every lookup.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.type, self.class_, self.id)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def parse(cls, text: str) -> ResourceUid:

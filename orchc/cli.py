@@ -4,6 +4,7 @@ traceback. Results go to stdout, progress and diagnostics to stderr."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -26,7 +27,25 @@ from .options import (
 from .project import Project
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Imports a command's module only when that command runs: `orchc plan` must not
+    pay for importing the runtime."""
+
+    lazy_commands: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy_commands:
+            module, _, attribute = self.lazy_commands[name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="orchc")
 def main() -> None:
     """orchc: Score workloads + resource definitions -> a reviewable plan -> a deployment."""
@@ -159,12 +178,11 @@ def graph(plan_file: Path, output_format: str) -> None:
     click.echo((render_mermaid if output_format == "mermaid" else render_dot)(result), nl=False)
 
 
-def _register_commands() -> None:
-    from .cli_apply import apply, destroy_command
-    from .cli_state import outputs, state
 
-    for command in (apply, destroy_command, state, outputs):
-        main.add_command(command)
-
-
-_register_commands()
+# Commands whose modules are imported on use, by name: "module:attribute".
+LazyGroup.lazy_commands = {
+    "apply": "orchc.cli_apply:apply",
+    "destroy": "orchc.cli_apply:destroy_command",
+    "state": "orchc.cli_state:state",
+    "outputs": "orchc.cli_state:outputs",
+}

@@ -141,7 +141,10 @@ class JsonReporter:
         self._clock = time.monotonic()
 
     def _emit(self, event: str, **fields: Any) -> None:
-        record = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": event}
+        record: dict[str, Any] = {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "event": event,
+        }
         record["elapsed"] = round(time.monotonic() - self._clock, 4)
         record.update(fields)
         text = self._redactor.redact(json.dumps(record, sort_keys=True, ensure_ascii=False))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib import resources as package_files
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from orchc.compiler import ir
 from orchc.compiler.passes.evaluate import Scope, evaluate
@@ -52,7 +52,7 @@ def build_request(
     outputs: Outputs,
     root: Path,
     state: dict[str, Any],
-    action: str = "create",
+    action: Literal["create", "delete"] = "create",
 ) -> DriverRequest:
     uid = uid_of(resource)
     try:
@@ -63,7 +63,7 @@ def build_request(
         raise RequestError(str(error)) from None
     definition_file = source_path(resource.source, root)
     return DriverRequest(
-        action=action,  # type: ignore[arg-type]
+        action=action,
         uid=str(uid),
         type=uid.type,
         class_=uid.class_,

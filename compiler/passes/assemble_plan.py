@@ -118,7 +118,7 @@ def _planned_resource(
 ) -> PlannedResource:
     uid, definition = resource.uid, resource.definition
     dependencies = graph.dependencies(Node.of_resource(uid))
-    return PlannedResource(
+    return PlannedResource.model_construct(
         type=uid.type,
         class_=uid.class_,
         id=uid.id,
@@ -141,7 +141,7 @@ def _planned_resource(
 
 
 def _deleted_resource(gone: StateResource) -> PlannedResource:
-    return PlannedResource(
+    return PlannedResource.model_construct(
         type=gone.uid.type,
         class_=gone.uid.class_,
         id=gone.uid.id,
@@ -179,7 +179,7 @@ def _planned_workloads(
         digest = workload_digest(workload)
         decision = workload_action(workload, digest, snapshot.workloads.get(name), graph, decisions)
         dependencies = graph.dependencies(Node.of_workload(name))
-        planned[name] = PlannedWorkload(
+        planned[name] = PlannedWorkload.model_construct(
             source=workload.workload.source,
             depends_on=[str(d.uid) for d in dependencies if d.uid is not None],
             resources={k: str(v) for k, v in sorted(workload.resources.items())},
@@ -190,7 +190,7 @@ def _planned_workloads(
         )
     for name, gone in sorted(snapshot.workloads.items()):
         if name not in planned:
-            planned[name] = PlannedWorkload(
+            planned[name] = PlannedWorkload.model_construct(
                 source=gone.source,
                 digest=gone.digest,
                 action=Action.DELETE,
@@ -199,10 +199,13 @@ def _planned_workloads(
     return planned
 
 
+# The plan is built from values this module computed itself, so its models are
+# constructed without validation (thousands of resources); `load_plan` validates every
+# plan file that is read back.
 def _summary(
     resources: dict[str, PlannedResource], workloads: dict[str, PlannedWorkload]
 ) -> Summary:
     counts = {action.value: 0 for action in Action}
-    for item in [*resources.values(), *workloads.values()]:
-        counts[item.action.value] += 1
+    for action in [r.action for r in resources.values()] + [w.action for w in workloads.values()]:
+        counts[action.value] += 1
     return Summary(**counts)

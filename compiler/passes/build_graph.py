@@ -36,12 +36,18 @@ class Node:
     def __str__(self) -> str:
         return str(self.uid) if self.uid is not None else f"workload '{self.workload}'"
 
+    def sort_key(self) -> tuple[int, str, str, str]:
+        """The same order as `<`, as a tuple of plain values."""
+        if self.uid is not None:
+            return (0, self.uid.type, self.uid.class_, self.uid.id)
+        return (1, str(self.workload), "", "")
+
 
 ResourceGraph = DependencyGraph[Node]
 
 
 def build_graph(expansion: Expansion, diagnostics: Diagnostics) -> ResourceGraph:
-    graph = ResourceGraph()
+    graph = ResourceGraph(key=Node.sort_key)
     for uid in sorted(expansion.resources):
         graph.add_node(Node.of_resource(uid))
     for uid in sorted(expansion.resources):

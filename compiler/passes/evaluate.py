@@ -73,7 +73,7 @@ class Scope:
         return self.uid.guid(self.app, self.env)
 
     def context_value(self, path: tuple[str, ...]) -> str:
-        values = {
+        values: dict[tuple[str, ...], str] = {
             ("app", "id"): self.app,
             ("env", "id"): self.env,
             ("env", "type"): self.env_type,

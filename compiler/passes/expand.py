@@ -23,7 +23,7 @@ from ..score import placeholders as score
 from ..score.workload import ScoreWorkload
 from ..uid import TARGET_UID, ResourceUid
 from .evaluate import Json, OnReference, OutputReference, Scope, evaluate
-from .match import MatchContext, match_resource, no_match_diagnostic
+from .match import MatchContext, Matcher, match_resource, no_match_diagnostic
 from .score_params import score_params_to_plan
 
 
@@ -75,6 +75,7 @@ class _Expander:
         self.resources: dict[ResourceUid, ExpandedResource] = {}
         self.pending_edges: dict[ResourceUid, dict[ResourceUid, Span | None]] = {}
         self.requested_outputs: dict[ResourceUid, set[str]] = {}
+        self.matcher = Matcher(program, context)
 
     def request(self, uid: ResourceUid, request: Request) -> None:
         existing = self.requests.get(uid)
@@ -120,13 +121,14 @@ class _Expander:
 
     def _expand_one(self, uid: ResourceUid) -> ExpandedResource | None:
         request = self.requests[uid]
-        decision = match_resource(self.program, uid, self.context)
-        if decision.winner is None:
+        found = self.matcher.winner(uid)
+        if found is None:
+            decision = match_resource(self.program, uid, self.context)
             self.diagnostics.add(
                 no_match_diagnostic(self.program, decision, request.span, request.requested_by)
             )
             return None
-        definition, block = decision.winner.definition, decision.winner.block
+        definition, block = found
         scope = Scope(
             self.context.app, self.context.env, self.context.env_type, uid, request.params
         )

@@ -123,6 +123,47 @@ def match_resource(program: ir.Program, uid: ResourceUid, context: MatchContext)
     return MatchDecision(uid, context, found, winner)
 
 
+class Matcher:
+    """`match_resource` for many resources in one context, fast: blocks are compiled
+    once into (key, value) pairs, sorted best first, and a decision that cannot depend on
+    the resource id (no block of the type sets `res_id`) is shared by every resource of
+    that type and class. Only the winner is computed; `match_resource` explains."""
+
+    def __init__(self, program: ir.Program, context: MatchContext) -> None:
+        self._program = program
+        self._context = context
+        self._compiled: dict[str, list[tuple[tuple[tuple[str, str], ...], Candidate]]] = {}
+        self._memo: dict[tuple[str, str, str | None], tuple[ir.Definition, ir.MatchBlock] | None] = {}
+
+    def _blocks(self, resource_type: str) -> list[tuple[tuple[tuple[str, str], ...], Candidate]]:
+        compiled = self._compiled.get(resource_type)
+        if compiled is None:
+            compiled = []
+            for definition in self._program.definitions_of(resource_type):
+                for block in definition.matches:
+                    pairs = tuple(_criteria_key(block))
+                    compiled.append((pairs, Candidate(definition, block, ())))
+            compiled.sort(key=lambda item: (item[1].definition.tier, item[1].rank), reverse=True)
+            self._compiled[resource_type] = compiled
+        return compiled
+
+    def winner(self, uid: ResourceUid) -> tuple[ir.Definition, ir.MatchBlock] | None:
+        blocks = self._blocks(uid.type)
+        by_id = any("res_id" in dict(pairs) for pairs, _ in blocks)
+        key = (uid.type, uid.class_, uid.id if by_id else None)
+        if key not in self._memo:
+            actual = _context_values(uid, self._context)
+            self._memo[key] = next(
+                (
+                    (candidate.definition, candidate.block)
+                    for pairs, candidate in blocks
+                    if all(actual[k] == v for k, v in pairs)
+                ),
+                None,
+            )
+        return self._memo[key]
+
+
 def _criteria_key(block: ir.MatchBlock) -> tuple[tuple[str, str], ...]:
     values = block.as_dict()
     values.setdefault("class", DEFAULT_CLASS)

@@ -36,7 +36,7 @@ def heading(plan: Plan) -> str:
 
 def render_text(plan: Plan) -> str:
     rows = plan_rows(plan)
-    widths = [max((len(row[i]) for row in rows), default=0) for i in (1, 2, 3)]
+    widths = [max((len(str(row[i])) for row in rows), default=0) for i in (1, 2, 3)]
     lines = [heading(plan), ""]
     for action, name, definition, location, reason in rows:
         cells = [name.ljust(widths[0]), definition.ljust(widths[1]), location.ljust(widths[2])]

@@ -7,6 +7,7 @@ import pytest
 from orchc.compiler import ir
 from orchc.compiler.passes.match import (
     MatchContext,
+    Matcher,
     find_ambiguities,
     match_resource,
     no_match_diagnostic,
@@ -81,8 +82,10 @@ def test_ranking(
 ) -> None:
     a = definition("a", *(block(10 + i, **keys) for i, keys in enumerate(a_blocks)))
     b = definition("b", *(block(20 + i, **keys) for i, keys in enumerate(b_blocks)))
-    assert winner(ir.Program(definitions=(a, b))) == expected
-    assert winner(ir.Program(definitions=(b, a))) == expected  # order never matters
+    for program in (ir.Program(definitions=(a, b)), ir.Program(definitions=(b, a))):
+        assert winner(program) == expected  # the order of definitions never matters
+        fast = Matcher(program, CONTEXT).winner(ResourceUid.parse("postgres.default#db"))
+        assert fast is not None and fast[0].id == expected
 
 
 CLASSES = [
