@@ -81,7 +81,7 @@ def summary_lines(report: RunReport) -> list[str]:
     for job in sorted(report.jobs, key=lambda j: (j.started is None, j.started or 0, j.key)):
         lines.append(f"  {job.result:<9} {job.operation:<7} {job.uid}  {_seconds(job.duration)}")
     for job in report.failed:
-        where = f" (definition at {job.source})" if job.source else ""
+        where = f" (definition {job.source})" if job.source else ""
         lines.append(f"error: {job.operation} of {job.uid} failed{where}: {job.message}")
     if report.deploy_error:
         lines.append(f"error: deploy failed: {report.deploy_error}")

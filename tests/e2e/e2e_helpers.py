@@ -1,0 +1,90 @@
+"""End-to-end helpers: a throwaway orchc project driven through the real `orchc`
+command (a subprocess, as CI runs it) with a real SQLite state file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ORCHC = str(Path(sys.executable).with_name("orchc"))
+
+
+@dataclass
+class Project:
+    root: Path
+    env: dict[str, str]
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    def run(
+        self, *args: str, expect: int | None = 0, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [ORCHC, *args],
+            cwd=self.root,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if expect is not None and result.returncode != expect:
+            raise AssertionError(
+                f"orchc {' '.join(args)} exited {result.returncode}, expected {expect}\n"
+                f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
+        return result
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [ORCHC, *args],
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def plan(self, *extra: str, env: str = "dev") -> dict[str, Any]:
+        self.run("plan", "--env", env, "-o", "plan.json", *extra)
+        plan: dict[str, Any] = json.loads((self.root / "plan.json").read_text())
+        return plan
+
+    def actions(self, env: str = "dev") -> dict[str, str]:
+        plan = self.plan(env=env)
+        return {uid: r["action"] for uid, r in plan["resources"].items()}
+
+    def state_uids(self, env: str = "dev") -> list[str]:
+        out = self.run("state", "list", "--env", env).stdout
+        return [line.split("\t")[0] for line in out.splitlines()]
+
+
+def new_project(tmp_path: Path) -> Project:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHC_")}
+    root = tmp_path / "project"
+    root.mkdir()
+    made = Project(root, env)
+    made.write("orchc.toml", 'app = "shop"\n')
+    return made
+
+
+STATIC_DEFINITIONS = """
+environment "dev" { type = "development" }
+
+definition "compose" {
+  type   = "target"
+  driver = "compose"
+  match {}
+  inputs { path = "out/compose.yaml" }
+}
+"""

@@ -1,0 +1,119 @@
+"""SIGKILL the apply (and the destroy) at several points: re-planning and re-applying
+must converge, with no resource provisioned twice and none forgotten."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from e2e_helpers import STATIC_DEFINITIONS, Project
+
+WORLD = Path(__file__).parent / "programs" / "world.py"
+NODES = ["n1", "n2", "n3", "n4", "n5", "n6", "n7"]  # a binary tree: n1 <- n2, n3 <- n4..n7
+
+
+def tree_definitions(world: Path) -> str:
+    command = json.dumps([sys.executable, str(WORLD)])
+    body = STATIC_DEFINITIONS
+    for index, name in enumerate(NODES, start=1):
+        parent = (
+            f'\n    parent = "${{resources.node#{NODES[index // 2 - 1]}.outputs.value}}"'
+            if index > 1
+            else ""
+        )
+        body += f"""
+definition "{name}" {{
+  type   = "node"
+  driver = "cmd"
+  match {{ res_id = "{name}" }}
+  inputs {{
+    command = {command}
+    world   = "{world}"
+    value   = "{name}-value"
+    sleep   = 0.25{parent}
+  }}
+}}
+"""
+    return body
+
+
+SCORE = """
+apiVersion: score.dev/v1b1
+metadata:
+  name: app
+containers:
+  main:
+    image: busybox
+    variables:
+      LEAVES: ${resources.n4.value} ${resources.n5.value} ${resources.n6.value} ${resources.n7.value}
+resources:
+  n4: {type: node, id: n4}
+  n5: {type: node, id: n5}
+  n6: {type: node, id: n6}
+  n7: {type: node, id: n7}
+"""
+
+
+def kill_after(project: Project, events: int, *command: str) -> None:
+    """Run `command` with --json and SIGKILL it after `events` resource events."""
+    process = project.popen(*command, "--json")
+    assert process.stdout is not None
+    seen = 0
+    for line in process.stdout:
+        event = json.loads(line)["event"]
+        if event in ("resource_started", "resource_finished"):
+            seen += 1
+        if seen >= events:
+            break
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+
+def converge(project: Project) -> int:
+    """Plan and apply until the plan is empty; returns how many applies it took."""
+    for attempt in range(1, 4):
+        if project.run("plan", "--env", "dev", "--detailed-exitcode", expect=None).returncode == 0:
+            return attempt - 1
+        project.plan()
+        project.run("apply", "plan.json")
+    raise AssertionError("did not converge in 3 applies")
+
+
+def world(project: Project) -> dict[str, dict[str, object]]:
+    loaded: dict[str, dict[str, object]] = json.loads((project.root / "world.json").read_text())
+    return loaded
+
+
+def everything() -> list[str]:
+    return [f"node.default#{name}" for name in NODES]
+
+
+@pytest.mark.parametrize("events", [1, 2, 5, 9, 13])
+def test_killed_apply_converges_without_double_provisioning(project: Project, events: int) -> None:
+    project.write("definitions/tree.orch", tree_definitions(project.root / "world.json"))
+    project.write("score.yaml", SCORE)
+    project.plan()
+    kill_after(project, events, "apply", "plan.json")
+
+    assert converge(project) >= 1
+    assert sorted(world(project)["present"]) == everything()
+    assert world(project)["creations"] == dict.fromkeys(everything(), 1)
+    assert sorted(project.state_uids()) == [*everything(), "target.default#target"]
+    assert (project.root / "out" / "compose.yaml").exists()
+
+
+@pytest.mark.parametrize("events", [2, 6])
+def test_killed_destroy_finishes_on_the_next_destroy(project: Project, events: int) -> None:
+    project.write("definitions/tree.orch", tree_definitions(project.root / "world.json"))
+    project.write("score.yaml", SCORE)
+    project.run("apply", "--env", "dev", "--auto-approve")
+    kill_after(project, events, "destroy", "--env", "dev", "--auto-approve")
+
+    project.run("destroy", "--env", "dev", "--auto-approve")
+    assert world(project)["present"] == {}
+    assert project.state_uids() == []
