@@ -1,0 +1,50 @@
+"""Golden tests: whole compilations through the CLI. Each `tests/golden/<case>/` holds
+an orch project, `case.toml` (the command line) and `expected.txt` (exit code, stdout,
+stderr). Run with `--update-golden` to rewrite the expectations, then read the diff."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from orchc.cli import main
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "case.toml").exists())
+
+
+def run_case(case: str, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    project = workdir / case
+    shutil.copytree(
+        GOLDEN / case, project, ignore=shutil.ignore_patterns("expected.txt", "case.toml")
+    )
+    args = tomllib.loads((GOLDEN / case / "case.toml").read_text())["args"]
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("ORCHC_STATE", raising=False)
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    return f"exit: {result.exit_code}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, update_golden: bool
+) -> None:
+    actual = run_case(case, tmp_path, monkeypatch)
+    expected_file = GOLDEN / case / "expected.txt"
+    if update_golden:
+        expected_file.write_text(actual)
+    assert "Traceback" not in actual
+    assert actual == expected_file.read_text()
+
+
+def test_plans_are_byte_identical_across_runs_and_directories(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run_case("shared", tmp_path / "one", monkeypatch)
+    again = run_case("shared", tmp_path / "two" / "deeper", monkeypatch)
+    assert first == again
+    assert str(tmp_path) not in first
