@@ -144,6 +144,7 @@ def record(uid: str = "postgres.default#checkout.db", **changes: Any) -> Resourc
         "resolved_inputs": {"host": "127.0.0.1", "database": "shop_dev"},
         "resolved_secrets": {"admin_password": "s3cret"},
         "resolved_params": {"size": "small"},
+        "resolved_context": {"app": "shop", "env": "dev", "env_type": "development"},
     }
     return ResourceRecord(**{**fields, **changes})
 
