@@ -1,6 +1,9 @@
 """The syntax tree of an orch file: what the parser builds and `fmt` prints.
 
-Nodes are immutable and each carries the `Span` of its first character. The tree says
+Nodes are immutable and each carries the `Span` of its first character; nodes that can
+span several lines (blocks, lists, maps, calls, strings) also carry `end`, the `Span` of
+their last character (the closing bracket or quote), which `fmt` needs to place
+comments. `end` is None for nodes built by hand. The tree says
 nothing about meaning: which blocks and attributes are allowed, and what they mean,
 is checked later by the compiler.
 """
@@ -21,6 +24,7 @@ class String:
     span: Span
     value: str
     multiline: bool = False
+    end: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,7 @@ class Null:
 class ListValue:
     span: Span
     items: tuple[Value, ...]
+    end: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,7 @@ class MapEntry:
 class MapValue:
     span: Span
     entries: tuple[MapEntry, ...]
+    end: Span | None = None
 
     def get(self, key: str) -> Value | None:
         for entry in self.entries:
@@ -78,6 +84,7 @@ class Call:
     span: Span
     name: str
     args: tuple[Value, ...]
+    end: Span | None = None
 
 
 Value: TypeAlias = String | Number | Bool | Null | ListValue | MapValue | Call
@@ -100,6 +107,7 @@ class Block:
     kind: str
     labels: tuple[String, ...]
     body: tuple[Attribute | Block, ...]
+    end: Span | None = None
 
 
 @dataclass(frozen=True, slots=True)

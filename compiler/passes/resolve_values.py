@@ -1,0 +1,170 @@
+"""Values of `inputs`, `secrets` and provision `params`: syntax values -> `ir.Value`.
+
+Scalars, lists and maps keep their spans; `env("NAME")` becomes an `EnvRef` (read at
+apply time, never here); `file("path")` becomes a `FileContent` holding the file's text,
+read now, relative to the directory of the .orch file that calls it. Duplicate map
+keys and bad calls are reported, and the offending entry is left out. Placeholders
+(`${...}`) stay text: the placeholder pass checks them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from orchc.compiler import ir
+from orchc.grammar.diagnostics import Diagnostics
+from orchc.grammar.source import Span, display_path
+from orchc.grammar.syntax import (
+    Block,
+    Bool,
+    Call,
+    ListValue,
+    MapValue,
+    Null,
+    Number,
+    String,
+    Value,
+)
+
+from .resolve_checks import FUNCTIONS, describe, first_at
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ValueReader:
+    """Converts the values of one .orch file (`path` is its display path)."""
+
+    def __init__(self, root: Path, path: str, diagnostics: Diagnostics) -> None:
+        self.root = root
+        self.directory = (root / path).parent
+        self.diagnostics = diagnostics
+
+    def block_map(self, block: Block) -> ir.MapValue:
+        """An `inputs`/`secrets` block as a map of its attributes."""
+        entries: list[ir.MapEntry] = []
+        seen: dict[str, Span] = {}
+        for member in block.body:
+            if isinstance(member, Block):
+                message = (
+                    f"'{member.kind} {{ ... }}' is a block; inside '{block.kind}', "
+                    f"write {member.kind} = {{ ... }}"
+                )
+                self.diagnostics.error(member.span, message)
+            elif self._is_new_key(member.name, member.span, f"'{block.kind}'", seen):
+                entries.append(self._entry(member.span, member.name, member.value))
+        return ir.MapValue(block.span, tuple(entries))
+
+    def value(self, value: Value) -> ir.Value:
+        if isinstance(value, String | Number | Bool):
+            return ir.Scalar(value.span, value.value)
+        if isinstance(value, Null):
+            return ir.Scalar(value.span, None)
+        if isinstance(value, ListValue):
+            return ir.ListValue(value.span, tuple(self.value(item) for item in value.items))
+        if isinstance(value, MapValue):
+            return self._map(value)
+        return self._call(value)
+
+    def _map(self, value: MapValue) -> ir.MapValue:
+        entries: list[ir.MapEntry] = []
+        seen: dict[str, Span] = {}
+        for entry in value.entries:
+            if self._is_new_key(entry.key, entry.span, "the map", seen):
+                entries.append(self._entry(entry.span, entry.key, entry.value))
+        return ir.MapValue(value.span, tuple(entries))
+
+    def _entry(self, span: Span, key: str, value: Value) -> ir.MapEntry:
+        return ir.MapEntry(span, key, self.value(value))
+
+    def _is_new_key(self, key: str, span: Span, where: str, seen: dict[str, Span]) -> bool:
+        if key in seen:
+            self.diagnostics.error(span, f"duplicate key '{key}' in {where}", first_at(seen[key]))
+            return False
+        seen[key] = span
+        return True
+
+    def _call(self, call: Call) -> ir.Value:
+        argument = self._single_string_argument(call)
+        if call.name == "env" and argument is not None:
+            return self._env(call, argument)
+        if call.name == "file" and argument is not None:
+            return self._file(call, argument)
+        return ir.Scalar(call.span, None)  # reported; stands in for the bad call
+
+    def _single_string_argument(self, call: Call) -> String | None:
+        if call.name not in FUNCTIONS:
+            self.diagnostics.error(call.span, unknown_function(call.name))
+            return None
+        usage = 'env("NAME")' if call.name == "env" else 'file("relative/path")'
+        if len(call.args) != 1:
+            message = f"{call.name}() takes one argument, found {len(call.args)}: write {usage}"
+            self.diagnostics.error(call.span, message)
+            return None
+        argument = call.args[0]
+        if not isinstance(argument, String):
+            message = f"{call.name}() takes a string, found {describe(argument)}: write {usage}"
+            self.diagnostics.error(argument.span, message)
+            return None
+        return argument
+
+    def _env(self, call: Call, name: String) -> ir.Value:
+        if not _ENV_NAME.fullmatch(name.value):
+            message = (
+                f"invalid environment variable name '{name.value}': use letters, digits "
+                "and '_', not starting with a digit"
+            )
+            self.diagnostics.error(name.span, message)
+            return ir.Scalar(call.span, None)
+        return ir.EnvRef(call.span, name.value)
+
+    def _file(self, call: Call, path: String) -> ir.Value:
+        problem = _path_problem(path.value)
+        content = None
+        if problem is None:
+            content, problem = self._read(path.value)
+        if content is None:
+            self.diagnostics.error(path.span, f'file("{path.value}"): {problem}')
+            return ir.Scalar(call.span, None)
+        return ir.FileContent(call.span, path.value, content)
+
+    def _read(self, relative: str) -> tuple[str | None, str | None]:
+        """The file's text, or None and why it cannot be read."""
+        target = self.directory / relative
+        shown = display_path(target, self.root)
+        try:
+            return target.read_bytes().decode("utf-8"), None
+        except FileNotFoundError:
+            return None, f"no such file: {shown}"
+        except IsADirectoryError:
+            return None, f"{shown} is a directory, not a file"
+        except UnicodeDecodeError:
+            return None, f"{shown} is not UTF-8 text"
+        except OSError as error:
+            return None, f"cannot read {shown}: {error.strerror or type(error).__name__}"
+
+
+def _path_problem(path: str) -> str | None:
+    if not path:
+        return "the path is empty"
+    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute():
+        return "the path must be relative to the .orch file, not absolute"
+    return None
+
+
+def unknown_function(name: str) -> str:
+    """The message for a call to a function that does not exist.
+
+    >>> unknown_function("evn")
+    "unknown function 'evn()'; did you mean 'env()'?"
+    """
+    close = difflib.get_close_matches(name, FUNCTIONS, n=1, cutoff=0.6)
+    if close:
+        return f"unknown function '{name}()'; did you mean '{close[0]}()'?"
+    return f"unknown function '{name}()'; the functions are {_listing(FUNCTIONS)}"
+
+
+def _listing(functions: Sequence[str]) -> str:
+    return " and ".join(f"{name}()" for name in functions)
