@@ -33,11 +33,19 @@ def orchc_project(root: Path, workloads: int, definitions: int) -> None:
     (root / "definitions").mkdir(parents=True)
     (root / "orchc.toml").write_text('app = "bench"\ndefinitions = "definitions"\n')
     blocks = ['environment "bench" { type = "development" }\n']
-    blocks.append(_definition("shared", "shared", 'match { env_type = "development" }', "endpoint = \"shared.internal\""))
+    blocks.append(
+        _definition(
+            "shared", "shared", 'match { env_type = "development" }', 'endpoint = "shared.internal"'
+        )
+    )
     for index in range(definitions - 1):
         kind = TYPES[index % len(TYPES)]
         # One definition per type matches; the others target other apps.
-        match = 'match { env_type = "development" }' if index < len(TYPES) else f'match {{ app = "other-{index}" }}'
+        match = (
+            'match { env_type = "development" }'
+            if index < len(TYPES)
+            else f'match {{ app = "other-{index}" }}'
+        )
         inputs = f'url = "${{resources[\'shared.default#shared\'].outputs.endpoint}}/{kind}"\n    name = "${{context.res.id}}"'
         blocks.append(_definition(f"{kind}-{index}", kind, match, inputs))
     (root / "definitions" / "bench.orch").write_text("\n".join(blocks))
@@ -111,13 +119,21 @@ def bench_terraform(workdir: Path, workloads: int, runs: int) -> float | None:
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     if not Path(env.get("TF_CLI_CONFIG_FILE", "/nonexistent")).exists():
         env.pop("TF_CLI_CONFIG_FILE", None)
-    subprocess.run([terraform, "init", "-input=false"], cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [terraform, "init", "-input=false"],
+        cwd=root,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     command = [terraform, "plan", "-input=false", "-lock=false", "-out=tfplan"]
     return statistics.median(timed_runs(command, root, runs, env))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workloads", type=int, default=1000)
     parser.add_argument("--definitions", type=int, default=100)
     parser.add_argument("--terraform-workloads", type=int, default=300)
@@ -127,16 +143,24 @@ def main() -> None:
         workdir = Path(temporary)
         resources = args.workloads * 3 + 2
         seconds, peak = bench_orchc(workdir, args.workloads, args.definitions, args.runs)
-        print(f"orchc plan     W={args.workloads:<5} D={args.definitions:<4} resources={resources:<6} "
-              f"median {seconds:.3f} s  peak {peak:.0f} MB  ({args.runs} runs)")
+        print(
+            f"orchc plan     W={args.workloads:<5} D={args.definitions:<4} resources={resources:<6} "
+            f"median {seconds:.3f} s  peak {peak:.0f} MB  ({args.runs} runs)"
+        )
         w = args.terraform_workloads
-        small, _ = bench_orchc(workdir, w, args.definitions, args.runs) if w != args.workloads else (seconds, peak)
+        small, _ = (
+            bench_orchc(workdir, w, args.definitions, args.runs)
+            if w != args.workloads
+            else (seconds, peak)
+        )
         terraform = bench_terraform(workdir, w, args.runs)
         if terraform is None:
             print("terraform plan  not run: terraform is not on PATH")
             return
         print(f"orchc plan     W={w:<5} median {small:.3f} s")
-        print(f"terraform plan W={w:<5} median {terraform:.3f} s  (same shape: {w * 3 + 1} terraform_data)")
+        print(
+            f"terraform plan W={w:<5} median {terraform:.3f} s  (same shape: {w * 3 + 1} terraform_data)"
+        )
         print(f"ratio: orchc is {terraform / small:.1f}x faster than terraform plan at W={w}")
 
 

@@ -123,4 +123,6 @@ class DependencyGraph(Generic[N]):
     def _rotated(self, nodes: list[N]) -> list[tuple[N, object]]:
         pivot = nodes.index(min(nodes))
         nodes = nodes[pivot:] + nodes[:pivot]
-        return [(node, self.origin(node, nodes[(i + 1) % len(nodes)])) for i, node in enumerate(nodes)]
+        return [
+            (node, self.origin(node, nodes[(i + 1) % len(nodes)])) for i, node in enumerate(nodes)
+        ]

@@ -180,5 +180,3 @@ class Program:
             if environment.id == env_id:
                 return environment
         return None
-
-

@@ -178,11 +178,12 @@ def graph(plan_file: Path, output_format: str) -> None:
     click.echo((render_mermaid if output_format == "mermaid" else render_dot)(result), nl=False)
 
 
-
 # Commands whose modules are imported on use, by name: "module:attribute".
 LazyGroup.lazy_commands = {
     "apply": "orchc.cli_apply:apply",
+    "init": "orchc.cli_init:init",
     "destroy": "orchc.cli_apply:destroy_command",
     "state": "orchc.cli_state:state",
     "outputs": "orchc.cli_state:outputs",
+    "defaults": "orchc.cli_defaults:defaults",
 }

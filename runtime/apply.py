@@ -63,6 +63,7 @@ def _run_jobs(operations: Operations, jobs: list[Job], report: RunReport) -> dic
         reporter.job_finished(record)
         return outcome
 
+    operations.load_drivers(jobs)  # import time must not count against the first resource
     reporter.started(report.operation, len(jobs))
     executor = Executor(jobs, operations.perform, operations.options.parallelism, on_start, on_done)
     outcomes = executor.run()

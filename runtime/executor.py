@@ -127,16 +127,22 @@ class Executor:
         return progress.outcomes
 
     def _start_ready(self, pool: ThreadPoolExecutor) -> None:
+        """Start every job that may start now. All `on_start` calls happen before the
+        first submit: once workers run they compete for the GIL, and the last job of a
+        wide level would wait for them."""
         progress = self._progress
         deferred: list[str] = []
-        while progress.ready and len(progress.running) < self._parallelism:
+        starting: list[Job] = []
+        while progress.ready and len(progress.running) + len(starting) < self._parallelism:
             job = progress.jobs[heapq.heappop(progress.ready)]
             if progress.group_full(job):
                 deferred.append(job.key)
                 continue
-            self._on_start(job)
             if job.group:
                 progress.group_load[job.group] = progress.group_load.get(job.group, 0) + 1
+            self._on_start(job)
+            starting.append(job)
+        for job in starting:
             progress.running[pool.submit(self._timed, job)] = job.key
         for key in deferred:
             heapq.heappush(progress.ready, key)

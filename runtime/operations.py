@@ -88,6 +88,15 @@ class Operations:
         assert isinstance(job.payload, Operation)
         return job.payload
 
+    def load_drivers(self, jobs: list[Job]) -> None:
+        """Load every driver the jobs use before the first one starts."""
+        for job in jobs:
+            operation = self.operation(job)
+            if operation.kind == DELETE:
+                self.drivers.get(self.records[operation.uid].resource.driver)
+            elif self.plan is not None:
+                self.drivers.get(self.plan.resources[operation.uid].driver)
+
     def source_of(self, uid: str) -> str | None:
         if self.plan is not None and uid in self.plan.resources:
             planned = self.plan.resources[uid]
@@ -190,8 +199,15 @@ class Operations:
         state = previous.driver_state if previous and not operation.replace else {}
         request = build_request(self.plan, planned, self.outputs, self.root, state)
         self.redactor.add([request.secrets, [request.inputs[k] for k in request.sensitive_inputs]])
+        # The outputs asked for are part of what the driver is asked to do: a driver
+        # like `environment` returns exactly those, so a new one needs a new call.
         digest = digest_of(
-            {"params": request.params, "inputs": request.inputs, "secrets": request.secrets}
+            {
+                "params": request.params,
+                "inputs": request.inputs,
+                "secrets": request.secrets,
+                "requested_outputs": sorted(request.requested_outputs),
+            }
         )
         if (
             operation.kind == UPDATE

@@ -22,19 +22,27 @@ def answers(port: int) -> bool:
 
 
 def main() -> int:
-    missing = [f"{name} on 127.0.0.1:{port}" for name, port in SERVICES.items() if not answers(port)]
+    missing = [
+        f"{name} on 127.0.0.1:{port}" for name, port in SERVICES.items() if not answers(port)
+    ]
     terraform = shutil.which("terraform")
     if terraform is None:
         missing.append("terraform (not on PATH)")
     else:
-        version = subprocess.run([terraform, "version"], capture_output=True, text=True, check=False)
+        version = subprocess.run(
+            [terraform, "version"], capture_output=True, text=True, check=False
+        )
         print(f"services: {version.stdout.splitlines()[0] if version.stdout else 'terraform ?'}")
     if missing:
         for item in missing:
             print(f"services: NOT AVAILABLE: {item}", file=sys.stderr)
-        print("services: the tests need these; start them before running the suite", file=sys.stderr)
+        print(
+            "services: the tests need these; start them before running the suite", file=sys.stderr
+        )
         return 1
-    print("services: " + ", ".join(f"{name} :{port}" for name, port in SERVICES.items()) + " answer")
+    print(
+        "services: " + ", ".join(f"{name} :{port}" for name, port in SERVICES.items()) + " answer"
+    )
     return 0
 
 

@@ -133,7 +133,9 @@ class Matcher:
         self._program = program
         self._context = context
         self._compiled: dict[str, list[tuple[tuple[tuple[str, str], ...], Candidate]]] = {}
-        self._memo: dict[tuple[str, str, str | None], tuple[ir.Definition, ir.MatchBlock] | None] = {}
+        self._memo: dict[
+            tuple[str, str, str | None], tuple[ir.Definition, ir.MatchBlock] | None
+        ] = {}
 
     def _blocks(self, resource_type: str) -> list[tuple[tuple[tuple[str, str], ...], Candidate]]:
         compiled = self._compiled.get(resource_type)

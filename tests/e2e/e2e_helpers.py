@@ -37,6 +37,7 @@ class Project:
             capture_output=True,
             text=True,
             timeout=300,
+            check=False,
         )
         if expect is not None and result.returncode != expect:
             raise AssertionError(

@@ -1,4 +1,4 @@
-# ruff: noqa: E501 -- expected diagnostics are quoted verbatim, one message per line
+
 """Invalid Score files: the exact diagnostics the reader reports, and whether the
 official schema agrees that the document is invalid.
 

@@ -1,4 +1,4 @@
-# ruff: noqa: E501 -- expected diagnostics are quoted verbatim, one message per line
+
 """Score placeholders: parsing, substitution, where they are checked, and the edges
 they add between resources. Escaping rows follow score-go's substitution tests."""
 

@@ -1,4 +1,4 @@
-# ruff: noqa: E501 -- expected diagnostics are quoted verbatim, one message per line
+
 """`read_score` and `read_scores`: the workload they build, where its parts are, files
 inlined from `source`, and the problems that are not about the document's schema."""
 

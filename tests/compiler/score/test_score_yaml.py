@@ -1,4 +1,4 @@
-# ruff: noqa: E501 -- expected messages are quoted verbatim
+
 """The Score YAML loader: how scalars resolve, which YAML it refuses, and how JSON paths
 map back to lines and columns."""
 
