@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 
 from orchc.grammar.diagnostics import Diagnostic, DiagnosticError
@@ -10,14 +10,19 @@ from orchc.grammar.format import format_source
 from orchc.grammar.source import SourceFile, SourceMap, display_path
 
 
-def orch_files(paths: Iterable[Path]) -> list[Path]:
+def orch_files(paths: Sequence[Path]) -> list[Path]:
     found: set[Path] = set()
+    missing = [
+        Diagnostic.error(None, f"no such file or directory: {p}") for p in paths if not p.exists()
+    ]
+    if missing:
+        raise DiagnosticError(missing)
     for path in paths:
         found.update(path.rglob("*.orch") if path.is_dir() else [path])
     return sorted(p.resolve() for p in found)
 
 
-def format_paths(paths: Iterable[Path], root: Path, check_only: bool) -> list[str]:
+def format_paths(paths: Sequence[Path], root: Path, check_only: bool) -> list[str]:
     """Format every .orch file under `paths`; returns the display paths that changed
     (or would change). Nothing is written if any file has a syntax error."""
     sources = SourceMap()

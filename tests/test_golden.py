@@ -1,5 +1,6 @@
 """Golden tests: whole compilations through the CLI. Each `tests/golden/<case>/` holds
-an orch project, `case.toml` (the command line) and `expected.txt` (exit code, stdout,
+an orch project (or names another case's in `project`), `case.toml` (the command line
+in `args`, commands to run first in `before`) and `expected.txt` (exit code, stdout,
 stderr). Run with `--update-golden` to rewrite the expectations, then read the diff."""
 
 from __future__ import annotations
@@ -18,14 +19,18 @@ CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "case.toml").exists())
 
 
 def run_case(case: str, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the case's commands (`args`, after any `before`) in a copy of its project
+    (or of the case named by `project`); the output of the last command counts."""
+    spec = tomllib.loads((GOLDEN / case / "case.toml").read_text())
     project = workdir / case
-    shutil.copytree(
-        GOLDEN / case, project, ignore=shutil.ignore_patterns("expected.txt", "case.toml")
-    )
-    args = tomllib.loads((GOLDEN / case / "case.toml").read_text())["args"]
+    source = GOLDEN / spec.get("project", case)
+    ignored = shutil.ignore_patterns("expected.txt", "case.toml")
+    shutil.copytree(source, project, ignore=ignored)
     monkeypatch.chdir(project)
     monkeypatch.delenv("ORCHC_STATE", raising=False)
-    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    for before in spec.get("before", []):
+        CliRunner().invoke(main, before, catch_exceptions=False)
+    result = CliRunner().invoke(main, spec["args"], catch_exceptions=False)
     return f"exit: {result.exit_code}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
 
 
