@@ -93,7 +93,7 @@ def assemble_plan(
     for gone in deleted_resources(snapshot, set(expansion.resources)):
         decision = Decision(Action.DELETE, "no longer in the graph")
         check_prevent_destroy(gone.uid, decision, gone, None, diagnostics)
-        resources[str(gone.uid)] = _deleted_resource(gone)
+        resources[str(gone.uid)] = _deleted_resource(gone, expansion)
     workloads = _planned_workloads(expansion, graph, snapshot, decisions)
     return Plan(
         context=PlanContext(
@@ -140,12 +140,12 @@ def _planned_resource(
     )
 
 
-def _deleted_resource(gone: StateResource) -> PlannedResource:
+def _deleted_resource(gone: StateResource, expansion: Expansion) -> PlannedResource:
     return PlannedResource.model_construct(
         type=gone.uid.type,
         class_=gone.uid.class_,
         id=gone.uid.id,
-        guid="",
+        guid=gone.uid.guid(expansion.context.app, expansion.context.env),
         definition=gone.definition,
         source=gone.source,
         driver=gone.driver,

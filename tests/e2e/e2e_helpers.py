@@ -73,7 +73,7 @@ class Project:
 def new_project(tmp_path: Path) -> Project:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHC_")}
     root = tmp_path / "project"
-    root.mkdir()
+    root.mkdir(parents=True)
     made = Project(root, env)
     made.write("orchc.toml", 'app = "shop"\n')
     return made
