@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from importlib import resources as package_files
 from pathlib import Path
 
 from orchc.grammar.diagnostics import Diagnostic, DiagnosticError, Diagnostics
@@ -17,6 +16,7 @@ from orchc.grammar.parse import parse_document
 from orchc.grammar.source import SourceFile, SourceMap
 
 from . import ir
+from .origin import DEFAULTS_PREFIX, defaults_dir
 from .passes.assemble_plan import assemble_plan
 from .passes.build_graph import ResourceGraph, build_graph
 from .passes.check_definitions import DriverCatalog, check_definitions
@@ -28,8 +28,6 @@ from .plan import Plan
 from .score.reader import ScoreWorkload, read_scores
 from .state import StateReader
 from .uid import ResourceUid
-
-DEFAULTS_PREFIX = "orchc:defaults/"
 
 
 @dataclass(frozen=True)
@@ -72,15 +70,14 @@ class Compilation:
 def read_defaults(sources: SourceMap, diagnostics: Diagnostics) -> ir.Program:
     """The definitions that ship with orchc: a tier below every user definition."""
     documents = []
-    folder = package_files.files("orchc.defaults")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".orch"):
-            display = DEFAULTS_PREFIX + entry.name
-            source = sources.add(SourceFile(display, entry.read_text(encoding="utf-8")))
-            document, problems = parse_document(display, source.text)
-            diagnostics.extend(problems)
-            documents.append(document)
-    return resolve(documents, Path(str(folder)), diagnostics, tier=ir.Tier.DEFAULT)
+    folder = defaults_dir()
+    for entry in sorted(folder.glob("*.orch")):
+        display = DEFAULTS_PREFIX + entry.name
+        source = sources.add(SourceFile(display, entry.read_text(encoding="utf-8")))
+        document, problems = parse_document(display, source.text)
+        diagnostics.extend(problems)
+        documents.append(document)
+    return resolve(documents, folder, diagnostics, tier=ir.Tier.DEFAULT)
 
 
 def read(sources: Sources, drivers: DriverCatalog) -> Compilation:

@@ -7,14 +7,13 @@ definition, the definition file itself, read again here (the plan only names the
 
 from __future__ import annotations
 
-from importlib import resources as package_files
 from pathlib import Path
 from typing import Any, Literal
 
 from orchc.compiler import ir
+from orchc.compiler.origin import file_of
 from orchc.compiler.passes.evaluate import Scope, evaluate
 from orchc.compiler.passes.resolve import resolve
-from orchc.compiler.pipeline import DEFAULTS_PREFIX
 from orchc.compiler.plan import Plan, PlannedResource
 from orchc.compiler.uid import ResourceUid
 from orchc.drivers.protocol import DeployContext, DriverRequest
@@ -35,10 +34,7 @@ def uid_of(resource: PlannedResource) -> ResourceUid:
 
 def source_path(source: str, root: Path) -> Path:
     """The file behind a plan `source` (`path:line`), defaults included."""
-    path = source.rsplit(":", 1)[0]
-    if path.startswith(DEFAULTS_PREFIX):
-        return Path(str(package_files.files("orchc.defaults"))) / path[len(DEFAULTS_PREFIX) :]
-    return root / path
+    return file_of(source, root)
 
 
 def deploy_context(plan: Plan) -> DeployContext:

@@ -29,6 +29,7 @@ from orchc.grammar.syntax import (
     Value,
 )
 
+from ..origin import file_of
 from .resolve_checks import FUNCTIONS, describe, first_at
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -39,7 +40,7 @@ class ValueReader:
 
     def __init__(self, root: Path, path: str, diagnostics: Diagnostics) -> None:
         self.root = root
-        self.directory = (root / path).parent
+        self.directory = file_of(path, root).parent
         self.diagnostics = diagnostics
 
     def block_map(self, block: Block) -> ir.MapValue:
