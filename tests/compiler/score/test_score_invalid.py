@@ -1,4 +1,3 @@
-
 """Invalid Score files: the exact diagnostics the reader reports, and whether the
 official schema agrees that the document is invalid.
 

@@ -1,4 +1,3 @@
-
 """Score placeholders: parsing, substitution, where they are checked, and the edges
 they add between resources. Escaping rows follow score-go's substitution tests."""
 

@@ -1,4 +1,3 @@
-
 """`read_score` and `read_scores`: the workload they build, where its parts are, files
 inlined from `source`, and the problems that are not about the document's schema."""
 

@@ -1,4 +1,3 @@
-
 """The Score YAML loader: how scalars resolve, which YAML it refuses, and how JSON paths
 map back to lines and columns."""
 
