@@ -33,7 +33,8 @@ from typing import Annotated, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from orchc.drivers.protocol import DriverError
+from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult
+from orchc.drivers.secrets import connection_url
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
@@ -83,3 +84,34 @@ def split_echoed(
     secret = {name for name, source in echoes.items() if source in sensitive_inputs}
     plain = {name: value for name, value in values.items() if name not in secret}
     return plain, {name: value for name, value in values.items() if name in secret}
+
+
+def database_result(
+    request: DriverRequest,
+    scheme: str,
+    address: tuple[str, int],
+    database: str,
+    username: str,
+    password: str,
+    echoes: Mapping[str, str],
+) -> DriverResult:
+    """The outputs every database driver returns (SPEC §7): `host`, `port`, `name`,
+    `database`, `username`, secret `password` and `url`; the state keeps the names and
+    the password so a re-apply changes nothing."""
+    host, port = address
+    url = connection_url(
+        scheme, username=username, password=password, host=host, port=port, path=database
+    )
+    values = {
+        "host": host,
+        "port": port,
+        "name": database,
+        "database": database,
+        "username": username,
+    }
+    outputs, secrets = split_echoed(values, echoes, request.sensitive_inputs)
+    return DriverResult(
+        outputs=outputs,
+        secrets={**secrets, "password": password, "url": url},
+        state={"password": password, "database": database, "username": username},
+    )

@@ -24,9 +24,9 @@ from typing import Annotated, Any, ClassVar
 import pymysql
 from pydantic import Field
 
-from orchc.drivers._inputs import Port, StrictBlock, parse_block, split_echoed
+from orchc.drivers._inputs import Port, StrictBlock, database_result, parse_block
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
-from orchc.drivers.secrets import connection_url, generate_password, redact
+from orchc.drivers.secrets import generate_password, redact
 
 CONNECT_TIMEOUT_SECONDS = 10
 USER_HOSTS = ("%", "localhost")
@@ -109,26 +109,9 @@ def _names(request: DriverRequest, inputs: MysqlInputs) -> Names:
 def _result(
     request: DriverRequest, inputs: MysqlInputs, names: Names, password: str
 ) -> DriverResult:
-    url = connection_url(
-        "mysql",
-        username=names.username,
-        password=password,
-        host=inputs.host,
-        port=inputs.port,
-        path=names.database,
-    )
-    values = {
-        "host": inputs.host,
-        "port": inputs.port,
-        "name": names.database,
-        "database": names.database,
-        "username": names.username,
-    }
-    outputs, secrets = split_echoed(values, ECHOED_INPUTS, request.sensitive_inputs)
-    return DriverResult(
-        outputs=outputs,
-        secrets={**secrets, "password": password, "url": url},
-        state={"password": password, "database": names.database, "username": names.username},
+    address = (inputs.host, inputs.port)
+    return database_result(
+        request, "mysql", address, names.database, names.username, password, ECHOED_INPUTS
     )
 
 

@@ -10,7 +10,8 @@ import click
 from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan, load_plan
 from orchc.compiler.render.text import render_text
-from orchc.runtime.apply import apply_plan, destroy, destroy_preview
+from orchc.compiler.state import StateStore
+from orchc.runtime.apply import Runtime, apply_plan, destroy, destroy_preview
 from orchc.runtime.operations import ApplyOptions
 from orchc.runtime.redact import Redactor
 from orchc.runtime.report import JsonReporter, LiveReporter, PlainReporter, Reporter
@@ -33,6 +34,15 @@ def make_reporter(json_events: bool, redactor: Redactor) -> Reporter:
     if sys.stderr.isatty():
         return LiveReporter(sys.stderr, redactor)
     return PlainReporter(sys.stderr, redactor)
+
+
+def make_runtime(
+    project: Project, store: StateStore, json_events: bool, parallelism: int
+) -> Runtime:
+    redactor = Redactor()
+    reporter = make_reporter(json_events, redactor)
+    options = ApplyOptions(parallelism=parallelism)
+    return Runtime(store, project.drivers, project.root, reporter, redactor, options)
 
 
 def _plan_now(
@@ -87,18 +97,9 @@ def apply(
         plan = _plan_now(project, env, app, definitions, score_files, env_type, state_url)
         click.echo(render_text(plan), err=True, nl=False)
         confirm_or_fail("Apply this plan?", auto_approve)
-    redactor = Redactor()
     store = project.state_store(state_url)
     try:
-        report = apply_plan(
-            plan,
-            store,
-            project.drivers,
-            project.root,
-            make_reporter(json_events, redactor),
-            redactor,
-            ApplyOptions(parallelism=parallelism),
-        )
+        report = apply_plan(plan, make_runtime(project, store, json_events, parallelism))
     finally:
         store.close()
     if not report.ok:
@@ -136,17 +137,7 @@ def destroy_command(
             click.echo(f"  -   {record.resource.uid}  {record.resource.definition}", err=True)
         click.echo(f"Destroy: {len(doomed)} resource(s) of {app_id}/{env}.", err=True)
         confirm_or_fail("Destroy all of these?", auto_approve)
-        redactor = Redactor()
-        report = destroy(
-            app_id,
-            env,
-            store,
-            project.drivers,
-            project.root,
-            make_reporter(json_events, redactor),
-            redactor,
-            ApplyOptions(parallelism=parallelism),
-        )
+        report = destroy(app_id, env, make_runtime(project, store, json_events, parallelism))
     finally:
         store.close()
     if not report.ok:

@@ -9,6 +9,7 @@ target. Destroy deletes everything the state records, the target first.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchc.compiler.plan import Action, Plan
@@ -17,14 +18,14 @@ from orchc.compiler.uid import TARGET_UID
 from orchc.drivers.protocol import Target
 from orchc.drivers.registry import DriverRegistry
 
-from .deploy import DeployError, deploy_request
+from .deploy import deploy_request
 from .executor import Executor, Job, Outcome, critical_path
 from .jobs import destroy_jobs, plan_jobs
 from .operations import ApplyOptions, Operations
 from .redact import Redactor
 from .report import JobRecord, Reporter, RunReport
 
-__all__ = ["ApplyOptions", "apply_plan", "destroy"]
+__all__ = ["ApplyOptions", "Runtime", "apply_plan", "destroy"]
 
 
 def _locked(
@@ -78,48 +79,66 @@ def _timings(report: RunReport) -> tuple[ResourceTiming, ...]:
     )
 
 
-def apply_plan(
-    plan: Plan,
-    store: StateStore,
-    drivers: DriverRegistry,
-    root: Path,
-    reporter: Reporter,
-    redactor: Redactor,
-    options: ApplyOptions | None = None,
-) -> RunReport:
+@dataclass(frozen=True)
+class Runtime:
+    """What a run works with: the state store, the drivers, the project root, where
+    progress goes, the redactor every message passes through, and the options."""
+
+    store: StateStore
+    drivers: DriverRegistry
+    root: Path
+    reporter: Reporter
+    redactor: Redactor
+    options: ApplyOptions = field(default_factory=ApplyOptions)
+
+
+def _begin(
+    runtime: Runtime, app: str, env: str, digest: str, at: tuple[str | None, int], plan: Plan | None
+) -> tuple[int, Operations]:
+    """Move the serial (refusing a stale `at`), read the records, set up the run."""
+    deployment = runtime.store.begin_deployment(app, env, digest, *at)
+    records = {str(r.resource.uid): r for r in runtime.store.records(app, env)}
+    store, drivers, root = runtime.store, runtime.drivers, runtime.root
+    operations = Operations(
+        store,
+        drivers,
+        root,
+        app,
+        env,
+        runtime.reporter,
+        runtime.redactor,
+        runtime.options,
+        records,
+        plan,
+    )
+    return deployment, operations
+
+
+def _finish(runtime: Runtime, deployment: int, report: RunReport) -> RunReport:
+    result = "ok" if report.ok else "failed"
+    runtime.store.finish_deployment(deployment, result, _timings(report))
+    runtime.reporter.finished(report)
+    return report
+
+
+def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
     """Run the Create and Deploy phases of `plan`. Raises `StaleStateError` or
     `LockedError` before anything runs; driver failures are in the report."""
     app, env = plan.context.app, plan.context.env
+    at = (plan.state.lineage, plan.state.serial)
 
     def body() -> RunReport:
-        deployment = store.begin_deployment(
-            app, env, plan.digest, plan.state.lineage, plan.state.serial
-        )
-        records = {str(r.resource.uid): r for r in store.records(app, env)}
-        operations = Operations(
-            store,
-            drivers,
-            root,
-            app,
-            env,
-            reporter,
-            redactor,
-            options or ApplyOptions(),
-            records,
-            plan,
-        )
+        deployment, operations = _begin(runtime, app, env, plan.digest, at, plan)
         report = RunReport("apply")
-        outcomes = _run_jobs(operations, plan_jobs(plan, records), report)
+        outcomes = _run_jobs(operations, plan_jobs(plan, operations.records), report)
         failed = [k for k, o in outcomes.items() if not o.succeeded]
         if failed:
-            reporter.note(f"deploy skipped: {len(failed)} operation(s) did not succeed")
-        elif plan.summary.has_changes or not records:
+            runtime.reporter.note(f"deploy skipped: {len(failed)} operation(s) did not succeed")
+        elif plan.summary.has_changes or not operations.records:
             _deploy(plan, operations, report)
-        store.finish_deployment(deployment, "ok" if report.ok else "failed", _timings(report))
-        reporter.finished(report)
-        return report
+        return _finish(runtime, deployment, report)
 
-    return _locked(store, app, env, "apply", body)
+    return _locked(runtime.store, app, env, "apply", body)
 
 
 def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
@@ -143,7 +162,7 @@ def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
             operations.redactor,
         )
         result = target.deploy(request)
-    except (DeployError, Exception) as error:  # a target's failure is reported, not raised
+    except Exception as error:  # a target's failure is reported, not raised
         report.deploy_error = operations.redactor.redact(str(error))
         return
     report.deployed_files = result.files
@@ -155,44 +174,21 @@ def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
     operations.store.put_workloads(plan.context.app, plan.context.env, workloads)
 
 
-def destroy(
-    app: str,
-    env: str,
-    store: StateStore,
-    drivers: DriverRegistry,
-    root: Path,
-    reporter: Reporter,
-    redactor: Redactor,
-    options: ApplyOptions | None = None,
-) -> RunReport:
+def destroy(app: str, env: str, runtime: Runtime) -> RunReport:
     """Delete every resource of (app, env): the target first (undeploying the
     workloads), then the others in reverse dependency order."""
 
     def body() -> RunReport:
-        snapshot = store.snapshot(app, env)
-        deployment = store.begin_deployment(app, env, "destroy", snapshot.lineage, snapshot.serial)
-        records = {str(r.resource.uid): r for r in store.records(app, env)}
-        operations = Operations(
-            store,
-            drivers,
-            root,
-            app,
-            env,
-            reporter,
-            redactor,
-            options or ApplyOptions(),
-            records,
-            None,
-        )
+        snapshot = runtime.store.snapshot(app, env)
+        at = (snapshot.lineage, snapshot.serial)
+        deployment, operations = _begin(runtime, app, env, "destroy", at, None)
         report = RunReport("destroy")
-        outcomes = _run_jobs(operations, destroy_jobs(records), report)
+        outcomes = _run_jobs(operations, destroy_jobs(operations.records), report)
         if all(o.succeeded for o in outcomes.values()):
-            store.put_workloads(app, env, ())
-        store.finish_deployment(deployment, "ok" if report.ok else "failed", _timings(report))
-        reporter.finished(report)
-        return report
+            runtime.store.put_workloads(app, env, ())
+        return _finish(runtime, deployment, report)
 
-    return _locked(store, app, env, "destroy", body)
+    return _locked(runtime.store, app, env, "destroy", body)
 
 
 def destroy_preview(store: StateStore, app: str, env: str) -> list[ResourceRecord]:
