@@ -38,6 +38,17 @@ from orchc.drivers.secrets import connection_url
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def time_limits(request: DriverRequest) -> tuple[int, float | None]:
+    """(connect timeout, operation timeout) in seconds for a server driver: the
+    definition's `policy.timeout` bounds both; without one, connecting may take
+    `CONNECT_TIMEOUT_SECONDS` and statements have no limit."""
+    if request.timeout is None:
+        return CONNECT_TIMEOUT_SECONDS, None
+    return max(1, int(min(request.timeout, CONNECT_TIMEOUT_SECONDS))), request.timeout
+
 
 class StrictBlock(BaseModel):
     """Base of every driver's inputs/secrets model: frozen, unknown keys forbidden.

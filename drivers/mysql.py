@@ -24,11 +24,10 @@ from typing import Annotated, Any, ClassVar
 import pymysql
 from pydantic import Field
 
-from orchc.drivers._inputs import Port, StrictBlock, database_result, parse_block
+from orchc.drivers._inputs import Port, StrictBlock, database_result, parse_block, time_limits
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
 from orchc.drivers.secrets import generate_password, redact
 
-CONNECT_TIMEOUT_SECONDS = 10
 USER_HOSTS = ("%", "localhost")
 DatabaseName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")]
 # MySQL 8 caps user names at 32 characters (MariaDB at 80).
@@ -73,7 +72,7 @@ class MysqlDriver:
         names = _names(request, inputs)
         password = str(request.state.get("password") or generate_password())
         result = _result(request, inputs, names, password)
-        with _admin_connection(inputs, admin) as cursor:
+        with _admin_connection(inputs, admin, time_limits(request)) as cursor:
             _refuse_foreign(cursor, names, request.state)
             if result.state != request.state:
                 journal.save_state(result.state)
@@ -86,7 +85,7 @@ class MysqlDriver:
         database, username = request.state.get("database"), request.state.get("username")
         if not database and not username:
             return  # nothing was ever made: the state names everything we own
-        with _admin_connection(inputs, admin) as cursor:
+        with _admin_connection(inputs, admin, time_limits(request)) as cursor:
             if database:
                 _drop_database(cursor, str(database))
             if username:
@@ -133,7 +132,9 @@ def _server_message(error: pymysql.MySQLError) -> str:
 
 
 @contextmanager
-def _admin_connection(inputs: MysqlInputs, admin: MysqlSecrets) -> Iterator[Any]:
+def _admin_connection(
+    inputs: MysqlInputs, admin: MysqlSecrets, limits: tuple[int, float | None]
+) -> Iterator[Any]:
     where = f"{inputs.host}:{inputs.port}"
     with _failure(
         f"cannot connect to MySQL at {where} as '{inputs.admin_user}'", [admin.admin_password]
@@ -143,7 +144,9 @@ def _admin_connection(inputs: MysqlInputs, admin: MysqlSecrets) -> Iterator[Any]
             port=inputs.port,
             user=inputs.admin_user,
             password=admin.admin_password or "",
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            connect_timeout=limits[0],
+            read_timeout=limits[1],
+            write_timeout=limits[1],
             autocommit=True,
             charset="utf8mb4",
         )

@@ -26,11 +26,10 @@ import psycopg
 from psycopg import sql
 from pydantic import Field
 
-from orchc.drivers._inputs import Port, StrictBlock, database_result, parse_block
+from orchc.drivers._inputs import Port, StrictBlock, database_result, parse_block, time_limits
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
 from orchc.drivers.secrets import generate_password, redact
 
-CONNECT_TIMEOUT_SECONDS = 10
 # PostgreSQL truncates identifiers to 63 bytes; refuse longer names rather than
 # silently managing a different one.
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")]
@@ -91,7 +90,7 @@ class PostgresDriver:
         result = _result(request, inputs, names, password)
         if result.state != request.state:
             journal.save_state(result.state)
-        with _admin_connection(inputs, admin) as conn:
+        with _admin_connection(inputs, admin, time_limits(request)) as conn:
             role, database = _check_ownership(conn, names, _NOT_OURS)
             _upsert_role(conn, names, password, role)
             _upsert_database(conn, names, database)
@@ -100,7 +99,7 @@ class PostgresDriver:
     def delete(self, request: DriverRequest, journal: Journal) -> None:
         inputs, admin = _parse(request)
         names = _names(request, inputs)
-        with _admin_connection(inputs, admin) as conn:
+        with _admin_connection(inputs, admin, time_limits(request)) as conn:
             role, database = _check_ownership(conn, names, _NOT_OURS_TO_DROP)
             if database is Presence.OURS:
                 _drop_database(conn, names.database)
@@ -149,7 +148,9 @@ def _server_message(error: psycopg.Error) -> str:
 
 
 @contextmanager
-def _admin_connection(inputs: PostgresInputs, admin: PostgresSecrets) -> Iterator[Connection]:
+def _admin_connection(
+    inputs: PostgresInputs, admin: PostgresSecrets, limits: tuple[int, float | None]
+) -> Iterator[Connection]:
     where = f"{inputs.host}:{inputs.port}"
     with _failure(
         f"cannot connect to PostgreSQL at {where} as '{inputs.admin_user}'", [admin.admin_password]
@@ -159,7 +160,8 @@ def _admin_connection(inputs: PostgresInputs, admin: PostgresSecrets) -> Iterato
             port=inputs.port,
             user=inputs.admin_user,
             dbname=inputs.admin_database,
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            connect_timeout=limits[0],
+            options=f"-c statement_timeout={int(limits[1] * 1000)}" if limits[1] else None,
             application_name="orchc",
             autocommit=True,
             password=admin.admin_password,  # None: left out (libpq may use PGPASSWORD)

@@ -27,11 +27,17 @@ from pydantic import Field
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from orchc.drivers._inputs import Port, StrictBlock, parse_block, split_echoed
+from orchc.drivers._inputs import (
+    CONNECT_TIMEOUT_SECONDS,
+    Port,
+    StrictBlock,
+    parse_block,
+    split_echoed,
+    time_limits,
+)
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
 from orchc.drivers.secrets import connection_url, generate_password, redact
 
-CONNECT_TIMEOUT_SECONDS = 10
 UNLINK_BATCH = 500
 COMMAND_RULES = ("+@all", "-@dangerous", "-@admin", "-scan", "-randomkey")
 UserName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
@@ -67,7 +73,7 @@ class RedisDriver:
         prefix = inputs.key_prefix or f"{request.guid}:"
         password = str(request.state.get("password") or generate_password())
         state = {"password": password, "username": username, "key_prefix": prefix}
-        with _admin_client(inputs, admin) as client:
+        with _admin_client(inputs, admin, time_limits(request)) as client:
             _refuse_foreign(client, username, request.state)
             if state != request.state:
                 journal.save_state(state)
@@ -81,7 +87,7 @@ class RedisDriver:
         username, prefix = request.state.get("username"), request.state.get("key_prefix")
         if not username:
             return  # nothing was ever made: the state names the user we own
-        with _admin_client(inputs, admin) as client:
+        with _admin_client(inputs, admin, time_limits(request)) as client:
             if inputs.flush_keys_on_delete and prefix:
                 _unlink_keys(client, str(prefix))
             with _failure(f"cannot delete ACL user '{username}'"):
@@ -145,7 +151,9 @@ def _failure(what: str, secrets: Iterable[str | None] = ()) -> Iterator[None]:
 
 
 @contextmanager
-def _admin_client(inputs: RedisInputs, admin: RedisSecrets) -> Iterator[redis.Redis]:
+def _admin_client(
+    inputs: RedisInputs, admin: RedisSecrets, limits: tuple[int, float | None]
+) -> Iterator[redis.Redis]:
     where = f"{inputs.host}:{inputs.port}"
     client = redis.Redis(
         host=inputs.host,
@@ -153,8 +161,8 @@ def _admin_client(inputs: RedisInputs, admin: RedisSecrets) -> Iterator[redis.Re
         # Without a password, the connection stays the server's `default` user.
         username=inputs.admin_user if admin.admin_password is not None else None,
         password=admin.admin_password,
-        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        socket_timeout=CONNECT_TIMEOUT_SECONDS,
+        socket_connect_timeout=limits[0],
+        socket_timeout=limits[1] or CONNECT_TIMEOUT_SECONDS,
         decode_responses=True,
         # No retries of our own: the definition's `policy.retries` decides that.
         retry=Retry(NoBackoff(), 0),
