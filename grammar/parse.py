@@ -24,9 +24,13 @@ a.orch:2:7 expected '=' or '{' after 'type', found the end of the line
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import lark
 from lark import Lark, Token, UnexpectedToken
 
 from . import syntax_errors
@@ -46,12 +50,29 @@ _GRAMMAR = Path(__file__).with_name("orch.lark")
 def _parser() -> Lark:
     # No `propagate_positions`: the builder runs inside the parser (no parse tree is
     # made, which halves the time) and takes positions from the tokens it is given.
-    return Lark(
-        _GRAMMAR.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer=OrchLexer,
-        transformer=Builder(),
-    )
+    grammar = _GRAMMAR.read_text(encoding="utf-8")
+    options: dict[str, Any] = {"parser": "lalr", "lexer": OrchLexer, "transformer": Builder()}
+    cache = _cache_file(grammar)
+    if cache is not None:
+        try:
+            return Lark(grammar, cache=str(cache), **options)
+        except OSError:  # an unwritable cache only costs time
+            pass
+    return Lark(grammar, **options)
+
+
+def _cache_file(grammar: str) -> Path | None:
+    """Where the analysed grammar is kept between runs (building the LALR tables is most
+    of the parser's start-up time): a per-user cache folder, never a shared temp dir,
+    since Lark's cache is a pickle. Keyed by the grammar and the Lark version."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    key = hashlib.sha256(f"{lark.__version__}\0{grammar}".encode()).hexdigest()[:16]
+    folder = Path(base) / "orchc"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return folder / f"orch-grammar-{key}.lark-cache"
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchc.compiler.origin import file_of
 from orchc.compiler.plan import Plan, PlannedResource, digest_of
 from orchc.compiler.state import ResourceRecord, ResourceStatus, StateResource, StateStore
 from orchc.compiler.uid import ResourceUid
@@ -26,7 +27,7 @@ from .executor import Job, Outcome
 from .jobs import DELETE, UPDATE, Operation
 from .redact import Redactor
 from .report import Reporter
-from .requests import RequestError, build_request, source_path, uid_of
+from .requests import RequestError, build_request, uid_of, work_dir
 from .resolve import Outputs
 
 
@@ -262,9 +263,9 @@ class Operations:
             inputs=record.resolved_inputs,
             secrets=record.resolved_secrets,
             state=record.driver_state,
-            source_dir=source_path(resource.source, self.root).parent,
+            source_dir=file_of(resource.source, self.root).parent,
             project_root=self.root,
-            work_dir=self.root / ".orchc" / "work" / guid,
+            work_dir=work_dir(self.root, guid),
         )
 
 

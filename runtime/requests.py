@@ -32,9 +32,10 @@ def uid_of(resource: PlannedResource) -> ResourceUid:
     return ResourceUid(resource.type, resource.class_, resource.id)
 
 
-def source_path(source: str, root: Path) -> Path:
-    """The file behind a plan `source` (`path:line`), defaults included."""
-    return file_of(source, root)
+def work_dir(root: Path, guid: str) -> Path:
+    """The private directory of a resource on this machine (Terraform keeps its working
+    copy there), surviving between runs."""
+    return root / ".orchc" / "work" / guid
 
 
 def deploy_context(plan: Plan) -> DeployContext:
@@ -57,14 +58,15 @@ def build_request(
         secrets = _secrets(plan, resource, outputs, root)
     except ResolveError as error:
         raise RequestError(str(error)) from None
-    definition_file = source_path(resource.source, root)
+    definition_file = file_of(resource.source, root)
+    guid = resource.guid or uid.guid(plan.context.app, plan.context.env)
     return DriverRequest(
         action=action,
         uid=str(uid),
         type=uid.type,
         class_=uid.class_,
         id=uid.id,
-        guid=resource.guid or uid.guid(plan.context.app, plan.context.env),
+        guid=guid,
         definition=resource.definition,
         context=deploy_context(plan),
         params=params,
@@ -75,10 +77,7 @@ def build_request(
         requested_outputs=frozenset(resource.requested_outputs),
         source_dir=definition_file.parent,
         project_root=root,
-        work_dir=root
-        / ".orchc"
-        / "work"
-        / (resource.guid or uid.guid(plan.context.app, plan.context.env)),
+        work_dir=work_dir(root, guid),
         timeout=resource.policy.timeout,
     )
 
@@ -100,7 +99,7 @@ def _literal_secrets(
     plan: Plan, resource: PlannedResource, root: Path, keys: list[str]
 ) -> dict[str, Any]:
     """Evaluate literal secrets from the definition file, as the planner did."""
-    path = source_path(resource.source, root)
+    path = file_of(resource.source, root)
     display = resource.source.rsplit(":", 1)[0]
     try:
         text = path.read_text(encoding="utf-8")
