@@ -205,24 +205,25 @@ class LiveReporter:
 
     def _render(self) -> Any:
         from rich.table import Table
+        from rich.text import Text
 
         table = Table.grid(padding=(0, 2))
         now = time.monotonic()
         with self._lock:
-            for uid, operation, since in sorted(self._running.values(), key=lambda r: r[2]):
-                table.add_row(
-                    "[cyan]⠿[/]", operation, self._redactor.redact(uid), f"{now - since:.1f}s"
-                )
+            running = sorted(self._running.values(), key=lambda r: r[2])
+            summary = f"{self._done}/{self._total} done, {len(running)} running"
+        for uid, operation, since in running:
+            name = Text(self._redactor.redact(uid))
             table.add_row(
-                "",
-                "",
-                f"[bold]{self._done}/{self._total} done, {len(self._running)} running[/]",
-                "",
+                Text("⠿", style="cyan"), Text(operation), name, Text(f"{now - since:.1f}s")
             )
+        table.add_row(Text(""), Text(""), Text(summary, style="bold"), Text(""))
         return table
 
     def _print(self, text: str) -> None:
-        self._console.print(self._redactor.redact(text), markup=False, highlight=False)
+        from rich.text import Text
+
+        self._console.print(Text(self._redactor.redact(text)))
 
     def started(self, operation: str, total: int) -> None:
         self._total = total
@@ -236,6 +237,7 @@ class LiveReporter:
         with self._lock:
             self._running.pop(record.key, None)
             self._done += 1
+        self._live.refresh()  # a printed line redraws the live part as last refreshed
         detail = f": {record.message}" if record.message and record.result != "ok" else ""
         self._print(
             f"  {record.result:<9} {record.operation} {record.uid} "
@@ -243,6 +245,7 @@ class LiveReporter:
         )
 
     def note(self, message: str) -> None:
+        self._live.refresh()
         self._print(message)
 
     def finished(self, report: RunReport) -> None:
