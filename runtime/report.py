@@ -223,7 +223,7 @@ class LiveReporter:
     def _print(self, text: str) -> None:
         from rich.text import Text
 
-        self._console.print(Text(self._redactor.redact(text)))
+        self._console.print(Text(self._redactor.redact(text)), soft_wrap=True)
 
     def started(self, operation: str, total: int) -> None:
         self._total = total
