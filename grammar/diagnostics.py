@@ -6,8 +6,8 @@
 >>> d = Diagnostic.error(Span("defs/a.orch", 2, 3), "unknown attribute 'typo'")
 >>> print(render([d], sources))
 defs/a.orch:2:3: error: unknown attribute 'typo'
-  typo = 1
-  ^
+    typo = 1
+    ^
 """
 
 from __future__ import annotations
