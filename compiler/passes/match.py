@@ -211,7 +211,11 @@ def no_match_diagnostic(
     for candidate in decision.candidates:
         by_definition.setdefault(candidate.definition.id, []).append(candidate)
     if not by_definition:
-        notes.append(f"there is no definition of type '{uid.type}'")
+        known = sorted({d.type for d in program.definitions} - {"target"})
+        notes.append(
+            f"there is no definition of type '{uid.type}': add one (`match {{}}` selects it "
+            f"everywhere); types with a definition: {', '.join(known) or 'none'}"
+        )
     for definition_id, blocks in by_definition.items():
         definition = blocks[0].definition
         reasons = "; ".join(_failure_reason(c) for c in blocks)
