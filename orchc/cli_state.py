@@ -22,7 +22,7 @@ from .project import Project
 @contextmanager
 def _store(state_url: str | None) -> Iterator[tuple[Project, StateStore]]:
     project = Project.load()
-    store = project.state_store(state_url)
+    store = project.existing_state_store(state_url)
     try:
         yield project, store
     finally:

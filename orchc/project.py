@@ -9,7 +9,7 @@ from pathlib import Path
 from orchc.compiler import pipeline
 from orchc.compiler.state import InMemoryState, StateReader, StateStore
 from orchc.drivers.registry import DriverRegistry, default_registry
-from orchc.runtime.state import open_state
+from orchc.runtime.state import StateUnavailableError, open_state
 from orchc.runtime.state.url import SqliteLocation, parse_state_url
 
 from .config import ProjectConfig, load_config
@@ -67,3 +67,14 @@ class Project:
 
     def state_store(self, url_flag: str | None) -> StateStore:
         return open_state(self.config.state_url(url_flag), self.root)
+
+    def existing_state_store(self, url_flag: str | None) -> StateStore:
+        """The store, for commands that only read or repair it: a SQLite file that does
+        not exist is not created."""
+        url = self.config.state_url(url_flag)
+        location = parse_state_url(url, self.root)
+        if isinstance(location, SqliteLocation) and not location.path.exists():
+            raise StateUnavailableError(
+                f"no state at {location.path}: nothing has been applied here yet"
+            )
+        return open_state(url, self.root)

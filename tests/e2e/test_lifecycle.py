@@ -224,4 +224,6 @@ def test_apply_without_plan_needs_auto_approve_without_a_terminal(project: Proje
     project.write("score.yaml", SCORE)
     refused = project.run("apply", "--env", "dev", expect=2)
     assert "pass --auto-approve" in refused.stderr
-    assert project.state_uids() == []
+    missing = project.run("state", "list", "--env", "dev", expect=1)
+    assert "no state at" in missing.stderr and "nothing has been applied here yet" in missing.stderr
+    assert not (project.root / ".orchc").exists()
