@@ -15,8 +15,8 @@ from typing import TypeAlias
 
 from orchc.grammar.source import Span
 
-MATCH_KEYS = ("res_id", "env", "app", "env_type", "class")
-"""The keys a `match` block may set. The first four, in this order, are the ranking."""
+MATCH_KEYS = ("app", "env", "env_type", "res_id", "class")
+"""The keys a `match` block may set, in the order messages list them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +140,6 @@ class Definition:
     provisions: tuple[Provision, ...] = ()
     policy: Policy | None = None
     tier: Tier = Tier.USER
-
-    @property
-    def source_dir(self) -> str:
-        """The directory of the .orch file (display form), for `file()`, `cmd` and
-        `terraform` paths."""
-        path = self.span.path
-        return path.rsplit("/", 1)[0] if "/" in path else "."
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,13 +16,13 @@ from orchc.compiler.plan import Plan, load_plan
 from orchc.compiler.uid import ResourceUid
 from orchc.grammar.diagnostics import render
 
+from .files import write_atomically
 from .options import (
     context_options,
     definitions_option,
     score_option,
     state_option,
     user_errors,
-    write_atomically,
 )
 from .project import Project
 

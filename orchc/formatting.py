@@ -9,6 +9,8 @@ from orchc.grammar.diagnostics import Diagnostic, DiagnosticError
 from orchc.grammar.format import format_source
 from orchc.grammar.source import SourceFile, SourceMap, display_path
 
+from .files import write_atomically
+
 
 def orch_files(paths: Sequence[Path]) -> list[Path]:
     found: set[Path] = set()
@@ -40,5 +42,5 @@ def format_paths(paths: Sequence[Path], root: Path, check_only: bool) -> list[st
         raise DiagnosticError(problems, sources)
     if not check_only:
         for path, _, formatted in rewrites:
-            path.write_text(formatted, encoding="utf-8")
+            write_atomically(path, formatted)
     return [display for _, display, _ in rewrites]

@@ -61,13 +61,6 @@ def user_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
-
-
 # Options shared by several commands.
 def definitions_option(command: F) -> F:
     return click.option(

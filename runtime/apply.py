@@ -8,17 +8,18 @@ target. Destroy deletes everything the state records, the target first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchc.compiler.plan import Action, Plan
 from orchc.compiler.state import ResourceRecord, ResourceTiming, StateStore, StateWorkload
 from orchc.compiler.uid import TARGET_UID
-from orchc.drivers.protocol import Target
+from orchc.drivers.protocol import DriverError, Target
 from orchc.drivers.registry import DriverRegistry
 
-from .deploy import deploy_request
+from .deploy import DeployError, deploy_request
 from .executor import Executor, Job, Outcome, critical_path
 from .jobs import destroy_jobs, plan_jobs
 from .operations import ApplyOptions, Operations
@@ -64,7 +65,6 @@ def _run_jobs(operations: Operations, jobs: list[Job], report: RunReport) -> dic
         reporter.job_finished(record)
         return outcome
 
-    operations.load_drivers(jobs)  # import time must not count against the first resource
     reporter.started(report.operation, len(jobs))
     executor = Executor(jobs, operations.perform, operations.options.parallelism, on_start, on_done)
     outcomes = executor.run()
@@ -92,17 +92,13 @@ class Runtime:
     options: ApplyOptions = field(default_factory=ApplyOptions)
 
 
-def _begin(
-    runtime: Runtime, app: str, env: str, digest: str, at: tuple[str | None, int], plan: Plan | None
-) -> tuple[int, Operations]:
-    """Move the serial (refusing a stale `at`), read the records, set up the run."""
-    deployment = runtime.store.begin_deployment(app, env, digest, *at)
+def _prepare(runtime: Runtime, app: str, env: str, plan: Plan | None) -> Operations:
+    """Read the records and set up the run; nothing in the state changes yet."""
     records = {str(r.resource.uid): r for r in runtime.store.records(app, env)}
-    store, drivers, root = runtime.store, runtime.drivers, runtime.root
-    operations = Operations(
-        store,
-        drivers,
-        root,
+    return Operations(
+        runtime.store,
+        runtime.drivers,
+        runtime.root,
         app,
         env,
         runtime.reporter,
@@ -111,32 +107,44 @@ def _begin(
         records,
         plan,
     )
-    return deployment, operations
 
 
-def _finish(runtime: Runtime, deployment: int, report: RunReport) -> RunReport:
-    result = "ok" if report.ok else "failed"
-    runtime.store.finish_deployment(deployment, result, _timings(report))
+@contextmanager
+def _deployment(
+    runtime: Runtime, app: str, env: str, digest: str, at: tuple[str | None, int], report: RunReport
+) -> Iterator[None]:
+    """Move the serial (refusing a stale `at`) and record the deployment; it ends as
+    ok, failed, or aborted when something unexpected stopped the run."""
+    deployment = runtime.store.begin_deployment(app, env, digest, *at)
+    try:
+        yield
+    except BaseException:
+        runtime.store.finish_deployment(deployment, "aborted", _timings(report))
+        raise
+    runtime.store.finish_deployment(deployment, "ok" if report.ok else "failed", _timings(report))
     runtime.reporter.finished(report)
-    return report
 
 
 def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
-    """Run the Create and Deploy phases of `plan`. Raises `StaleStateError` or
-    `LockedError` before anything runs; driver failures are in the report."""
+    """Run the Create and Deploy phases of `plan`. Raises `StaleStateError`,
+    `LockedError` or `UnknownDriverError` before anything changes; driver failures are
+    in the report."""
     app, env = plan.context.app, plan.context.env
     at = (plan.state.lineage, plan.state.serial)
 
     def body() -> RunReport:
-        deployment, operations = _begin(runtime, app, env, plan.digest, at, plan)
+        operations = _prepare(runtime, app, env, plan)
+        jobs = plan_jobs(plan, operations.records)
+        operations.load_drivers(jobs)
         report = RunReport("apply")
-        outcomes = _run_jobs(operations, plan_jobs(plan, operations.records), report)
-        failed = [k for k, o in outcomes.items() if not o.succeeded]
-        if failed:
-            runtime.reporter.note(f"deploy skipped: {len(failed)} operation(s) did not succeed")
-        elif plan.summary.has_changes or not operations.records:
-            _deploy(plan, operations, report)
-        return _finish(runtime, deployment, report)
+        with _deployment(runtime, app, env, plan.digest, at, report):
+            outcomes = _run_jobs(operations, jobs, report)
+            failed = [k for k, o in outcomes.items() if not o.succeeded]
+            if failed:
+                runtime.reporter.note(f"deploy skipped: {len(failed)} operation(s) did not succeed")
+            elif plan.summary.has_changes or not operations.records:
+                _deploy(plan, operations, report)
+        return report
 
     return _locked(runtime.store, app, env, "apply", body)
 
@@ -162,7 +170,7 @@ def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
             operations.redactor,
         )
         result = target.deploy(request)
-    except Exception as error:  # a target's failure is reported, not raised
+    except (DeployError, DriverError, OSError) as error:  # reported, like a driver's failure
         report.deploy_error = operations.redactor.redact(str(error))
         return
     report.deployed_files = result.files
@@ -180,13 +188,15 @@ def destroy(app: str, env: str, runtime: Runtime) -> RunReport:
 
     def body() -> RunReport:
         snapshot = runtime.store.snapshot(app, env)
-        at = (snapshot.lineage, snapshot.serial)
-        deployment, operations = _begin(runtime, app, env, "destroy", at, None)
+        operations = _prepare(runtime, app, env, None)
+        jobs = destroy_jobs(operations.records)
+        operations.load_drivers(jobs)
         report = RunReport("destroy")
-        outcomes = _run_jobs(operations, destroy_jobs(operations.records), report)
-        if all(o.succeeded for o in outcomes.values()):
-            runtime.store.put_workloads(app, env, ())
-        return _finish(runtime, deployment, report)
+        with _deployment(runtime, app, env, "destroy", (snapshot.lineage, snapshot.serial), report):
+            outcomes = _run_jobs(operations, jobs, report)
+            if all(o.succeeded for o in outcomes.values()):
+                runtime.store.put_workloads(app, env, ())
+        return report
 
     return _locked(runtime.store, app, env, "destroy", body)
 

@@ -27,7 +27,7 @@ class DeployError(Exception):
     """A workload that cannot be rendered; the message names it and the field."""
 
 
-def _resolver(name: str, workload: PlannedWorkload, outputs: Outputs) -> score.Resolve:
+def _resolver(workload: PlannedWorkload, outputs: Outputs) -> score.Resolve:
     def resolve(parts: tuple[str, ...]) -> score.Resolved:
         if parts[0] == "metadata":
             value: Any = workload.spec.get("metadata")
@@ -52,7 +52,7 @@ def _set(document: dict[str, Any], path: JsonPath, value: Any) -> None:
 def render_workload(name: str, workload: PlannedWorkload, outputs: Outputs) -> DeployWorkload:
     spec = copy.deepcopy(workload.spec)
     sensitive: list[JsonPath] = []
-    resolve = _resolver(name, workload, outputs)
+    resolve = _resolver(workload, outputs)
     for site in score.sites(workload.spec):
         if site.holder is not None or "$" not in site.text:
             continue

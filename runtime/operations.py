@@ -90,7 +90,9 @@ class Operations:
         return job.payload
 
     def load_drivers(self, jobs: list[Job]) -> None:
-        """Load every driver the jobs use before the first one starts."""
+        """Load every driver the jobs use before anything starts: an unknown driver
+        stops the run before the state changes, and import time does not count
+        against the first resource."""
         for job in jobs:
             operation = self.operation(job)
             if operation.kind == DELETE:

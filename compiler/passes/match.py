@@ -25,7 +25,7 @@ from orchc.grammar.source import Span
 from .. import ir
 from ..uid import DEFAULT_CLASS, ResourceUid
 
-RANKED_KEYS = ("res_id", "env", "app", "env_type")
+RANKED_KEYS = ("res_id", "env", "app", "env_type")  # most specific first (SPEC §3.2)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,6 @@ _USAGE = {
     "environment": 'environment "<id>" { type = "<environment type>" }',
     "definition": 'definition "<id>" { type = "...", driver = "..." }',
 }
-_MATCH_KEYS = ("app", "env", "env_type", "res_id", "class")
 _T = TypeVar("_T")
 
 
@@ -245,7 +244,7 @@ def _values_block(
 def _match(block: Block, diagnostics: Diagnostics) -> ir.MatchBlock | None:
     if not check_labels(block, 0, 'match { env_type = "development" }', diagnostics):
         return None
-    shape = Shape("the match block", attributes=_MATCH_KEYS, attribute_word="key")
+    shape = Shape("the match block", attributes=ir.MATCH_KEYS, attribute_word="key")
     members = split_body(block, shape, diagnostics)
     criteria = []
     for key, attribute in members.attributes.items():

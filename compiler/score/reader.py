@@ -26,7 +26,7 @@ from orchc.grammar.source import SourceFile, SourceMap, Span
 
 from . import messages
 from .model import API_VERSION, ScoreDocument
-from .placeholders import check_placeholders, has_placeholders, sites
+from .placeholders import check_placeholders
 from .workload import DEFAULT_CLASS, ResourceRequest, ScoreWorkload
 from .yaml_positions import JsonPath, LoadedYaml, YamlPositions, YamlSyntaxError, load_yaml
 
@@ -236,7 +236,6 @@ def _requests(
     spec: dict[str, JsonValue], source: str, positions: YamlPositions
 ) -> Iterator[ResourceRequest]:
     resources = spec.get("resources")
-    param_sites = _param_sites(spec)
     for name, resource in resources.items() if isinstance(resources, dict) else ():
         assert isinstance(resource, dict)  # the model guarantees it
         line, col = positions.entry(("resources", name))
@@ -248,18 +247,7 @@ def _requests(
             params=_object(resource.get("params")),
             metadata=_object(resource.get("metadata")),
             span=Span(source, line, col),
-            params_spans={
-                path[3:]: Span(source, *positions.value(path)) for path in param_sites.get(name, ())
-            },
         )
-
-
-def _param_sites(spec: dict[str, JsonValue]) -> dict[str, list[JsonPath]]:
-    found: dict[str, list[JsonPath]] = {}
-    for site in sites(spec):
-        if site.holder is not None and has_placeholders(site.text):
-            found.setdefault(site.holder, []).append(site.path)
-    return found
 
 
 def _object(value: JsonValue) -> dict[str, JsonValue]:

@@ -25,9 +25,8 @@ DEFAULT_CLASS = "default"
 @dataclass(frozen=True, slots=True)
 class ResourceRequest:
     """One entry of the workload's `resources`. `id` is None when Score gives none (the
-    compiler derives `<workload>.<name>`). `span` is the resource's key line;
-    `params_spans` maps the path (inside `params`) of every string that holds a
-    placeholder to where that string starts."""
+    compiler derives `<workload>.<name>`). `span` is the resource's key line; a string
+    inside `params` is located with `ScoreWorkload.locate` / `locate_text`."""
 
     name: str
     type: str
@@ -36,7 +35,6 @@ class ResourceRequest:
     params: dict[str, JsonValue]
     metadata: dict[str, JsonValue]
     span: Span
-    params_spans: Mapping[JsonPath, Span] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

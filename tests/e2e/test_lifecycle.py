@@ -227,3 +227,16 @@ def test_apply_without_plan_needs_auto_approve_without_a_terminal(project: Proje
     missing = project.run("state", "list", "--env", "dev", expect=1)
     assert "no state at" in missing.stderr and "nothing has been applied here yet" in missing.stderr
     assert not (project.root / ".orchc").exists()
+
+
+def test_a_plan_naming_an_unknown_driver_changes_nothing(project: Project) -> None:
+    project.write("definitions/platform.orch", static_definitions("cache-v1"))
+    project.write("score.yaml", SCORE)
+    plan = project.plan()
+    plan["resources"]["redis.default#web.cache"]["driver"] = "no-such-driver"
+    (project.root / "edited.json").write_text(json.dumps(plan))
+    refused = project.run("apply", "edited.json", expect=1)
+    assert "unknown driver 'no-such-driver'" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    project.run("apply", "plan.json")  # not stale: the refused run moved nothing
+    assert project.state_uids() == ["amqp.default#web.queue", "redis.default#web.cache", "target.default#target"]

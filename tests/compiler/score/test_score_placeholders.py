@@ -242,16 +242,13 @@ def test_references_are_the_edges_between_resources(tmp_path: Path) -> None:
     ]
 
 
-def test_params_spans_point_at_each_string_with_a_placeholder(tmp_path: Path) -> None:
+def test_strings_in_params_are_located_at_their_start(tmp_path: Path) -> None:
     workload, _ = _workload(tmp_path, PLACES)
 
     assert workload is not None
-    db = workload.resource("db")
-    assert db is not None
-    assert db.params_spans == {
-        ("labels", 0): Span("score.yaml", 34, 16),
-        ("labels", 1): Span("score.yaml", 34, 43),
-    }
+    labels = ("resources", "db", "params", "labels")
+    assert workload.locate((*labels, 0)) == Span("score.yaml", 34, 16)
+    assert workload.locate((*labels, 1)) == Span("score.yaml", 34, 43)
 
 
 @pytest.mark.parametrize(

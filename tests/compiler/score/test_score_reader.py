@@ -94,7 +94,6 @@ def test_resource_requests_keep_what_score_says(web: ScoreWorkload) -> None:
             params={"size": "small", "owner": "${metadata.team}"},
             metadata={},
             span=Span("web/score.yaml", 15, 3),
-            params_spans={("owner",): Span("web/score.yaml", 19, 14)},
         ),
         ResourceRequest(
             name="cache",
@@ -106,6 +105,7 @@ def test_resource_requests_keep_what_score_says(web: ScoreWorkload) -> None:
             span=Span("web/score.yaml", 20, 3),
         ),
     )
+    assert web.locate(("resources", "db", "params", "owner")) == Span("web/score.yaml", 19, 14)
 
 
 def test_the_spec_is_normalised_but_not_filled_in(web: ScoreWorkload) -> None:
