@@ -239,4 +239,8 @@ def test_a_plan_naming_an_unknown_driver_changes_nothing(project: Project) -> No
     assert "unknown driver 'no-such-driver'" in refused.stderr
     assert "Traceback" not in refused.stderr
     project.run("apply", "plan.json")  # not stale: the refused run moved nothing
-    assert project.state_uids() == ["amqp.default#web.queue", "redis.default#web.cache", "target.default#target"]
+    assert project.state_uids() == [
+        "amqp.default#web.queue",
+        "redis.default#web.cache",
+        "target.default#target",
+    ]
