@@ -93,6 +93,8 @@ class PlannedResource(_Strict):
     inputs_digest: str
     action: Action
     reason: str | None = None
+    # Value-level changes since the last apply (compiler/changes.py), sorted by path.
+    changes: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class PlannedWorkload(_Strict):
@@ -103,6 +105,7 @@ class PlannedWorkload(_Strict):
     digest: str
     action: Action
     reason: str | None = None
+    changes: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Summary(_Strict):
@@ -128,11 +131,21 @@ class Plan(_Strict):
     summary: Summary
 
     def to_json(self) -> str:
-        return canonical_json(self.model_dump(mode="json", by_alias=True))
+        return canonical_json(_without_empty_changes(self.model_dump(mode="json", by_alias=True)))
 
     @property
     def digest(self) -> str:
         return "sha256:" + hashlib.sha256(self.to_json().encode()).hexdigest()
+
+
+def _without_empty_changes(data: dict[str, Any]) -> dict[str, Any]:
+    """`changes` is written only where something changes: a plan of thousands of
+    unchanged resources does not carry thousands of empty lists."""
+    for group in ("resources", "workloads"):
+        for item in data[group].values():
+            if not item.get("changes"):
+                item.pop("changes", None)
+    return data
 
 
 class PlanFileError(Exception):

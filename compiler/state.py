@@ -50,6 +50,10 @@ class StateWorkload:
     name: str
     source: str
     digest: str
+    # The plan-form Score spec and resource bindings of the last apply, for the
+    # reviewer's before/after (SPEC §10); None when the state did not record them.
+    spec: JsonObject | None = None
+    resources: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

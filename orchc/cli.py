@@ -12,11 +12,10 @@ import click
 
 from orchc import __version__
 from orchc.compiler import pipeline
-from orchc.compiler.plan import Plan, load_plan
+from orchc.compiler.plan import load_plan
 from orchc.compiler.uid import ResourceUid
 from orchc.grammar.diagnostics import render
 
-from .files import write_atomically
 from .options import (
     context_options,
     definitions_option,
@@ -88,21 +87,39 @@ def fmt(check_only: bool, paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@context_options
+@click.option("--env", "envs", multiple=True, help="environment id (repeatable)")
+@click.option("--all-envs", is_flag=True, help="every environment block of the definitions")
+@click.option("--app", help="application id (default: app in orchc.toml)")
 @definitions_option
 @score_option
 @state_option
-@click.option("-o", "--out", type=click.Path(path_type=Path), help="write the plan file here")
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text"
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    help="write the plan file here (a directory of <env>.json for several environments)",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
 )
 @click.option("--env-type", help="environment type when no environment block declares --env")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=1000),
+    default=60_000,
+    show_default=True,
+    help="markdown: the most characters to print (detail is collapsed to fit)",
+)
 @click.option(
     "--detailed-exitcode", is_flag=True, help="exit 0 when nothing changes, 2 when something does"
 )
 @user_errors
 def plan(
-    env: str,
+    envs: tuple[str, ...],
+    all_envs: bool,
     app: str | None,
     definitions: Path | None,
     score_files: tuple[Path, ...],
@@ -110,34 +127,16 @@ def plan(
     out: Path | None,
     output_format: str,
     env_type: str | None,
+    max_chars: int,
     detailed_exitcode: bool,
 ) -> None:
-    """Compile definitions and Score files into a plan."""
-    project = Project.load()
-    compilation = project.compile(definitions, score_files)
-    if compilation.warnings:
-        click.echo(render(compilation.warnings, compilation.sources), err=True)
-    result = pipeline.plan(
-        compilation,
-        project.target(app, env, env_type),
-        project.state_reader(state_url),
-        project.drivers,
-    )
-    if out is not None:
-        write_atomically(out, result.to_json())
-        click.echo(f"orchc: plan written to {out}", err=True)
-    click.echo(render_plan(result, output_format), nl=False)
-    if detailed_exitcode and result.summary.has_changes:
+    """Compile definitions and Score files into a plan (one or several environments)."""
+    from .cli_review import PlanRequest, run_plan
+
+    request = PlanRequest(envs, all_envs, app, env_type, out, output_format, max_chars)
+    changed = run_plan(request, definitions, score_files, state_url)
+    if detailed_exitcode and changed:
         sys.exit(2)
-
-
-def render_plan(result: Plan, output_format: str) -> str:
-    from orchc.compiler.render.markdown import render_markdown
-    from orchc.compiler.render.text import render_text
-
-    if output_format == "json":
-        return result.to_json()
-    return render_markdown(result) if output_format == "markdown" else render_text(result)
 
 
 @main.command()
@@ -186,4 +185,6 @@ LazyGroup.lazy_commands = {
     "state": "orchc.cli_state:state",
     "outputs": "orchc.cli_state:outputs",
     "defaults": "orchc.cli_defaults:defaults",
+    "diff": "orchc.cli_review:diff",
+    "impact": "orchc.cli_review:impact",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from orchc.grammar.diagnostics import Diagnostics
 
 from .. import ir
+from ..changes import changes_json, resource_changes, workload_changes
 from ..plan import (
     SENSITIVE,
     Action,
@@ -86,7 +87,12 @@ def assemble_plan(
         )
     resources = {
         str(uid): _planned_resource(
-            expansion.resources[uid], digests[uid], decisions[uid], graph, expansion
+            expansion.resources[uid],
+            digests[uid],
+            decisions[uid],
+            graph,
+            expansion,
+            snapshot.resources.get(uid),
         )
         for uid in sorted(expansion.resources)
     }
@@ -115,9 +121,13 @@ def _planned_resource(
     decision: Decision,
     graph: ResourceGraph,
     expansion: Expansion,
+    known: StateResource | None,
 ) -> PlannedResource:
     uid, definition = resource.uid, resource.definition
     dependencies = graph.dependencies(Node.of_resource(uid))
+    changes = []
+    if known is not None and decision.action in (Action.UPDATE, Action.REPLACE):
+        changes = resource_changes(known, definition.id, definition.driver, resource.inputs)
     return PlannedResource.model_construct(
         type=uid.type,
         class_=uid.class_,
@@ -137,6 +147,7 @@ def _planned_resource(
         inputs_digest=digest,
         action=decision.action,
         reason=decision.reason,
+        changes=changes_json(changes),
     )
 
 
@@ -155,6 +166,7 @@ def _deleted_resource(gone: StateResource, expansion: Expansion) -> PlannedResou
         inputs_digest=gone.inputs_digest,
         action=Action.DELETE,
         reason="no longer in the graph",
+        changes=[],
     )
 
 
@@ -177,16 +189,22 @@ def _planned_workloads(
     for name in sorted(expansion.workloads):
         workload = expansion.workloads[name]
         digest = workload_digest(workload)
-        decision = workload_action(workload, digest, snapshot.workloads.get(name), graph, decisions)
+        known = snapshot.workloads.get(name)
+        decision = workload_action(workload, digest, known, graph, decisions)
         dependencies = graph.dependencies(Node.of_workload(name))
+        bindings = {k: str(v) for k, v in sorted(workload.resources.items())}
+        changes = []
+        if known is not None and decision.action is Action.UPDATE:
+            changes = workload_changes(known, workload.workload.spec, bindings)
         planned[name] = PlannedWorkload.model_construct(
             source=workload.workload.source,
             depends_on=[str(d.uid) for d in dependencies if d.uid is not None],
-            resources={k: str(v) for k, v in sorted(workload.resources.items())},
+            resources=bindings,
             spec=workload.workload.spec,
             digest=digest,
             action=decision.action,
             reason=decision.reason,
+            changes=changes_json(changes),
         )
     for name, gone in sorted(snapshot.workloads.items()):
         if name not in planned:
@@ -195,6 +213,7 @@ def _planned_workloads(
                 digest=gone.digest,
                 action=Action.DELETE,
                 reason="no longer in the Score files",
+                changes=[],
             )
     return planned
 

@@ -1,0 +1,223 @@
+"""The reviewer's commands (SPEC §10): `plan` over several environments, `diff` of two
+plan files and `impact` of a change since a git revision.
+
+Known outputs (the state's non-secret outputs of unchanged resources) are read here
+and handed to the renderers; they never enter a plan file.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import click
+
+from orchc.compiler import pipeline
+from orchc.compiler.plan import Plan, canonical_json, load_plan
+from orchc.compiler.plan_diff import diff_plans
+from orchc.compiler.render.diff import (
+    Compared,
+    render_diff_json,
+    render_diff_markdown,
+    render_diff_text,
+)
+from orchc.compiler.state import StateReader
+from orchc.grammar.diagnostics import render
+
+from .files import write_atomically
+from .options import definitions_option, fail, score_option, user_errors
+from .project import Project, UsageProblem
+
+KnownOutputs = dict[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    envs: tuple[str, ...]
+    all_envs: bool
+    app: str | None
+    env_type: str | None
+    out: Path | None
+    output_format: str
+    max_chars: int
+
+
+def select_envs(
+    compilation: pipeline.Compilation, envs: Sequence[str], all_envs: bool
+) -> list[str]:
+    """The environments to plan: the `--env` flags in order, or every environment
+    block (sorted) for `--all-envs`."""
+    if all_envs and envs:
+        raise UsageProblem("pass either --env or --all-envs, not both")
+    if all_envs:
+        declared = sorted(e.id for e in compilation.program.environments)
+        if not declared:
+            raise UsageProblem("--all-envs: the definitions declare no environment block")
+        return declared
+    if not envs:
+        raise UsageProblem("no environment given: pass --env ENV (repeatable) or --all-envs")
+    return list(dict.fromkeys(envs))
+
+
+def run_plan(
+    request: PlanRequest,
+    definitions: Path | None,
+    score_files: tuple[Path, ...],
+    state_url: str | None,
+) -> bool:
+    """Plan every environment asked for, write and print the plans; True when any
+    environment changes."""
+    project = Project.load()
+    compilation = project.compile(definitions, score_files)
+    if compilation.warnings:
+        click.echo(render(compilation.warnings, compilation.sources), err=True)
+    envs = select_envs(compilation, request.envs, request.all_envs)
+    state = project.state_reader(state_url)
+    plans = [
+        pipeline.plan(
+            compilation,
+            project.target(request.app, env, request.env_type),
+            state,
+            project.drivers,
+        )
+        for env in envs
+    ]
+    several = len(plans) > 1 or request.all_envs
+    if request.out is not None:
+        _write_plans(request.out, plans, several)
+    outputs = {} if request.output_format == "json" else _outputs_by_env(state, plans)
+    click.echo(_render_plans(plans, request, outputs), nl=False)
+    return any(plan.summary.has_changes for plan in plans)
+
+
+def _write_plans(out: Path, plans: list[Plan], several: bool) -> None:
+    if not several:
+        write_atomically(out, plans[0].to_json())
+        click.echo(f"orchc: plan written to {out}", err=True)
+        return
+    if out.exists() and not out.is_dir():
+        raise UsageProblem(f"-o {out}: several environments need a directory, not a file")
+    for plan in plans:
+        write_atomically(out / f"{plan.context.env}.json", plan.to_json())
+    click.echo(f"orchc: {len(plans)} plans written to {out}/<env>.json", err=True)
+
+
+def _render_plans(
+    plans: list[Plan], request: PlanRequest, outputs: Mapping[str, KnownOutputs]
+) -> str:
+    from orchc.compiler.render.markdown import render_markdown_report
+    from orchc.compiler.render.text import render_text_report
+
+    if request.output_format == "json":
+        if len(plans) == 1 and not request.all_envs:
+            return plans[0].to_json()
+        documents = {p.context.env: p.model_dump(mode="json", by_alias=True) for p in plans}
+        return canonical_json({"plans": documents})
+    if request.output_format == "markdown":
+        return render_markdown_report(plans, outputs, request.max_chars)
+    return render_text_report(plans, outputs)
+
+
+class _RecordReader(Protocol):
+    def records(self, app: str, env: str) -> Sequence[Any]: ...
+
+
+def _outputs_by_env(state: StateReader, plans: list[Plan]) -> dict[str, KnownOutputs]:
+    """Per environment, the non-secret outputs the state holds, by uid."""
+    if not hasattr(state, "records"):
+        return {}
+    reader: _RecordReader = state  # type: ignore[assignment]
+    return {
+        plan.context.env: _outputs(reader.records(plan.context.app, plan.context.env))
+        for plan in plans
+    }
+
+
+def _outputs(records: Sequence[Any]) -> KnownOutputs:
+    return {
+        str(record.resource.uid): {
+            key: value for key, value in record.outputs.items() if key not in record.secrets
+        }
+        for record in records
+    }
+
+
+# ---------------------------------------------------------------- orchc diff
+
+
+@click.command()
+@click.argument("old_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("new_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+)
+@click.option("--detailed-exitcode", is_flag=True, help="exit 2 when the plans differ")
+@user_errors
+def diff(old_file: Path, new_file: Path, output_format: str, detailed_exitcode: bool) -> None:
+    """Compare two plan files: resources and workloads added, removed and changed."""
+    old = load_plan(old_file.read_text(encoding="utf-8"), str(old_file))
+    new = load_plan(new_file.read_text(encoding="utf-8"), str(new_file))
+    title = f"Diff {_name(old)} ({old_file}) -> {_name(new)} ({new_file})"
+    compared = [Compared(title, diff_plans(old, new))]
+    click.echo(render_compared(compared, output_format), nl=False)
+    if detailed_exitcode and compared[0].diff.has_changes:
+        sys.exit(2)
+
+
+def _name(plan: Plan) -> str:
+    return f"{plan.context.app}/{plan.context.env}"
+
+
+def render_compared(compared: list[Compared], output_format: str) -> str:
+    if output_format == "json":
+        return render_diff_json(compared)
+    if output_format == "markdown":
+        return render_diff_markdown(compared)
+    return render_diff_text(compared)
+
+
+# ---------------------------------------------------------------- orchc impact
+
+
+@click.command()
+@click.option("--base", required=True, help="the git revision to compare with (e.g. origin/main)")
+@click.option("--env", "envs", multiple=True, help="environment id (repeatable)")
+@click.option("--all-envs", is_flag=True, help="every environment (the default)")
+@click.option("--app", help="application id (default: app in orchc.toml)")
+@definitions_option
+@score_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+)
+@click.option("--detailed-exitcode", is_flag=True, help="exit 2 when anything would change")
+@user_errors
+def impact(
+    base: str,
+    envs: tuple[str, ...],
+    all_envs: bool,
+    app: str | None,
+    definitions: Path | None,
+    score_files: tuple[Path, ...],
+    output_format: str,
+    detailed_exitcode: bool,
+) -> None:
+    """What a change since BASE does to every environment (no state is read)."""
+    from .impact import GitError, ImpactRequest, compare_with_base
+
+    request = ImpactRequest(base, envs, all_envs, app, definitions, score_files)
+    try:
+        compared = compare_with_base(Project.load(), request)
+    except GitError as error:
+        fail(str(error))
+    click.echo(render_compared(compared, output_format), nl=False)
+    if detailed_exitcode and any(item.diff.has_changes for item in compared):
+        sys.exit(2)

@@ -1,0 +1,152 @@
+"""`orchc impact --base REV`: compile the definitions and Score files as they are at a
+git revision and as they are in the working tree, plan both for each environment
+without state, and compare the plans (SPEC §10). The revision is read with the git
+binary (`git archive`), so a CI checkout of a pull request only needs the base commit
+fetched; nothing in the working tree or in the repository is changed.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from orchc.compiler import pipeline
+from orchc.compiler.plan import Plan, PlanContext, PlanState, Summary
+from orchc.compiler.plan_diff import diff_plans
+from orchc.compiler.render.diff import Compared
+from orchc.compiler.state import InMemoryState
+from orchc.grammar.diagnostics import DiagnosticError
+
+from .config import CONFIG_NAME, ProjectConfig, load_config
+from .project import Project, UsageProblem
+
+
+class GitError(Exception):
+    """git could not give the base revision; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ImpactRequest:
+    base: str
+    envs: tuple[str, ...]
+    all_envs: bool
+    app: str | None
+    definitions: Path | None
+    score_files: tuple[Path, ...]
+
+
+def _git(args: Sequence[str], cwd: Path) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise GitError("orchc impact needs the git program, and git is not on PATH") from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {message[-1] if message else 'no message'}")
+    return done.stdout
+
+
+def extract_revision(base: str, root: Path, into: Path) -> Path:
+    """Write the tree of revision `base` into `into`; returns where `root` (a folder
+    of the repository) is in that copy."""
+    top = Path(_git(["rev-parse", "--show-toplevel"], root).decode().strip()).resolve()
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], top)
+    except GitError:
+        raise GitError(
+            f"git does not know the revision '{base}' here; in a shallow CI checkout, "
+            f"fetch it first (e.g. git fetch --depth=1 origin {base})"
+        ) from None
+    archive = _git(["archive", "--format=tar", base], top)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into / root.resolve().relative_to(top)
+
+
+def _moved(path: Path | None, root: Path, base_root: Path) -> Path | None:
+    """Where `path` (in the working tree) is in the copy of the base revision."""
+    if path is None:
+        return None
+    try:
+        return base_root / path.resolve().relative_to(root)
+    except ValueError:
+        return path.resolve()  # outside the project: the same file on both sides
+
+
+def _base_sources(project: Project, request: ImpactRequest, base_root: Path) -> pipeline.Sources:
+    config = (
+        load_config(base_root)
+        if (base_root / CONFIG_NAME).is_file()
+        else ProjectConfig(root=base_root)
+    )
+    definitions = _moved(request.definitions, project.root, base_root)
+    files = [_moved(f, project.root, base_root) for f in request.score_files]
+    existing = tuple(f for f in files if f is not None and f.is_file())
+    definitions_dir = config.definitions_dir(definitions)
+    return pipeline.Sources(
+        root=base_root,
+        definitions=definitions_dir if definitions_dir and definitions_dir.is_dir() else None,
+        score_files=existing if request.score_files else config.score_files(()),
+    )
+
+
+def _compile_base(sources: pipeline.Sources, project: Project, base: str) -> pipeline.Compilation:
+    try:
+        return pipeline.read(sources, project.drivers)
+    except DiagnosticError:
+        click.echo(f"orchc: the definitions and Score files at {base} do not compile:", err=True)
+        raise
+
+
+def _envs(request: ImpactRequest, *compilations: pipeline.Compilation) -> list[str]:
+    if request.envs and request.all_envs:
+        raise UsageProblem("pass either --env or --all-envs, not both")
+    if request.envs:
+        return list(dict.fromkeys(request.envs))
+    declared = {e.id for c in compilations for e in c.program.environments}
+    if not declared:
+        raise UsageProblem("the definitions declare no environment block: pass --env ENV")
+    return sorted(declared)
+
+
+def _plan_or_empty(
+    compilation: pipeline.Compilation, target: pipeline.Target, project: Project, other: bool
+) -> Plan:
+    """The plan without state; an environment that is declared only on the other side
+    of the comparison has nothing here."""
+    declared = compilation.program.environment(target.env) is not None
+    if not declared and other:
+        context = PlanContext(app=target.app, env=target.env, env_type="")
+        return Plan(
+            context=context,
+            state=PlanState(),
+            inputs_digest="",
+            resources={},
+            workloads={},
+            summary=Summary(),
+        )
+    return pipeline.plan(compilation, target, InMemoryState(), project.drivers)
+
+
+def compare_with_base(project: Project, request: ImpactRequest) -> list[Compared]:
+    head = project.compile(request.definitions, request.score_files)
+    with tempfile.TemporaryDirectory(prefix="orchc-impact-") as folder:
+        base_root = extract_revision(request.base, project.root, Path(folder))
+        base = _compile_base(_base_sources(project, request, base_root), project, request.base)
+        compared = []
+        for env in _envs(request, base, head):
+            target = project.target(request.app, env)
+            on_base = base.program.environment(env) is not None
+            on_head = head.program.environment(env) is not None
+            old = _plan_or_empty(base, target, project, on_head)
+            new = _plan_or_empty(head, target, project, on_base)
+            title = f"Impact on {target.app}/{env} of the changes since {request.base}"
+            compared.append(Compared(title, diff_plans(old, new)))
+    return compared
