@@ -88,8 +88,10 @@ class Builder(Transformer[Token, list[Member]]):
         return members
 
     def attribute(self, children: tuple[Token, Value]) -> Attribute:
+        log = CURRENT.get()
         name, value = children
-        return Attribute(CURRENT.get().span(name), str(name), value)
+        key, quoted = _key(log, name)
+        return Attribute(log.span(name), key, value, quoted)
 
     def block(self, children: list[Token | Member]) -> Block:
         log = CURRENT.get()
@@ -142,10 +144,9 @@ class Builder(Transformer[Token, list[Member]]):
 
     def entry(self, children: tuple[Token, Value]) -> MapEntry:
         log = CURRENT.get()
-        key, value = children
-        if key.type == "STRING":
-            return MapEntry(log.span(key), _string(log, key).value, value, quoted=True)
-        return MapEntry(log.span(key), str(key), value)
+        token, value = children
+        key, quoted = _key(log, token)
+        return MapEntry(log.span(token), key, value, quoted)
 
     def call(self, children: list[Token | Value]) -> Call:
         log = CURRENT.get()
@@ -158,6 +159,13 @@ class Builder(Transformer[Token, list[Member]]):
         log, word = CURRENT.get(), children[0]
         log.problems.append(Diagnostic.error(log.span(word), _bare_word_message(str(word))))
         return String(log.span(word), str(word), end=log.last_char(word))
+
+
+def _key(log: ParseLog, token: Token) -> tuple[str, bool]:
+    """An attribute name or map key, and whether it was written as a string."""
+    if token.type == "STRING":
+        return _string(log, token).value, True
+    return str(token), False
 
 
 def _string(log: ParseLog, token: Token) -> String:

@@ -13,7 +13,9 @@ comments and blank lines, which are kept:
   arguments each followed by a comma;
 - strings are re-escaped canonically; multi-line strings stay `\"\"\"`, their lines
   indented one level deeper than the line the string starts on;
-- numbers are kept as written; map keys stay quoted or bare as written;
+- numbers are kept as written; attribute names and map keys stay quoted or bare as
+  written (a name that is not a valid bare name, as in a tree built by hand, is
+  quoted);
 - a blank line between top-level blocks, and blank lines inside blocks kept (several
   become one, none at the start or end of a block);
 - comments stay where they were: above a node, at the end of its line, or at the end
@@ -27,6 +29,7 @@ environment "dev" { type = "development" }
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +53,9 @@ from .syntax import (
     String,
     Value,
 )
+
+_BARE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+"""The grammar's NAME: what an attribute name or map key may be without quotes."""
 
 WIDTH = 100
 INDENT = "  "
@@ -215,9 +221,7 @@ class _Printer:
     def _item(self, item: Item, indent: str, width: int) -> list[str]:
         if isinstance(item, Block):
             return self._block(item, indent)
-        if isinstance(item, Attribute):
-            return self._value(item.value, f"{indent}{item.name.ljust(width)} = ", indent)
-        if isinstance(item, MapEntry):
+        if isinstance(item, Attribute | MapEntry):
             return self._value(item.value, f"{indent}{_key(item).ljust(width)} = ", indent)
         return self._value(item, indent, indent, suffix=",")
 
@@ -280,7 +284,7 @@ class _Printer:
             value = self._inline(entry.value)
             if value is None:
                 return None
-            key = entry.name if isinstance(entry, Attribute) else _key(entry)
+            key = _key(entry)
             parts.append(f"{key} = {value}")
         return "{ " + ", ".join(parts) + " }" if parts else "{}"
 
@@ -314,14 +318,14 @@ def _alignment(pieces: list[_Piece]) -> dict[int, int]:
 
 
 def _name(item: Item | None) -> str:
-    if isinstance(item, Attribute):
-        return item.name
-    return _key(item) if isinstance(item, MapEntry) else ""
+    return _key(item) if isinstance(item, Attribute | MapEntry) else ""
 
 
-def _key(entry: MapEntry) -> str:
-    bare = entry.key.isidentifier() and entry.key.isascii()
-    return entry.key if bare and not entry.quoted else strings.quote(entry.key)
+def _key(entry: Attribute | MapEntry) -> str:
+    """The name as written: bare, or quoted when it was (or must be)."""
+    name = entry.name if isinstance(entry, Attribute) else entry.key
+    bare = _BARE_NAME.fullmatch(name) is not None
+    return name if bare and not entry.quoted else strings.quote(name)
 
 
 def _scalar(value: Value) -> str:

@@ -92,11 +92,13 @@ Value: TypeAlias = String | Number | Bool | Null | ListValue | MapValue | Call
 
 @dataclass(frozen=True, slots=True)
 class Attribute:
-    """`name = value` in a block body (or at the top level, where it is an error later)."""
+    """`name = value` in a block body (or at the top level, where it is an error later);
+    `quoted` when the name was written as a string (`"api-key" = "k"`)."""
 
     span: Span
     name: str
     value: Value
+    quoted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,7 +128,7 @@ def _describe_groups(names: set[str]) -> list[str]:
         words.append("a value")
     elif names >= _KEY_STARTS:
         names -= _KEY_STARTS
-        words.append("a key")
+        words.append("a name")
     if names >= _MEMBER_HEAD or {"STRING", "LBRACE"} == names:
         # After a block's name or label; another label is possible but rarely meant.
         names.discard("STRING")

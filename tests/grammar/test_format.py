@@ -96,7 +96,7 @@ def test_a_tree_built_by_hand_is_formatted_without_positions() -> None:
 
 HERE = Span("gen.orch")
 KEYWORDS = {"true", "false", "null"}
-names = st.from_regex(r"[a-z_][a-z0-9_]{0,6}", fullmatch=True).filter(lambda n: n not in KEYWORDS)
+names = st.from_regex(r"[a-z_][a-z0-9_-]{0,6}", fullmatch=True).filter(lambda n: n not in KEYWORDS)
 texts = st.text(max_size=12)
 
 
@@ -133,7 +133,9 @@ values: st.SearchStrategy[Value] = st.recursive(
     ),
     max_leaves=12,
 )
-attributes = st.builds(lambda name, value: Attribute(HERE, name, value), names, values)
+attributes = st.builds(lambda name, value: Attribute(HERE, name, value), names, values) | st.builds(
+    lambda name, value: Attribute(HERE, name, value, quoted=True), texts, values
+)
 labels = st.lists(st.builds(lambda v: String(HERE, v), texts), max_size=2).map(tuple)
 members = st.recursive(
     attributes,

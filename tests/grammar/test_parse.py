@@ -138,6 +138,30 @@ def block(kind: str, labels: tuple[str, ...], *body: Attribute | Block) -> Block
         ),
         ('a = "# not a comment // nor this"', (attr("a", s("# not a comment // nor this")),)),
         ('a = "${context.app.id}-$${x}"', (attr("a", s("${context.app.id}-$${x}")),)),
+        # Names may contain '-' after the first character; names may be quoted; a '-'
+        # before a digit is still a negative number.
+        (
+            'api-key = -1\n"cost center" = -2.5\nx = { a-b = [-3], "c" = 1 }',
+            (
+                attr("api-key", n("-1")),
+                Attribute(N, "cost center", n("-2.5"), quoted=True),
+                attr(
+                    "x",
+                    MapValue(
+                        N,
+                        (
+                            MapEntry(N, "a-b", ListValue(N, (n("-3"),))),
+                            MapEntry(N, "c", n("1"), quoted=True),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        ("true = 1\nnull-x = 2", (attr("true", n("1")), attr("null-x", n("2")))),
+        (
+            'block-kind "l" { "type" = "t" }',
+            (block("block-kind", ("l",), Attribute(N, "type", s("t"), quoted=True)),),
+        ),
     ],
 )
 def test_valid_documents_parse_to_their_tree(text: str, expected: tuple[object, ...]) -> None:
@@ -283,16 +307,23 @@ t.orch:1:1: error: expected a name, found '}'
   ^""",
     ),
     (
-        '"a" = 1\n',
+        'x "a" { "b" "c" = 1 }\n',
         """\
-t.orch:1:1: error: expected a name, found "a" (names are written without quotes)
-  "a" = 1
-  ^""",
+t.orch:1:13: error: expected '=' after "b", found "c"
+  x "a" { "b" "c" = 1 }
+              ^""",
+    ),
+    (
+        "a = b-\n",
+        """\
+t.orch:1:5: error: unquoted word 'b-': strings are written in double quotes, as in "b-"
+  a = b-
+      ^""",
     ),
     (
         "a = {1 = 2}\n",
         """\
-t.orch:1:6: error: expected a key or '}' after '{', found '1'
+t.orch:1:6: error: expected a name or '}' after '{', found '1'
   a = {1 = 2}
        ^""",
     ),
