@@ -102,7 +102,7 @@ def fmt(check_only: bool, paths: tuple[Path, ...]) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
+    type=click.Choice(["text", "json", "markdown", "html"]),
     default="text",
 )
 @click.option("--env-type", help="environment type when no environment block declares --env")
@@ -167,14 +167,18 @@ def explain(
 
 @main.command()
 @click.argument("plan_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--format", "output_format", type=click.Choice(["dot", "mermaid"]), default="dot")
+@click.option(
+    "--format", "output_format", type=click.Choice(["dot", "mermaid", "html"]), default="dot"
+)
 @user_errors
 def graph(plan_file: Path, output_format: str) -> None:
-    """Print a plan's resource graph."""
+    """Print a plan's resource graph (html: one self-contained page)."""
     from orchc.compiler.render.graphs import render_dot, render_mermaid
+    from orchc.compiler.render.html import render_html
 
     result = load_plan(plan_file.read_text(encoding="utf-8"), str(plan_file))
-    click.echo((render_mermaid if output_format == "mermaid" else render_dot)(result), nl=False)
+    renderers = {"dot": render_dot, "mermaid": render_mermaid, "html": render_html}
+    click.echo(renderers[output_format](result), nl=False)
 
 
 # Commands whose modules are imported on use, by name: "module:attribute".

@@ -118,6 +118,10 @@ def _render_plans(
         return canonical_json({"plans": documents})
     if request.output_format == "markdown":
         return render_markdown_report(plans, outputs, request.max_chars)
+    if request.output_format == "html":
+        from orchc.compiler.render.html import render_html_report
+
+        return render_html_report(plans, outputs)
     return render_text_report(plans, outputs)
 
 
