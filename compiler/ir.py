@@ -1,6 +1,6 @@
 """The compiler's view of an orch program: environments and definitions, typed.
 
-Built from the syntax tree by `passes/resolve.py`. Immutable: frozen dataclasses with
+Built from the syntax tree by `passes/build_ir.py`. Immutable: frozen dataclasses with
 slots rather than pydantic models, because nothing here crosses a process boundary and
 the planner builds thousands of these per run. Every node carries the `Span` it came
 from; values inside `inputs`, `secrets` and `provision` params keep their spans so later

@@ -1,4 +1,4 @@
-"""The compiler facade: read -> resolve -> check -> match/expand -> graph -> plan.
+"""The compiler facade: read -> build IR -> check -> match/expand -> graph -> plan.
 
 Each stage is a pass from `passes/`, called here in order, one per line, so the story
 of a compilation reads top to bottom. Every stage collects diagnostics; a stage with
@@ -16,14 +16,15 @@ from orchc.grammar.parse import parse_document
 from orchc.grammar.source import SourceFile, SourceMap
 
 from . import ir
+from .matching import MatchContext, MatchDecision, match_resource
 from .origin import DEFAULTS_PREFIX, defaults_dir
 from .passes.assemble_plan import assemble_plan
 from .passes.build_graph import ResourceGraph, build_graph
+from .passes.build_ir import build_ir
 from .passes.check_definitions import DriverCatalog, check_definitions
 from .passes.expand import Expansion, expand
-from .passes.match import MatchContext, MatchDecision, find_ambiguities, match_resource
+from .passes.find_ambiguities import find_ambiguities
 from .passes.read_definitions import read_definitions
-from .passes.resolve import resolve
 from .plan import Plan
 from .score.reader import ScoreWorkload, read_scores
 from .state import StateReader
@@ -77,7 +78,7 @@ def read_defaults(sources: SourceMap, diagnostics: Diagnostics) -> ir.Program:
         document, problems = parse_document(display, source.text)
         diagnostics.extend(problems)
         documents.append(document)
-    return resolve(documents, folder, diagnostics, tier=ir.Tier.DEFAULT)
+    return build_ir(documents, folder, diagnostics, tier=ir.Tier.DEFAULT)
 
 
 def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
@@ -98,7 +99,7 @@ def _read_program(sources: Sources, source_map: SourceMap, diagnostics: Diagnost
     user = ir.Program()
     if sources.definitions is not None:
         documents = read_definitions(sources.definitions, sources.root, source_map, diagnostics)
-        user = resolve(documents, sources.root, diagnostics)
+        user = build_ir(documents, sources.root, diagnostics)
     if not sources.use_defaults:
         return user
     defaults = read_defaults(source_map, diagnostics)

@@ -41,7 +41,8 @@ _KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class PlaceholderError(ValueError):
-    """A malformed placeholder; `offset` is where it starts in the string."""
+    """A malformed placeholder; `offset` is where its `${` starts in the string. Raised
+    for `${...}` in definitions (here) and in Score files (`score/placeholders.py`)."""
 
     def __init__(self, message: str, offset: int) -> None:
         super().__init__(message)
@@ -57,8 +58,13 @@ class Ref:
     class_: str | None = None
     id: str | None = None
 
-    def resolve(self, holder: ResourceUid) -> ResourceUid:
-        """The uid this reference names from inside `holder`'s definition."""
+    def uid_from(self, holder: ResourceUid) -> ResourceUid:
+        """The uid this reference names from inside `holder`'s definition: the parts it
+        omits are `holder`'s.
+
+        >>> Ref("dns").uid_from(ResourceUid("postgres", "large", "db"))
+        ResourceUid(type='dns', class_='large', id='db')
+        """
         return ResourceUid(self.type, self.class_ or holder.class_, self.id or holder.id)
 
 

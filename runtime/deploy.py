@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from orchc.compiler.placeholders import PlaceholderError
 from orchc.compiler.plan import Action, Plan, PlannedWorkload
 from orchc.compiler.score import placeholders as score
 from orchc.drivers.protocol import DeployManifest, DeployRequest, DeployWorkload, JsonPath
@@ -27,8 +28,10 @@ class DeployError(Exception):
     """A workload that cannot be rendered; the message names it and the field."""
 
 
-def _resolver(workload: PlannedWorkload, outputs: Outputs) -> score.Resolve:
-    def resolve(parts: tuple[str, ...]) -> score.Resolved:
+def _score_lookup(workload: PlannedWorkload, outputs: Outputs) -> score.Lookup:
+    """What `${metadata...}` and `${resources.NAME...}` stand for in `workload`."""
+
+    def lookup(parts: tuple[str, ...]) -> score.Resolved:
         if parts[0] == "metadata":
             value: Any = workload.spec.get("metadata")
             for key in parts[1:]:
@@ -39,7 +42,7 @@ def _resolver(workload: PlannedWorkload, outputs: Outputs) -> score.Resolve:
         found = outputs.lookup(uid, keys or ("source",))
         return score.Resolved(found.value, found.sensitive)
 
-    return resolve
+    return lookup
 
 
 def _set(document: dict[str, Any], path: JsonPath, value: Any) -> None:
@@ -52,13 +55,13 @@ def _set(document: dict[str, Any], path: JsonPath, value: Any) -> None:
 def render_workload(name: str, workload: PlannedWorkload, outputs: Outputs) -> DeployWorkload:
     spec = copy.deepcopy(workload.spec)
     sensitive: list[JsonPath] = []
-    resolve = _resolver(workload, outputs)
+    lookup = _score_lookup(workload, outputs)
     for site in score.sites(workload.spec):
         if site.holder is not None or "$" not in site.text:
             continue
         try:
-            resolved = score.substitute(site.text, resolve)
-        except (ResolveError, score.PlaceholderError) as error:
+            resolved = score.substitute(site.text, lookup)
+        except (ResolveError, PlaceholderError) as error:
             where = ".".join(str(p) for p in site.path)
             raise DeployError(f"workload '{name}', {where}: {error}") from None
         _set(spec, site.path, resolved.value)

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orchc.compiler import ir
+from orchc.compiler.evaluate import Scope, evaluate
 from orchc.compiler.origin import file_of
-from orchc.compiler.passes.evaluate import Scope, evaluate
-from orchc.compiler.passes.resolve import resolve
+from orchc.compiler.passes.build_ir import build_ir
 from orchc.compiler.plan import Plan, PlannedResource
 from orchc.compiler.uid import ResourceUid
 from orchc.drivers.protocol import DeployContext, DriverRequest
@@ -107,7 +107,7 @@ def _literal_secrets(
         raise ResolveError(f"cannot read the definition file {display}: {error.strerror}") from None
     diagnostics = Diagnostics()
     document, problems = parse_document(display, text)
-    program = resolve([document], root, diagnostics) if not problems else ir.Program()
+    program = build_ir([document], root, diagnostics) if not problems else ir.Program()
     definition = next((d for d in program.definitions if d.id == resource.definition), None)
     if definition is None or definition.secrets is None:
         raise ResolveError(

@@ -19,11 +19,7 @@ from ..plan import (
     Summary,
     digest_of,
 )
-from ..state import StateResource, StateSnapshot
-from ..uid import ResourceUid
-from .build_graph import Node, ResourceGraph
-from .expand import ExpandedResource, ExpandedWorkload, Expansion
-from .plan_actions import (
+from ..plan_actions import (
     Decision,
     ReplaceInputs,
     check_prevent_destroy,
@@ -32,6 +28,10 @@ from .plan_actions import (
     resource_action,
     workload_action,
 )
+from ..state import StateResource, StateSnapshot
+from ..uid import ResourceUid
+from .build_graph import Node, ResourceGraph
+from .expand import ExpandedResource, ExpandedWorkload, Expansion
 
 
 def resource_digest(resource: ExpandedResource) -> str:

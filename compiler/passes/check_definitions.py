@@ -14,9 +14,9 @@ from typing import Protocol
 from orchc.grammar.diagnostics import Diagnostics
 
 from .. import ir
+from ..evaluate import span_at
 from ..placeholders import PlaceholderError, parse_expression, parse_template
 from ..uid import TARGET_UID
-from .evaluate import span_at
 
 
 class DriverCatalog(Protocol):

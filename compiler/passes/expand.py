@@ -18,13 +18,13 @@ from orchc.grammar.diagnostics import Diagnostics
 from orchc.grammar.source import Span
 
 from .. import ir
+from ..evaluate import Json, OnReference, OutputReference, Scope, evaluate
+from ..matching import MatchContext, Matcher, match_resource, no_match_diagnostic
 from ..placeholders import PlaceholderError, parse_expression, parse_template
 from ..score import placeholders as score
 from ..score.workload import ScoreWorkload
+from ..score_params import score_params_to_plan
 from ..uid import TARGET_UID, ResourceUid
-from .evaluate import Json, OnReference, OutputReference, Scope, evaluate
-from .match import MatchContext, Matcher, match_resource, no_match_diagnostic
-from .score_params import score_params_to_plan
 
 
 @dataclass
@@ -176,7 +176,7 @@ class _Expander:
             )
             return
         assert ref is not None
-        co_uid = ref.resolve(holder.uid)
+        co_uid = ref.uid_from(holder.uid)
         origin = provision.span
 
         def on_reference(reference: OutputReference) -> None:

@@ -3,7 +3,7 @@ key, its rank, and the winner (SPEC §3)."""
 
 from __future__ import annotations
 
-from ..passes.match import RANKED_KEYS, Candidate, MatchDecision, describe_criteria
+from ..matching import RANKED_KEYS, Candidate, MatchDecision, describe_criteria
 
 
 def _rank_text(candidate: Candidate) -> str:

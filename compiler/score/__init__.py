@@ -13,10 +13,10 @@ positions), `model` (the pydantic models of the schema), `messages` (validation 
 in orchc's words), `reader` (the steps), `workload` (the result), `placeholders`.
 """
 
+from ..placeholders import PlaceholderError
 from .model import API_VERSION, ScoreDocument
 from .placeholders import (
     ParamsReference,
-    PlaceholderError,
     Reference,
     Resolved,
     check_placeholders,

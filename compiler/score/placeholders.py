@@ -15,7 +15,7 @@ the Deploy phase; `${resources.OTHER...}` in a resource's params makes OTHER a
 dependency of that resource (see `references`).
 
 Substitution (`substitute`, `substitute_value`): each placeholder is replaced by what the
-caller's `resolve(parts)` returns. Strings stay strings, other values are embedded as
+caller's `lookup(parts)` returns. Strings stay strings, other values are embedded as
 compact JSON (`5`, `true`, `{"a":1}`), as score-go does, except in `substitute_value`
 (params), where a string that is exactly one placeholder keeps the value's type. The
 result is sensitive when any value embedded in it was.
@@ -43,19 +43,11 @@ from pydantic import JsonValue
 from orchc.grammar.diagnostics import Diagnostic
 from orchc.grammar.source import Span
 
+from ..placeholders import PlaceholderError
 from .workload import ScoreWorkload
 from .yaml_positions import JsonPath
 
 ROOTS = ("metadata", "resources")
-
-
-class PlaceholderError(ValueError):
-    """A malformed placeholder; `offset` is where its `${` starts in the string."""
-
-    def __init__(self, message: str, offset: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +131,12 @@ class Resolved:
     sensitive: bool = False
 
 
-Resolve = Callable[[tuple[str, ...]], Resolved]
+Lookup = Callable[[tuple[str, ...]], Resolved]
+"""What a placeholder's key segments stand for (the caller knows: the Deploy phase reads
+metadata and resource outputs)."""
 
 
-def substitute(text: str, resolve: Resolve) -> Resolved:
+def substitute(text: str, lookup: Lookup) -> Resolved:
     """`text` with every placeholder replaced; always a string (Score's variables, file
     contents and volume sources are strings)."""
     pieces: list[str] = []
@@ -151,13 +145,13 @@ def substitute(text: str, resolve: Resolve) -> Resolved:
         if isinstance(segment, str):
             pieces.append(segment)
             continue
-        resolved = resolve(segment.parts)
+        resolved = lookup(segment.parts)
         sensitive = sensitive or resolved.sensitive
         pieces.append(_as_text(resolved.value))
     return Resolved("".join(pieces), sensitive)
 
 
-def substitute_value(value: JsonValue, resolve: Resolve) -> Resolved:
+def substitute_value(value: JsonValue, lookup: Lookup) -> Resolved:
     """Substitute in every string of a JSON value (resource params). A string that is
     exactly one placeholder becomes the resolved value itself, of any type.
 
@@ -168,13 +162,13 @@ def substitute_value(value: JsonValue, resolve: Resolve) -> Resolved:
     if isinstance(value, str):
         template = parse_template(value) if has_placeholders(value) else (value,)
         if len(template) == 1 and isinstance(template[0], Reference):
-            return resolve(template[0].parts)
-        return substitute(value, resolve)
+            return lookup(template[0].parts)
+        return substitute(value, lookup)
     if isinstance(value, list):
-        items = [substitute_value(item, resolve) for item in value]
+        items = [substitute_value(item, lookup) for item in value]
         return Resolved([i.value for i in items], any(i.sensitive for i in items))
     if isinstance(value, dict):
-        entries = {key: substitute_value(item, resolve) for key, item in value.items()}
+        entries = {key: substitute_value(item, lookup) for key, item in value.items()}
         values: dict[str, JsonValue] = {key: e.value for key, e in entries.items()}
         return Resolved(values, any(e.sensitive for e in entries.values()))
     return Resolved(value)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from orchc.compiler import ir
-from orchc.compiler.passes.match import (
+from orchc.compiler.matching import (
     MatchContext,
     Matcher,
-    find_ambiguities,
     match_resource,
     no_match_diagnostic,
 )
+from orchc.compiler.passes.find_ambiguities import find_ambiguities
 from orchc.compiler.uid import ResourceUid
 from orchc.grammar.diagnostics import Diagnostics, render
 from orchc.grammar.source import Span

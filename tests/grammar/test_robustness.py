@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchc.compiler.passes.resolve import resolve
+from orchc.compiler.passes.build_ir import build_ir
 from orchc.grammar.diagnostics import Diagnostics, render
 from orchc.grammar.format import format_source
 from orchc.grammar.parse import parse_document
@@ -27,7 +27,7 @@ def _front_end_never_raises(text: str) -> None:
     sources = SourceMap()
     sources.add(SourceFile("f.orch", text))
     render(problems, sources)
-    resolve([document], Path("."), Diagnostics())
+    build_ir([document], Path("."), Diagnostics())
     formatted, _ = format_source("f.orch", text)
     if formatted is not None:
         assert format_source("f.orch", formatted) == (formatted, [])

@@ -32,15 +32,15 @@ from typing import Any
 from orchc.grammar.diagnostics import Diagnostics
 from orchc.grammar.source import Span
 
-from .. import ir
-from ..placeholders import (
+from . import ir
+from .placeholders import (
     Placeholder,
     PlaceholderError,
     escape_literal,
     parse_template,
     render_placeholder,
 )
-from ..uid import ResourceUid
+from .uid import ResourceUid
 
 Json = Any
 
@@ -156,7 +156,7 @@ def _embed(
             found if isinstance(found, str) else escape_literal(json.dumps(found, sort_keys=True))
         )
     if segment.root == "resources" and segment.ref is not None:
-        target = segment.ref.resolve(scope.uid)
+        target = segment.ref.uid_from(scope.uid)
         if on_reference is not None:
             on_reference(OutputReference(target, segment.path[0], span_at(value, segment.offset)))
         return render_placeholder(segment, target)

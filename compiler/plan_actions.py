@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 from orchc.grammar.diagnostics import Diagnostics
 
-from ..plan import Action
-from ..state import ResourceStatus, StateResource, StateSnapshot, StateWorkload
-from ..uid import ResourceUid
-from .build_graph import Node, ResourceGraph
-from .expand import ExpandedResource, ExpandedWorkload
+from .passes.build_graph import Node, ResourceGraph
+from .passes.expand import ExpandedResource, ExpandedWorkload
+from .plan import Action
+from .state import ResourceStatus, StateResource, StateSnapshot, StateWorkload
+from .uid import ResourceUid
 
 ReplaceInputs = Callable[[str], frozenset[str]]
 

@@ -1,4 +1,7 @@
-"""Match: choose the one definition for a resource in a context (SPEC §3).
+"""Matching: choose the one definition for a resource in a context (SPEC §3).
+
+Used by the `expand` pass (the `Matcher`, fast, winner only) and by `orchc explain`
+(`match_resource`, every candidate and why it failed).
 
 >>> from orchc.grammar.source import Span
 >>> from orchc.compiler import ir
@@ -19,11 +22,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchc.grammar.diagnostics import Diagnostic, Diagnostics
+from orchc.grammar.diagnostics import Diagnostic
 from orchc.grammar.source import Span
 
-from .. import ir
-from ..uid import DEFAULT_CLASS, ResourceUid
+from . import ir
+from .uid import DEFAULT_CLASS, ResourceUid
 
 RANKED_KEYS = ("res_id", "env", "app", "env_type")  # most specific first (SPEC §3.2)
 
@@ -143,7 +146,7 @@ class Matcher:
             compiled = []
             for definition in self._program.definitions_of(resource_type):
                 for block in definition.matches:
-                    pairs = tuple(_criteria_key(block))
+                    pairs = tuple(criteria_key(block))
                     compiled.append((pairs, Candidate(definition, block, ())))
             compiled.sort(key=lambda item: (item[1].definition.tier, item[1].rank), reverse=True)
             self._compiled[resource_type] = compiled
@@ -166,30 +169,11 @@ class Matcher:
         return self._memo[key]
 
 
-def _criteria_key(block: ir.MatchBlock) -> tuple[tuple[str, str], ...]:
+def criteria_key(block: ir.MatchBlock) -> tuple[tuple[str, str], ...]:
+    """The block's criteria as sorted (key, value) pairs, `class` defaulted."""
     values = block.as_dict()
     values.setdefault("class", DEFAULT_CLASS)
     return tuple(sorted(values.items()))
-
-
-def find_ambiguities(program: ir.Program, diagnostics: Diagnostics) -> None:
-    """Two blocks of one type and tier that set the same keys to the same values
-    (SPEC §3.3). Reported at the later block, naming the earlier one."""
-    seen: dict[tuple[object, ...], tuple[ir.Definition, ir.MatchBlock]] = {}
-    for definition in program.definitions:
-        for block in definition.matches:
-            key = (definition.type, definition.tier, _criteria_key(block))
-            if key not in seen:
-                seen[key] = (definition, block)
-                continue
-            first_definition, first_block = seen[key]
-            criteria = describe_criteria(block)
-            diagnostics.error(
-                block.span,
-                f"ambiguous match: definition '{definition.id}' and definition "
-                f"'{first_definition.id}' both match type '{definition.type}' with {criteria}",
-                f"the other match block is at {first_block.span}",
-            )
 
 
 def describe_criteria(block: ir.MatchBlock) -> str:

@@ -1,10 +1,10 @@
-"""The resolve pass: the syntax trees of the .orch files -> the typed `ir.Program`.
+"""The build_ir pass: the syntax trees of the .orch files -> the typed `ir.Program`.
 
 Checks every rule of SPEC §2 that the grammar does not: the top level holds only
 `environment "<id>"` and `definition "<id>"` blocks; ids are valid and unique (per
 kind, across all files); each block holds only its own attributes and blocks, with
 values of the right kind. Values of `inputs`, `secrets` and provision `params` become
-`ir.Value`s (see `resolve_values.py`), with `file()` read here.
+`ir.Value`s (see `compiler/value_reader.py`), with `file()` read here.
 
 Every problem is reported, none stops the pass. What is broken is left out of the
 program: a block with a bad or duplicate id, a definition without a valid `type` or
@@ -21,7 +21,7 @@ block is only a warning: it is valid, but can never be selected.
 ...   policy { timeout = "1m30s" }
 ... }''')
 >>> diagnostics = Diagnostics()
->>> program = resolve([document], Path("."), diagnostics)
+>>> program = build_ir([document], Path("."), diagnostics)
 >>> definition = program.definitions[0]
 >>> definition.id, definition.matches[0].as_dict(), definition.policy.timeout_seconds
 ('pg', {'env_type': 'development'}, 90.0)
@@ -41,7 +41,7 @@ from orchc.compiler.uid import DEFAULT_CLASS, ResourceUid, UidError
 from orchc.grammar.diagnostics import Diagnostics
 from orchc.grammar.syntax import Attribute, Block, Document, MapValue, String
 
-from .resolve_checks import (
+from ..syntax_checks import (
     Shape,
     check_labels,
     describe,
@@ -53,7 +53,7 @@ from .resolve_checks import (
     unknown,
     wrong_kind,
 )
-from .resolve_values import ValueReader
+from ..value_reader import ValueReader
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]")
 _DURATION = re.compile(r"(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?")
@@ -65,7 +65,7 @@ _USAGE = {
 _T = TypeVar("_T")
 
 
-def resolve(
+def build_ir(
     documents: Sequence[Document],
     root: Path,
     diagnostics: Diagnostics,
@@ -160,7 +160,7 @@ def _definition(
     driver = _driver(block, members.attributes, where, diagnostics)
     description = members.attributes.get("description")
     matches = members.blocks.get("match", [])
-    # Every part is resolved (and its errors reported) even when the definition itself
+    # Every part is built (and its errors reported) even when the definition itself
     # is unusable for want of a type or driver.
     definition = ir.Definition(
         span=block.span,
@@ -199,10 +199,10 @@ def _warn_never_selected(definition: ir.Definition, diagnostics: Diagnostics) ->
     )
 
 
-def _each(blocks: Sequence[Block], resolve_one: Callable[[Block], _T | None]) -> tuple[_T, ...]:
-    """The blocks resolved, leaving out those in error."""
-    resolved = (resolve_one(block) for block in blocks)
-    return tuple(item for item in resolved if item is not None)
+def _each(blocks: Sequence[Block], build_one: Callable[[Block], _T | None]) -> tuple[_T, ...]:
+    """The blocks built, leaving out those in error."""
+    built = (build_one(block) for block in blocks)
+    return tuple(item for item in built if item is not None)
 
 
 def _resource_type(

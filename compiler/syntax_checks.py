@@ -1,4 +1,4 @@
-"""Shape checks shared by the parts of the resolve pass.
+"""Shape checks of syntax-tree blocks, used by the build_ir pass (`passes/build_ir.py`).
 
 A block's body is checked against a `Shape` (which attributes and blocks it may hold,
 which blocks may repeat); `split_body` reports what does not belong, with a "did you

@@ -1,4 +1,4 @@
-"""The resolve pass: syntax -> IR, and every semantic rule of SPEC §2 with its exact
+"""The build_ir pass: syntax -> IR, and every semantic rule of SPEC §2 with its exact
 message and location."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from orchc.compiler import ir
+from orchc.compiler.passes.build_ir import build_ir
 from orchc.compiler.passes.read_definitions import read_definitions
-from orchc.compiler.passes.resolve import resolve
 from orchc.grammar.diagnostics import Diagnostic, Diagnostics, render
 from orchc.grammar.parse import parse_document
 from orchc.grammar.source import SourceMap, Span
@@ -17,11 +17,11 @@ from orchc.grammar.source import SourceMap, Span
 HEAD = 'definition "db" {\n  type = "postgres"\n  driver = "static"\n  match {}\n'
 
 
-def resolved(text: str, root: Path = Path("/nonexistent")) -> tuple[ir.Program, list[str]]:
+def built(text: str, root: Path = Path("/nonexistent")) -> tuple[ir.Program, list[str]]:
     document, problems = parse_document("d.orch", text)
     assert problems == []
     diagnostics = Diagnostics()
-    program = resolve([document], root, diagnostics)
+    program = build_ir([document], root, diagnostics)
     return program, [_line(d) for d in diagnostics]
 
 
@@ -323,7 +323,7 @@ RULES = [
 
 @pytest.mark.parametrize(("text", "expected"), RULES)
 def test_semantic_rules(text: str, expected: str) -> None:
-    _, found = resolved(text)
+    _, found = built(text)
     assert "\n".join(found) == expected
 
 
@@ -335,7 +335,7 @@ def test_duplicate_ids_across_files_name_both_places() -> None:
         '  driver = "d"\n  match {}\n}\ndefinition "dev" {}\n',
     )
     diagnostics = Diagnostics()
-    program = resolve([first, second], Path("."), diagnostics)
+    program = build_ir([first, second], Path("."), diagnostics)
     assert [_line(d) for d in diagnostics] == [
         "b/two.orch:2:13: error: duplicate environment id 'dev': ids must be unique "
         "| note: the first 'dev' is at a/one.orch:1:13",
@@ -351,7 +351,7 @@ def test_a_full_diagnostic_quotes_the_line() -> None:
     text = HEAD + '  policy { timeout = "soon" }\n}\n'
     document, _ = parse_document("defs/db.orch", text)
     diagnostics = Diagnostics()
-    resolve([document], Path("."), diagnostics)
+    build_ir([document], Path("."), diagnostics)
     sources = SourceMap()
     from orchc.grammar.source import SourceFile
 
@@ -365,7 +365,7 @@ def test_a_full_diagnostic_quotes_the_line() -> None:
 
 
 def test_every_error_of_a_definition_is_reported_even_without_type_or_driver() -> None:
-    _, found = resolved('definition "db" {\n  match { zone = "x" }\n  policy { retries = -1 }\n}')
+    _, found = built('definition "db" {\n  match { zone = "x" }\n  policy { retries = -1 }\n}')
     assert found == [
         "d.orch:1:1: error: definition 'db' has no 'driver': add driver = \"<driver name>\"",
         "d.orch:1:1: error: definition 'db' has no 'type': add type = \"<resource type>\"",
@@ -426,8 +426,8 @@ def _plain(value: ir.Value | None) -> object:
     return ("file", value.path, value.content)
 
 
-def test_the_spec_example_resolves_to_its_program() -> None:
-    program, found = resolved(SPEC_EXAMPLE)
+def test_the_spec_example_builds_its_program() -> None:
+    program, found = built(SPEC_EXAMPLE)
     assert found == []
     assert [(e.id, e.type, e.span) for e in program.environments] == [
         ("dev", "development", Span("d.orch", 1, 1)),
@@ -470,7 +470,7 @@ def test_the_spec_example_resolves_to_its_program() -> None:
 
 
 def test_values_keep_their_types_and_spans() -> None:
-    program, found = resolved(
+    program, found = built(
         HEAD + "  inputs {\n    n = null\n    f = 1.5\n    b = true\n"
         '    m = """\n      x\n    """\n  }\n'
         '  provision "dns.large#shared.main" { params = { zone = "z", ttl = 60 } }\n}'
@@ -492,13 +492,13 @@ def test_values_keep_their_types_and_spans() -> None:
 
 
 def test_policy_defaults() -> None:
-    program, _ = resolved(HEAD + '  policy { timeout = "1h30m" }\n}')
+    program, _ = built(HEAD + '  policy { timeout = "1h30m" }\n}')
     assert program.definitions[0].policy == ir.Policy(Span("d.orch", 5, 3), 5400.0, 0, None, False)
 
 
 def test_definitions_take_the_tier_given() -> None:
     document, _ = parse_document("defaults/t.orch", HEAD + "}")
-    program = resolve([document], Path("."), Diagnostics(), tier=ir.Tier.DEFAULT)
+    program = build_ir([document], Path("."), Diagnostics(), tier=ir.Tier.DEFAULT)
     assert program.definitions[0].tier is ir.Tier.DEFAULT
 
 
@@ -513,7 +513,7 @@ def test_file_reads_relative_to_the_orch_file(tmp_path: Path) -> None:
     )
     diagnostics = Diagnostics()
     documents = read_definitions(tmp_path / "defs", tmp_path, SourceMap(), diagnostics)
-    program = resolve(documents, tmp_path, diagnostics)
+    program = build_ir(documents, tmp_path, diagnostics)
     assert list(diagnostics) == []
     inputs = program.definitions[0].inputs
     assert _plain(inputs) == {
@@ -533,7 +533,7 @@ def test_file_problems_are_located_at_the_path(tmp_path: Path) -> None:
     )
     diagnostics = Diagnostics()
     documents = read_definitions(tmp_path / "defs", tmp_path, SourceMap(), diagnostics)
-    resolve(documents, tmp_path, diagnostics)
+    build_ir(documents, tmp_path, diagnostics)
     assert [_line(d) for d in diagnostics] == [
         'defs/main.orch:6:14: error: file("missing.j2"): no such file: defs/missing.j2',
         'defs/main.orch:7:14: error: file("dir"): defs/dir is a directory, not a file',

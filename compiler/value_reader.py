@@ -29,8 +29,8 @@ from orchc.grammar.syntax import (
     Value,
 )
 
-from ..origin import file_of
-from .resolve_checks import FUNCTIONS, describe, first_at
+from .origin import file_of
+from .syntax_checks import FUNCTIONS, describe, first_at
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

@@ -16,11 +16,11 @@ from pydantic import JsonValue
 
 from orchc.grammar.diagnostics import Diagnostics
 
-from ..placeholders import escape_literal
-from ..score import placeholders as score
-from ..score.workload import ResourceRequest, ScoreWorkload
-from ..uid import ResourceUid
 from .evaluate import Json, OnReference, OutputReference
+from .placeholders import escape_literal
+from .score import placeholders as score
+from .score.workload import ResourceRequest, ScoreWorkload
+from .uid import ResourceUid
 
 _OUTPUT_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
