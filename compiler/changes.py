@@ -121,17 +121,30 @@ def changes_from_json(data: Sequence[Mapping[str, Any]]) -> list[Change]:
     return [Change.from_json(item) for item in data]
 
 
-def resource_changes(
-    known: StateResource, definition: str, driver: str, inputs: Mapping[str, Any]
-) -> list[Change]:
-    """What changes of a resource the state knows: its definition, its driver and the
-    plan-form inputs of the last apply."""
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What the plan wants of a resource, in the form the state records it."""
+
+    definition: str
+    driver: str
+    inputs: Mapping[str, Any]
+    params: Mapping[str, Any]
+    secret_sources: Mapping[str, Any]
+
+
+def resource_changes(known: StateResource, wanted: Wanted) -> list[Change]:
+    """What changed of a resource since the state's record of its last apply: the
+    definition, the driver, the plan-form inputs and (when recorded) params and the
+    sources of its secrets."""
     changes = value_changes(
         {"definition": known.definition, "driver": known.driver, "inputs": known.inputs},
-        {"definition": definition, "driver": driver, "inputs": dict(inputs)},
+        {"definition": wanted.definition, "driver": wanted.driver, "inputs": wanted.inputs},
         "",
     )
-    return changes
+    if known.params is not None:
+        changes += value_changes(known.params, dict(wanted.params), "params")
+    changes += secret_changes(known.secret_sources, wanted.secret_sources)
+    return sorted(changes, key=lambda change: change.path)
 
 
 def workload_changes(

@@ -43,6 +43,11 @@ class StateResource:
     depends_on: tuple[ResourceUid, ...] = ()
     prevent_destroy: bool = False
     status: ResourceStatus = ResourceStatus.READY
+    # The plan-form params and where each secret came from (never a secret value) at
+    # the last apply, for the reviewer's before/after (SPEC §10); None when the state
+    # did not record them.
+    params: JsonObject | None = None
+    secret_sources: JsonObject | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ stderr). Run with `--update-golden` to rewrite the expectations, then read the d
 
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -15,6 +16,8 @@ from click.testing import CliRunner
 from orchc.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"
+# A state's lineage is a random uuid: cases that apply first see a new one every run.
+_LINEAGE = re.compile(r'"lineage": "[0-9a-f-]{36}"')
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "case.toml").exists())
 
 
@@ -31,7 +34,8 @@ def run_case(case: str, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     for before in spec.get("before", []):
         CliRunner().invoke(main, before, catch_exceptions=False)
     result = CliRunner().invoke(main, spec["args"], catch_exceptions=False)
-    return f"exit: {result.exit_code}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
+    output = f"exit: {result.exit_code}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
+    return _LINEAGE.sub('"lineage": "<lineage>"', output)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from orchc.grammar.diagnostics import Diagnostics
 
 from .. import ir
-from ..changes import changes_json, resource_changes, workload_changes
+from ..changes import Wanted, changes_json, resource_changes, workload_changes
 from ..plan import (
     SENSITIVE,
     Action,
@@ -53,6 +53,13 @@ def _secret_sources(resource: ExpandedResource) -> dict[str, SecretSource]:
         else SecretSource(value=value)
         for key, value in resource.secrets.items()
     }
+
+
+def wanted_of(resource: ExpandedResource) -> Wanted:
+    """The resource as the state records it, to compare with the last apply."""
+    sources = {k: v.model_dump() for k, v in _secret_sources(resource).items()}
+    definition = resource.definition
+    return Wanted(definition.id, definition.driver, resource.inputs, resource.params, sources)
 
 
 def _policy(definition: ir.Definition) -> PlanPolicy:
@@ -127,7 +134,7 @@ def _planned_resource(
     dependencies = graph.dependencies(Node.of_resource(uid))
     changes = []
     if known is not None and decision.action in (Action.UPDATE, Action.REPLACE):
-        changes = resource_changes(known, definition.id, definition.driver, resource.inputs)
+        changes = resource_changes(known, wanted_of(resource))
     return PlannedResource.model_construct(
         type=uid.type,
         class_=uid.class_,

@@ -136,7 +136,7 @@ def change_lines(change: Change, known: KnownOutputs, as_diff: bool = False) -> 
 
 def _value_lines(mark: str, path: str, value: Any, as_diff: bool) -> list[str]:
     if is_multiline(value):
-        prefix = mark + " " if as_diff else "    "
+        prefix = mark + "   " if as_diff else "    "
         return [f"{mark} {path}:", *(prefix + line for line in str(value).splitlines())]
     return [f"{mark} {path}: {inline(value)}"]
 
