@@ -143,6 +143,31 @@ class Definition:
 
 
 @dataclass(frozen=True, slots=True)
+class OutputName:
+    """One name of a contract's `outputs` or `secrets` list, where it is written."""
+
+    span: Span
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    """`resource_type "<name>" { description, outputs, secrets }` (SPEC §11): the outputs
+    every definition of the type promises. A user's contract replaces a shipped one."""
+
+    span: Span
+    name: str
+    description: str | None = None
+    outputs: tuple[OutputName, ...] = ()
+    secrets: tuple[OutputName, ...] = ()
+    tier: Tier = Tier.USER
+
+    def names(self) -> tuple[str, ...]:
+        """Every output the contract promises, plain then secret, as written."""
+        return tuple(o.name for o in self.outputs) + tuple(o.name for o in self.secrets)
+
+
+@dataclass(frozen=True, slots=True)
 class Environment:
     span: Span
     id: str
@@ -151,10 +176,13 @@ class Environment:
 
 @dataclass(frozen=True)
 class Program:
-    """Every environment and definition of the definitions directory (plus defaults)."""
+    """Every environment, definition and resource type contract of the definitions
+    directory (plus defaults). At most one contract per type name: a user contract
+    replaces the shipped one."""
 
     environments: tuple[Environment, ...] = ()
     definitions: tuple[Definition, ...] = ()
+    resource_types: tuple[ResourceType, ...] = ()
     _by_type: dict[str, tuple[Definition, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -167,6 +195,12 @@ class Program:
 
     def definitions_of(self, resource_type: str) -> tuple[Definition, ...]:
         return self._by_type.get(resource_type, ())
+
+    def contract(self, resource_type: str) -> ResourceType | None:
+        for contract in self.resource_types:
+            if contract.name == resource_type:
+                return contract
+        return None
 
     def environment(self, env_id: str) -> Environment | None:
         for environment in self.environments:

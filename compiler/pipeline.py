@@ -103,9 +103,13 @@ def _read_program(sources: Sources, source_map: SourceMap, diagnostics: Diagnost
     if not sources.use_defaults:
         return user
     defaults = read_defaults(source_map, diagnostics)
+    # A user contract replaces the shipped one of the same type.
+    declared = {contract.name for contract in user.resource_types}
+    shipped = tuple(c for c in defaults.resource_types if c.name not in declared)
     return ir.Program(
         environments=user.environments + defaults.environments,
         definitions=user.definitions + defaults.definitions,
+        resource_types=user.resource_types + shipped,
     )
 
 

@@ -1,9 +1,10 @@
 """The build_ir pass: the syntax trees of the .orch files -> the typed `ir.Program`.
 
 Checks every rule of SPEC §2 that the grammar does not: the top level holds only
-`environment "<id>"` and `definition "<id>"` blocks; ids are valid and unique (per
-kind, across all files); each block holds only its own attributes and blocks, with
-values of the right kind. Values of `inputs`, `secrets` and provision `params` become
+`environment "<id>"`, `definition "<id>"` and `resource_type "<type>"` blocks (the
+last read by `compiler/contract_reader.py`); ids are valid and unique (per kind, across
+all files); each block holds only its own attributes and blocks, with values of the
+right kind. Values of `inputs`, `secrets` and provision `params` become
 `ir.Value`s (see `compiler/value_reader.py`), with `file()` read here.
 
 Every problem is reported, none stops the pass. What is broken is left out of the
@@ -41,6 +42,7 @@ from orchc.compiler.uid import DEFAULT_CLASS, ResourceUid, UidError
 from orchc.grammar.diagnostics import Diagnostics
 from orchc.grammar.syntax import Attribute, Block, Document, MapValue, String
 
+from .. import contract_reader
 from ..syntax_checks import (
     Shape,
     check_labels,
@@ -57,10 +59,11 @@ from ..value_reader import ValueReader
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*[a-z0-9]")
 _DURATION = re.compile(r"(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?")
-_TOP_LEVEL = ("environment", "definition")
+_TOP_LEVEL = ("environment", "definition", "resource_type")
 _USAGE = {
     "environment": 'environment "<id>" { type = "<environment type>" }',
     "definition": 'definition "<id>" { type = "...", driver = "..." }',
+    "resource_type": contract_reader.USAGE,
 }
 _T = TypeVar("_T")
 
@@ -75,15 +78,18 @@ def build_ir(
     the documents' display paths are read (for `file()`)."""
     environments: list[ir.Environment] = []
     definitions: list[ir.Definition] = []
+    contracts: list[ir.ResourceType] = []
     for document, block, id_ in _unique_blocks(documents, diagnostics):
         if block.kind == "environment":
             environment = _environment(block, id_, diagnostics)
             environments.extend([environment] if environment else [])
+        elif block.kind == "resource_type":
+            contracts.append(contract_reader.resource_type(block, id_, diagnostics, tier))
         else:
             reader = ValueReader(root, document.path, diagnostics)
             definition = _definition(block, id_, reader, diagnostics, tier)
             definitions.extend([definition] if definition else [])
-    return ir.Program(tuple(environments), tuple(definitions))
+    return ir.Program(tuple(environments), tuple(definitions), tuple(contracts))
 
 
 # -- top level ---------------------------------------------------------------------------
@@ -96,13 +102,18 @@ def _unique_blocks(
     first: dict[tuple[str, str], Block] = {}
     for document, block in _top_level_blocks(documents, diagnostics):
         label = block.labels[0]
-        if not _ID.fullmatch(label.value):
+        if block.kind == "resource_type" and not _is_resource_type(label.value):
+            diagnostics.error(label.span, _invalid_type(label.value))
+            continue
+        if block.kind != "resource_type" and not _ID.fullmatch(label.value):
             diagnostics.error(label.span, _invalid_id(block.kind, label.value))
             continue
         key = (block.kind, label.value)
         if key in first:
             note = first_at(first[key].labels[0].span, f"the first '{label.value}'")
             message = f"duplicate {block.kind} id '{label.value}': ids must be unique"
+            if block.kind == "resource_type":
+                message = f"duplicate resource_type '{label.value}': a type has one contract"
             diagnostics.error(label.span, message, note)
             continue
         first[key] = block
@@ -117,7 +128,9 @@ def _top_level_blocks(
         for member in document.body:
             if isinstance(member, Attribute):
                 message = f"attribute '{member.name}' outside any block: {where} holds only"
-                diagnostics.error(member.span, f"{message} environment and definition blocks")
+                diagnostics.error(
+                    member.span, f"{message} environment, definition and resource_type blocks"
+                )
             elif member.kind not in _TOP_LEVEL:
                 diagnostics.error(member.span, unknown("block", member.kind, where, _TOP_LEVEL))
             elif check_labels(member, 1, _USAGE[member.kind], diagnostics):
@@ -213,13 +226,16 @@ def _resource_type(
         return None
     value = expect_string(attributes["type"], where, diagnostics)
     if value is not None and not _is_resource_type(value):
-        message = (
-            f"invalid resource type '{value}': use letters, digits, '-' and '_', "
-            "starting and ending with a letter or digit"
-        )
-        diagnostics.error(attributes["type"].value.span, message)
+        diagnostics.error(attributes["type"].value.span, _invalid_type(value))
         return None
     return value
+
+
+def _invalid_type(value: str) -> str:
+    return (
+        f"invalid resource type '{value}': use letters, digits, '-' and '_', "
+        "starting and ending with a letter or digit"
+    )
 
 
 def _driver(

@@ -35,7 +35,7 @@ RULES = [
     (
         "x = 1",
         "d.orch:1:1: error: attribute 'x' outside any block: a .orch file holds only "
-        "environment and definition blocks",
+        "environment, definition and resource_type blocks",
     ),
     (
         'definiton "aa" {}',
@@ -44,7 +44,7 @@ RULES = [
     (
         'variable "aa" {}',
         "d.orch:1:1: error: unknown block 'variable' in a .orch file; "
-        "the blocks are environment, definition",
+        "the blocks are environment, definition, resource_type",
     ),
     (
         "definition {}",

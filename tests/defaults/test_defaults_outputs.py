@@ -1,6 +1,7 @@
-"""The output names each default returns, per target: those Score files written for
-score-compose and score-k8s already read, so they work unchanged. Secret outputs are
-secret (`orchc outputs` shows them as `(sensitive)`), the others are not.
+"""The output names each default returns, per target: exactly its type's shipped
+contract (SPEC §11), whose names are those Score files written for score-compose and
+score-k8s already read, so they work unchanged. Secret outputs are secret (`orchc
+outputs` shows them as `(sensitive)`), the others are not.
 
 Each row deploys a one-workload Score file whose container reads every expected output,
 so a missing output fails the apply, and then compares the resource's outputs.
@@ -15,30 +16,44 @@ from typing import Any
 import pytest
 import yaml
 
+from orchc.cli_defaults import load_defaults
+
 SENSITIVE = "(sensitive)"
 
-# type -> (params, plain outputs, secret outputs)
-TYPES: dict[str, tuple[dict[str, Any], set[str], set[str]]] = {
-    "volume": ({}, {"source", "type"}, set()),
-    "service-port": ({"workload": "app", "port": 8080}, {"hostname", "port"}, set()),
-    "environment": ({}, set(), {"ORCHC_TEST_GREETING"}),
-    "dns": ({}, {"host", "url"}, set()),
-    "route": ({"host": "shop.localhost", "path": "/", "port": "web"}, set(), set()),
-    "postgres": ({}, {"host", "port", "name", "database", "username"}, {"password"}),
-    "postgres-instance": ({}, {"host", "port", "name", "database", "username"}, {"password"}),
-    "mysql": ({}, {"host", "port", "name", "database", "username"}, {"password"}),
-    "redis": ({}, {"host", "port", "username"}, {"password"}),
-    "mongodb": ({}, {"host", "port", "username"}, {"password", "connection"}),
-    "amqp": ({}, {"host", "port", "vhost", "username"}, {"password"}),
-    "kafka-topic": ({}, {"host", "port", "name", "num_partitions"}, set()),
-    "s3": (
-        {},
-        {"endpoint", "region", "bucket", "access_key_id", "aws_access_key_id"},
-        {"secret_key", "aws_secret_key"},
-    ),
-    "elasticsearch": ({}, {"host", "port", "username"}, {"password"}),
-    "mssql": ({}, {"server", "port", "database", "username"}, {"password", "connection"}),
+# type -> params of the resource; the outputs expected are the type's shipped contract
+PARAMS: dict[str, dict[str, Any]] = {
+    "volume": {},
+    "service-port": {"workload": "app", "port": 8080},
+    "environment": {},
+    "dns": {},
+    "route": {"host": "shop.localhost", "path": "/", "port": "web"},
+    "postgres": {},
+    "postgres-instance": {},
+    "mysql": {},
+    "redis": {},
+    "mongodb": {},
+    "amqp": {},
+    "kafka-topic": {},
+    "s3": {},
+    "elasticsearch": {},
+    "mssql": {},
 }
+OPEN_ENDED = {"environment": {"ORCHC_TEST_GREETING"}}
+"""Types without a contract (their outputs are what is asked for): the secret outputs
+the test asks for."""
+
+
+def contract_outputs(resource_type: str) -> tuple[set[str], set[str]]:
+    """(plain, secret) outputs the shipped contract of `resource_type` promises."""
+    if resource_type in OPEN_ENDED:
+        return set(), OPEN_ENDED[resource_type]
+    program, _ = load_defaults()
+    contract = program.contract(resource_type)
+    assert contract is not None, f"no shipped contract for {resource_type}"
+    return {o.name for o in contract.outputs}, {o.name for o in contract.secrets}
+
+
+TYPES = {name: (params, *contract_outputs(name)) for name, params in PARAMS.items()}
 ENVIRONMENTS = {"compose": "dev", "kubernetes": "staging"}
 
 
@@ -68,6 +83,12 @@ def write_score(directory: Path, resource_type: str) -> Path:
 def test_every_default_type_has_a_row(project: Any) -> None:
     listed = project.run("defaults", "--list").stdout.splitlines()[1:]
     assert {line.split()[0] for line in listed} == set(TYPES) | {"target"}
+
+
+def test_every_default_type_but_the_open_ended_has_a_contract() -> None:
+    program, _ = load_defaults()
+    served = {d.type for d in program.definitions} - {"target"}
+    assert {c.name for c in program.resource_types} == served - set(OPEN_ENDED)
 
 
 @pytest.mark.parametrize("target", sorted(ENVIRONMENTS))
