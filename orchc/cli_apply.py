@@ -10,11 +10,11 @@ import click
 from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan, load_plan
 from orchc.compiler.render.text import render_text
-from orchc.compiler.state import StateStore
 from orchc.runtime.apply import Runtime, apply_plan, destroy, destroy_preview
 from orchc.runtime.operations import ApplyOptions
 from orchc.runtime.redact import Redactor
 from orchc.runtime.report import JsonReporter, LiveReporter, PlainReporter, Reporter
+from orchc.runtime.state.contract import StateStore
 
 from .options import (
     confirm_or_fail,

@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from orchc.compiler.plan import SENSITIVE, canonical_json
-from orchc.compiler.state import ResourceRecord, StateStore
 from orchc.compiler.uid import ResourceUid
+from orchc.runtime.state.contract import ResourceRecord, StateStore
 
 from .options import fail, state_option, user_errors
 from .project import Project

@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 import click
 
 from orchc.compiler.plan import PlanFileError
-from orchc.compiler.state import LockedError, StaleStateError
 from orchc.compiler.uid import UidError
 from orchc.drivers.registry import DriverLoadError, UnknownDriverError
 from orchc.grammar.diagnostics import DiagnosticError
+from orchc.runtime.state.contract import LockedError, StaleStateError
 from orchc.runtime.state.errors import StateStoreError
 
 from .config import ConfigError

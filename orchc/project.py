@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchc.compiler import pipeline
-from orchc.compiler.state import InMemoryState, StateReader, StateStore
+from orchc.compiler.state import InMemoryState, StateReader
 from orchc.drivers.registry import DriverRegistry, default_registry
-from orchc.runtime.state import StateUnavailableError, open_state
-from orchc.runtime.state.url import SqliteLocation, parse_state_url
+from orchc.runtime.state import StateUnavailableError, default_backends
+from orchc.runtime.state.contract import StateStore
 
 from .config import ProjectConfig, load_config
 
@@ -60,21 +60,20 @@ class Project:
         """The state to plan against; a SQLite file that does not exist yet is empty
         state (planning never creates it)."""
         url = self.config.state_url(url_flag)
-        location = parse_state_url(url, self.root)
-        if isinstance(location, SqliteLocation) and not location.path.exists():
+        backend = default_backends().backend(url)
+        if not backend.exists(url, self.root):
             return InMemoryState()
-        return open_state(url, self.root)
+        return backend.open(url, self.root)
 
     def state_store(self, url_flag: str | None) -> StateStore:
-        return open_state(self.config.state_url(url_flag), self.root)
+        return default_backends().open(self.config.state_url(url_flag), self.root)
 
     def existing_state_store(self, url_flag: str | None) -> StateStore:
         """The store, for commands that only read or repair it: a SQLite file that does
         not exist is not created."""
         url = self.config.state_url(url_flag)
-        location = parse_state_url(url, self.root)
-        if isinstance(location, SqliteLocation) and not location.path.exists():
-            raise StateUnavailableError(
-                f"no state at {location.path}: nothing has been applied here yet"
-            )
-        return open_state(url, self.root)
+        backend = default_backends().backend(url)
+        if not backend.exists(url, self.root):
+            where = backend.location(url, self.root)
+            raise StateUnavailableError(f"no state at {where}: nothing has been applied here yet")
+        return backend.open(url, self.root)

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchc.compiler.plan import Action, Plan
-from orchc.compiler.state import ResourceRecord, ResourceTiming, StateStore, StateWorkload
+from orchc.compiler.state import StateWorkload
 from orchc.compiler.uid import TARGET_UID
 from orchc.drivers.protocol import DriverError, Target
 from orchc.drivers.registry import DriverRegistry
+from orchc.runtime.state.contract import ResourceRecord, ResourceTiming, StateStore
 
 from .deploy import DeployError, deploy_request
 from .executor import Executor, Job, Outcome, critical_path

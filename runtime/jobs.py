@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orchc.compiler.plan import Action, Plan
-from orchc.compiler.state import ResourceRecord
 from orchc.compiler.uid import TARGET_UID
+from orchc.runtime.state.contract import ResourceRecord
 
 from .executor import Job
 

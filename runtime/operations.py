@@ -18,10 +18,11 @@ from typing import Any
 
 from orchc.compiler.origin import file_of
 from orchc.compiler.plan import Plan, PlannedResource, digest_of
-from orchc.compiler.state import ResourceRecord, ResourceStatus, StateResource, StateStore
+from orchc.compiler.state import ResourceStatus, StateResource
 from orchc.compiler.uid import ResourceUid
 from orchc.drivers.protocol import DeployContext, DriverError, DriverRequest, DriverResult
 from orchc.drivers.registry import DriverRegistry
+from orchc.runtime.state.contract import ResourceRecord, StateStore
 
 from .executor import Job, Outcome
 from .jobs import DELETE, UPDATE, Operation

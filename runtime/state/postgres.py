@@ -18,20 +18,41 @@ import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 
-from .errors import StateUnavailableError
+from .errors import StateUnavailableError, StateUrlError
 from .locking import ProcessIdentity
 from .schema import POSTGRES
 from .sql import SqlStateStore, Transaction
-from .url import PostgresLocation
+from .url import PostgresLocation, parse_state_url, redact_url
 
 SCHEMA = "orchc"
 CONNECT_TIMEOUT_S = 10
 # Advisory lock keys are (namespace, key) pairs; these namespaces are orchc's ("orch").
 _MUTEX_NAMESPACE = 0x6F726368
 _HOLDER_NAMESPACE = 0x6F726369
+
+
+class PostgresBackend:
+    """The `postgresql` (or `postgres`) scheme: `postgresql://user@host:port/dbname`."""
+
+    def open(self, url: str, project_root: Path) -> PostgresStateStore:
+        return PostgresStateStore(_location(url))
+
+    def exists(self, url: str, project_root: Path) -> bool:
+        return True  # the tables are created on first open; there is nothing to avoid
+
+    def location(self, url: str, project_root: Path) -> str:
+        return _location(url).display
+
+
+def _location(url: str) -> PostgresLocation:
+    location = parse_state_url(url, Path("."))
+    if not isinstance(location, PostgresLocation):
+        raise StateUrlError(f"state URL '{redact_url(url)}' is not a postgresql:// URL")
+    return location
 
 
 class PostgresStateStore(SqlStateStore):

@@ -19,14 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orchc.compiler.state import (
-    JsonObject,
-    ResourceRecord,
-    ResourceStatus,
-    StateResource,
-    StateWorkload,
-)
+from orchc.compiler.state import JsonObject, ResourceStatus, StateResource, StateWorkload
 from orchc.compiler.uid import ResourceUid
+
+from .contract import ResourceRecord
 
 SCHEMA_VERSION = 1
 

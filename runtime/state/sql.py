@@ -23,18 +23,14 @@ from typing import Any, Protocol
 
 from orchc.compiler.state import (
     JsonObject,
-    LockedError,
-    LockHolder,
-    ResourceRecord,
     ResourceStatus,
-    ResourceTiming,
-    StaleStateError,
     StateResource,
     StateSnapshot,
     StateWorkload,
 )
 from orchc.compiler.uid import ResourceUid
 
+from .contract import LockedError, LockHolder, ResourceRecord, ResourceTiming, StaleStateError
 from .errors import StateSchemaError
 from .locking import ProcessIdentity, process_is_gone, this_process, utc_now
 from .schema import (
@@ -102,7 +98,7 @@ def _with_markers(sql: str, param: str) -> str:
 
 
 class SqlStateStore(ABC):
-    """`orchc.compiler.state.StateStore` over the tables of `schema.py`."""
+    """`StateStore` (see `contract.py`) over the tables of `schema.py`."""
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect

@@ -23,11 +23,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import StateUnavailableError
+from .errors import StateUnavailableError, StateUrlError
 from .schema import SQLITE
 from .sql import SqlStateStore, Transaction
+from .url import SqliteLocation, parse_state_url
 
 BUSY_TIMEOUT_MS = 30_000  # transactions are short; a long wait means a stuck writer
+
+
+class SqliteBackend:
+    """The `sqlite` scheme: `sqlite:///relative/path.db` or `sqlite:////absolute/path.db`."""
+
+    def open(self, url: str, project_root: Path) -> SqliteStateStore:
+        return SqliteStateStore(_path(url, project_root))
+
+    def exists(self, url: str, project_root: Path) -> bool:
+        return _path(url, project_root).exists()
+
+    def location(self, url: str, project_root: Path) -> str:
+        return str(_path(url, project_root))
+
+
+def _path(url: str, project_root: Path) -> Path:
+    location = parse_state_url(url, project_root)
+    if not isinstance(location, SqliteLocation):
+        raise StateUrlError(f"state URL '{url}' is not a sqlite:/// URL")
+    return location.path
 
 
 class SqliteStateStore(SqlStateStore):

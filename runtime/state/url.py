@@ -24,7 +24,7 @@ DEFAULT_STATE_URL = "sqlite:///.orchc/state.db"
 
 _SQLITE_PREFIX = "sqlite:///"
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
-_EXPECTED = (
+EXPECTED_URLS = (
     "expected sqlite:///relative/path.db, sqlite:////absolute/path.db "
     "or postgresql://user@host:port/dbname"
 )
@@ -48,7 +48,7 @@ def parse_state_url(url: str, project_root: Path) -> SqliteLocation | PostgresLo
         return _parse_sqlite(url, project_root)
     if scheme in _POSTGRES_SCHEMES:
         return _parse_postgres(url)
-    raise StateUrlError(f"unsupported state URL '{redact_url(url)}': {_EXPECTED}")
+    raise StateUrlError(f"unsupported state URL '{redact_url(url)}': {EXPECTED_URLS}")
 
 
 def redact_url(url: str) -> str:
@@ -70,10 +70,10 @@ def redact_url(url: str) -> str:
 
 def _parse_sqlite(url: str, project_root: Path) -> SqliteLocation:
     if not url.startswith(_SQLITE_PREFIX):
-        raise StateUrlError(f"state URL '{url}' has a host or too few slashes: {_EXPECTED}")
+        raise StateUrlError(f"state URL '{url}' has a host or too few slashes: {EXPECTED_URLS}")
     path = url.removeprefix(_SQLITE_PREFIX)
     if path in ("", "/") or path.endswith("/"):
-        raise StateUrlError(f"state URL '{url}' names no database file: {_EXPECTED}")
+        raise StateUrlError(f"state URL '{url}' names no database file: {EXPECTED_URLS}")
     return SqliteLocation(project_root / path)  # an absolute path replaces the root
 
 
@@ -85,7 +85,7 @@ def _parse_postgres(url: str) -> PostgresLocation:
     except ValueError:
         raise StateUrlError(f"state URL '{display}' has an invalid host or port") from None
     if not _database_name(parts):
-        raise StateUrlError(f"state URL '{display}' names no database: {_EXPECTED}")
+        raise StateUrlError(f"state URL '{display}' names no database: {EXPECTED_URLS}")
     return PostgresLocation(conninfo=url, display=display)
 
 

@@ -19,9 +19,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from orchc.compiler.state import ResourceRecord, StateResource
+from orchc.compiler.state import StateResource
 from orchc.compiler.uid import ResourceUid
 from orchc.runtime.state import open_state
+from orchc.runtime.state.contract import ResourceRecord
 from orchc.runtime.state.sql import SqlStateStore
 
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

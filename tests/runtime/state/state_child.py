@@ -16,9 +16,10 @@ import signal
 import sys
 from pathlib import Path
 
-from orchc.compiler.state import LockedError, ResourceRecord, StateResource
+from orchc.compiler.state import StateResource
 from orchc.compiler.uid import ResourceUid
 from orchc.runtime.state import open_state
+from orchc.runtime.state.contract import LockedError, ResourceRecord
 
 
 def main(url: str, root: str, mode: str, *args: str) -> None:

@@ -12,8 +12,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from orchc.compiler.state import LockedError
 from orchc.runtime.state import StateUnavailableError, open_state
+from orchc.runtime.state.contract import LockedError
 from orchc.runtime.state.postgres import PostgresStateStore
 from orchc.runtime.state.sql import SqlStateStore
 

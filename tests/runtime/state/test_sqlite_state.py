@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from orchc.compiler.state import LockedError
 from orchc.runtime.state import DEFAULT_STATE_URL, StateUnavailableError, open_state
+from orchc.runtime.state.contract import LockedError
 from orchc.runtime.state.sqlite import SqliteStateStore
 
 

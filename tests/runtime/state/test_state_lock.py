@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from orchc.compiler.state import LockedError, LockHolder
+from orchc.runtime.state.contract import LockedError, LockHolder
 from orchc.runtime.state.sql import SqlStateStore
 
 Spawn = Callable[..., Any]

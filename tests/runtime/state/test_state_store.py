@@ -9,16 +9,10 @@ from typing import Any
 
 import pytest
 
-from orchc.compiler.state import (
-    ResourceRecord,
-    ResourceStatus,
-    ResourceTiming,
-    StaleStateError,
-    StateResource,
-    StateWorkload,
-)
+from orchc.compiler.state import ResourceStatus, StateResource, StateWorkload
 from orchc.compiler.uid import ResourceUid
 from orchc.runtime.state import StateSchemaError
+from orchc.runtime.state.contract import ResourceRecord, ResourceTiming, StaleStateError
 from orchc.runtime.state.sql import SqlStateStore
 
 DB = ResourceUid.parse("postgres.default#checkout.db")

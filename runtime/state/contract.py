@@ -1,0 +1,167 @@
+"""The runtime's state contract, split by role as Terraform's `statemgr` is.
+
+Planning needs only `StateReader` (in `orchc.compiler.state`). The runtime also writes
+resources (`ResourceWriter`), reads them back with their secrets (`RecordReader`),
+serialises runs (`Locker`) and keeps a history of runs (`History`); a backend
+implements all of them as one `StateStore`. A function asks for the narrowest role it
+needs, so a reader of records cannot write and a writer cannot take the lock.
+
+Invariants every store keeps:
+- `serial` moves on every apply or destroy that starts, so a plan made before it is
+  stale; `lineage` is set once, when the first apply for (app, env) starts.
+- one transaction per resource result: a record is never half-written.
+- a resource whose `status` is not `ready` had a driver call in flight when the last run
+  stopped (see `ResourceStatus`); the next plan re-runs it.
+- secret outputs and driver state are only in `ResourceRecord`, which the compiler
+  never reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from orchc.compiler.state import JsonObject, StateReader, StateResource, StateWorkload
+from orchc.compiler.uid import ResourceUid
+
+__all__ = [
+    "History",
+    "LockHolder",
+    "LockedError",
+    "Locker",
+    "RecordReader",
+    "ResourceRecord",
+    "ResourceTiming",
+    "ResourceWriter",
+    "StaleStateError",
+    "StateStore",
+]
+
+
+@dataclass(frozen=True)
+class ResourceRecord:
+    """Everything kept about a resource, secrets included. Only the runtime reads it."""
+
+    resource: StateResource
+    outputs: JsonObject = field(default_factory=dict)
+    secrets: JsonObject = field(default_factory=dict)
+    driver_state: JsonObject = field(default_factory=dict)
+    manifests: tuple[JsonObject, ...] = ()
+    resolved_digest: str | None = None  # digest of the inputs as the driver last saw them
+    # The inputs, secrets and params exactly as the driver last received them (resolved):
+    # deleting a resource whose definition is gone needs them.
+    resolved_inputs: JsonObject = field(default_factory=dict)
+    resolved_secrets: JsonObject = field(default_factory=dict)
+    resolved_params: JsonObject = field(default_factory=dict)
+    resolved_context: JsonObject = field(default_factory=dict)  # app, env, env_type
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    host: str
+    pid: int
+    since: str  # ISO 8601, UTC
+    operation: str  # "apply" or "destroy"
+
+    def describe(self) -> str:
+        return f"{self.operation} by pid {self.pid} on {self.host} since {self.since}"
+
+
+@dataclass(frozen=True)
+class ResourceTiming:
+    """One job of a run as the history keeps it (plain text, so old rows stay readable)."""
+
+    uid: str
+    action: str
+    result: str  # "ok", "failed", "skipped", "unchanged"
+    started: float | None = None  # seconds since the run started
+    duration: float | None = None
+
+
+class StaleStateError(Exception):
+    """The plan was made against a lineage/serial that is no longer current."""
+
+
+class LockedError(Exception):
+    """Another process holds the lock for this (app, env)."""
+
+    def __init__(self, holder: LockHolder) -> None:
+        self.holder = holder
+        super().__init__(f"state is locked: {holder.describe()}")
+
+
+class RecordReader(Protocol):
+    """Reads whole records, secrets included: what the runtime needs to call drivers."""
+
+    def record(self, app: str, env: str, uid: ResourceUid) -> ResourceRecord | None: ...
+
+    def records(self, app: str, env: str) -> tuple[ResourceRecord, ...]: ...
+
+
+class ResourceWriter(Protocol):
+    """Writes resources and workloads, each call one transaction."""
+
+    def mark(self, app: str, env: str, resource: StateResource) -> None:
+        """Record the intent to create/update/delete before the driver is called
+        (`resource.status` is CREATING or DELETING); keeps outputs and driver state."""
+        ...
+
+    def save_driver_state(
+        self, app: str, env: str, uid: ResourceUid, driver_state: JsonObject
+    ) -> None:
+        """Persist a driver's intermediate state during a call (see drivers' Journal)."""
+        ...
+
+    def put(self, app: str, env: str, record: ResourceRecord) -> None:
+        """Store a finished resource (status READY), in one transaction."""
+        ...
+
+    def remove(self, app: str, env: str, uid: ResourceUid) -> None: ...
+
+    def put_workloads(self, app: str, env: str, workloads: tuple[StateWorkload, ...]) -> None:
+        """Replace the set of deployed workloads."""
+        ...
+
+
+class Locker(Protocol):
+    """The (app, env) lock: one apply or destroy at a time."""
+
+    def acquire_lock(self, app: str, env: str, operation: str) -> LockHolder:
+        """Take the (app, env) lock or raise `LockedError` naming the holder. A lock whose
+        holder process is gone (same host, pid not alive) is taken over."""
+        ...
+
+    def release_lock(self, app: str, env: str) -> None: ...
+
+    def force_unlock(self, app: str, env: str) -> LockHolder | None:
+        """Remove the lock whoever holds it; returns who held it."""
+        ...
+
+
+class History(Protocol):
+    """The runs (deployments) of an (app, env), and the serial they move."""
+
+    def begin_deployment(
+        self, app: str, env: str, plan_digest: str, lineage: str | None, serial: int
+    ) -> int:
+        """Check that (lineage, serial) is still current (else `StaleStateError`), create
+        the lineage if there is none, move the serial, and record a deployment as
+        started. Returns the deployment id."""
+        ...
+
+    def finish_deployment(
+        self, deployment_id: int, result: str, timings: tuple[ResourceTiming, ...]
+    ) -> None: ...
+
+    def deployments(self, app: str, env: str, limit: int = 20) -> tuple[Mapping[str, Any], ...]:
+        """The latest deployments, newest first: id, plan_digest, started, ended, result,
+        timings."""
+        ...
+
+
+class StateStore(StateReader, RecordReader, ResourceWriter, Locker, History, Protocol):
+    """Every role at once: what a backend implements. All methods are safe to call from
+    one thread at a time; the executor funnels every write through its main thread."""
+
+    def close(self) -> None: ...
