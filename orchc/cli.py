@@ -189,6 +189,7 @@ LazyGroup.lazy_commands = {
     "state": "orchc.cli_state:state",
     "outputs": "orchc.cli_state:outputs",
     "defaults": "orchc.cli_defaults:defaults",
+    "types": "orchc.cli_types:types",
     "diff": "orchc.cli_review:diff",
     "impact": "orchc.cli_review:impact",
 }
