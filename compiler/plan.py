@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from orchc import __version__
 
 FORMAT_VERSION: Literal[1] = 1
-SENSITIVE = "(sensitive)"
 
 
 class Action(enum.Enum):

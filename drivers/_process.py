@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchc.drivers.protocol import DriverError
-from orchc.drivers.secrets import redact
+from orchc.sensitive import redact
 
 STDERR_TAIL_LINES = 20
 TERMINATE_GRACE_SECONDS = 10.0

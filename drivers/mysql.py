@@ -26,7 +26,8 @@ from pydantic import Field
 
 from orchc.drivers._inputs import Port, StrictBlock, database_result, parse_block, time_limits
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
-from orchc.drivers.secrets import generate_password, redact
+from orchc.drivers.secrets import generate_password
+from orchc.sensitive import redact
 
 USER_HOSTS = ("%", "localhost")
 DatabaseName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")]

@@ -28,7 +28,8 @@ from pydantic import Field
 
 from orchc.drivers._inputs import Port, StrictBlock, database_result, parse_block, time_limits
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
-from orchc.drivers.secrets import generate_password, redact
+from orchc.drivers.secrets import generate_password
+from orchc.sensitive import redact
 
 # PostgreSQL truncates identifiers to 63 bytes; refuse longer names rather than
 # silently managing a different one.

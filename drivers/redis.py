@@ -36,7 +36,8 @@ from orchc.drivers._inputs import (
     time_limits,
 )
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
-from orchc.drivers.secrets import connection_url, generate_password, redact
+from orchc.drivers.secrets import connection_url, generate_password
+from orchc.sensitive import redact
 
 UNLINK_BATCH = 500
 COMMAND_RULES = ("+@all", "-@dangerous", "-@admin", "-scan", "-randomkey")

@@ -1,10 +1,9 @@
-"""Generated passwords, connection URLs, and scrubbing secrets out of messages.
+"""Generated passwords and connection URLs.
 
 Passwords come from `secrets` (the OS CSPRNG) over a URL-safe alphabet, so they survive
 any URL, shell or config file unquoted; still, `connection_url` quotes every part,
-because user-chosen names and admin passwords may hold anything. `redact` is the last
-line of defence for error messages: drivers build messages from server text that
-should never contain a password, and scrub it anyway.
+because user-chosen names and admin passwords may hold anything. Scrubbing secrets out
+of messages is `orchc.sensitive.redact`, shared with the runtime.
 
 >>> password = generate_password()
 >>> len(password), set(password) <= set(PASSWORD_ALPHABET)
@@ -14,24 +13,16 @@ should never contain a password, and scrub it anyway.
 ...     path="shop",
 ... )
 'postgresql://app:p%40ss%2Fword@db.example:5432/shop'
->>> redact("login failed for p@ss/word", ["p@ss/word"])
-'login failed for (sensitive)'
 """
 
 from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterable
 from urllib.parse import quote
 
 PASSWORD_ALPHABET = string.ascii_letters + string.digits + "-_"
 PASSWORD_LENGTH = 32
-REDACTED = "(sensitive)"
-
-# Very short values (a port, "1", "on") would shred a message if scrubbed, and are not
-# the kind of secret a message could leak meaningfully.
-_MIN_REDACTED_LENGTH = 4
 
 
 def generate_password(length: int = PASSWORD_LENGTH) -> str:
@@ -60,16 +51,3 @@ def connection_url(
     url = f"{scheme}://{quote(username, safe='')}:{quote(password, safe='')}"
     url += f"@{netloc_host}:{port}"
     return url if path is None else f"{url}/{quote(path, safe='')}"
-
-
-def redact(message: str, values: Iterable[str]) -> str:
-    """`message` with every occurrence of each value (longest first) replaced by
-    `(sensitive)`; values shorter than four characters are left alone.
-
-    >>> redact("a=hunter22 b=hunter2", ["hunter2", "hunter22", "on"])
-    'a=(sensitive) b=(sensitive)'
-    """
-    for value in sorted(set(values), key=len, reverse=True):
-        if len(value) >= _MIN_REDACTED_LENGTH:
-            message = message.replace(value, REDACTED)
-    return message

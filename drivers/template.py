@@ -42,7 +42,7 @@ from orchc.drivers.protocol import (
     strings_in,
 )
 from orchc.drivers.secrets import generate_password as _random_password
-from orchc.drivers.secrets import redact
+from orchc.sensitive import redact
 
 TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests")
 """The inputs that are templates, in the order they are rendered."""

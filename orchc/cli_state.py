@@ -11,9 +11,10 @@ from typing import Any
 
 import click
 
-from orchc.compiler.plan import SENSITIVE, canonical_json
+from orchc.compiler.plan import canonical_json
 from orchc.compiler.uid import ResourceUid
 from orchc.runtime.state.contract import ResourceRecord, StateStore
+from orchc.sensitive import SENSITIVE
 
 from .options import fail, state_option, user_errors
 from .project import Project

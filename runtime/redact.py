@@ -1,9 +1,9 @@
 """The redactor: every secret value the run has seen, scrubbed from anything printed.
 
 Drivers' messages, progress lines, events and error reports all pass through
-`Redactor.redact` before they leave the process. Values shorter than
-`MIN_SECRET_LENGTH` are not tracked (scrubbing "1" out of every message would destroy
-the messages and protect nothing).
+`Redactor.redact` (which scrubs with `orchc.sensitive.redact`) before they leave the
+process. Values shorter than `MIN_SECRET_LENGTH` are not tracked (scrubbing "1" out of
+every message would destroy the messages and protect nothing).
 
 >>> r = Redactor()
 >>> r.add({"password": "hunter2-xyz", "port": 5432})
@@ -17,8 +17,7 @@ import json
 import threading
 from typing import Any
 
-SENSITIVE = "(sensitive)"
-MIN_SECRET_LENGTH = 4
+from orchc.sensitive import MIN_SECRET_LENGTH, redact
 
 
 class Redactor:
@@ -35,11 +34,8 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, SENSITIVE)
-        return text
+            secrets = tuple(self._secrets)
+        return redact(text, secrets)
 
     def contains_secret(self, text: str) -> bool:
         with self._lock:

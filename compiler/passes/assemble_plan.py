@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from orchc.grammar.diagnostics import Diagnostics
+from orchc.sensitive import SENSITIVE
 
 from .. import ir
 from ..changes import Wanted, changes_json, resource_changes, workload_changes
 from ..plan import (
-    SENSITIVE,
     Action,
     Plan,
     PlanContext,

@@ -21,6 +21,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from orchc.sensitive import SENSITIVE
+
 from ..changes import Change, changes_from_json, child_path
 from ..placeholders import (
     Placeholder,
@@ -29,7 +31,7 @@ from ..placeholders import (
     parse_template,
     render_placeholder,
 )
-from ..plan import SENSITIVE, Action, Plan, PlannedResource, PlannedWorkload
+from ..plan import Action, Plan, PlannedResource, PlannedWorkload
 
 KnownOutputs = Mapping[str, Mapping[str, Any]]
 

@@ -38,10 +38,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from orchc.drivers.protocol import DriverError, JsonObject
-from orchc.drivers.targets._files import OutputFile
 from orchc.drivers.targets._quantities import QuantityError, compose_cpus, compose_memory
 from orchc.drivers.targets._sensitive import dotted
 from orchc.drivers.targets._workload import Container, ContainerFile, Probe, Quantities, Workload
+from orchc.drivers.targets.output_dir import OutputFile
 
 _CONDITIONS = {
     "started": "service_started",

@@ -44,9 +44,9 @@ from orchc.drivers.protocol import (
 from orchc.drivers.targets._compose_fragments import SECTIONS, Fragments, merge_fragments
 from orchc.drivers.targets._compose_workload import Layout, RenderedWorkload, render_workload
 from orchc.drivers.targets._envfile import env_file_text, valid_key
-from orchc.drivers.targets._files import OutputDir, OutputFile
 from orchc.drivers.targets._workload import parse_workload
 from orchc.drivers.targets._yaml import dump
+from orchc.drivers.targets.output_dir import OutputDir, OutputFile
 
 DEFAULT_PATH = "compose.yaml"
 

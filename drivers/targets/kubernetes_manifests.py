@@ -42,12 +42,12 @@ from orchc.drivers.protocol import (
     Journal,
     JsonObject,
 )
-from orchc.drivers.targets._files import OutputDir, OutputFile
 from orchc.drivers.targets._kubernetes_driver_manifests import identity, seal_manifest
 from orchc.drivers.targets._kubernetes_workload import render_workload
 from orchc.drivers.targets._names import file_stem
 from orchc.drivers.targets._workload import parse_workload
 from orchc.drivers.targets._yaml import dump_documents
+from orchc.drivers.targets.output_dir import OutputDir, OutputFile
 
 # No .json/.yaml suffix: `kubectl apply -f <path>` reads every file that has one.
 INDEX_NAME = ".orchc-index"

@@ -17,8 +17,7 @@ import pytest
 import yaml
 
 from orchc.cli_defaults import load_defaults
-
-SENSITIVE = "(sensitive)"
+from orchc.sensitive import SENSITIVE
 
 # type -> params of the resource; the outputs expected are the type's shipped contract
 PARAMS: dict[str, dict[str, Any]] = {

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from orchc.drivers.protocol import DriverError
-from orchc.drivers.targets._files import OutputDir, OutputFile
+from orchc.drivers.targets.output_dir import OutputDir, OutputFile
 
 
 @pytest.fixture

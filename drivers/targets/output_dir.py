@@ -3,9 +3,9 @@
 A target renders its whole output as a mapping of relative path -> `OutputFile` and
 calls `OutputDir.sync`. Invariants:
 
-- Every file is written atomically (a temporary file in the same directory, then a
-  rename) with its exact mode, so a reader never sees half a manifest and a secret file
-  is never readable by others, not even for a moment.
+- Every file is written atomically (`orchc.files.write_atomically`: a temporary file
+  in the same directory, then a rename) with its exact mode, so a reader never sees
+  half a manifest and a secret file is never readable by others, not even for a moment.
 - The index file (JSON, in the directory) lists what orchc wrote. A file that is no
   longer produced is removed; a file orchc did not write is never removed nor
   overwritten (that is an error instead).
@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from orchc.drivers.protocol import DriverError
+from orchc.files import write_atomically
 
 INDEX_FORMAT_VERSION = 1
 
@@ -55,7 +55,7 @@ class OutputDir:
         self._refuse_foreign(files, previous)
         self._write_index(previous | set(files))
         for relative, output in sorted(files.items()):
-            write_atomic(self.root / relative, output)
+            write_atomically(self.root / relative, output.data, output.mode)
         self._remove(previous - set(files))
         self._write_index(set(files))
 
@@ -85,7 +85,7 @@ class OutputDir:
     def _write_index(self, files: Iterable[str]) -> None:
         document = {"format_version": INDEX_FORMAT_VERSION, "files": sorted(files)}
         text = json.dumps(document, sort_keys=True, indent=2) + "\n"
-        write_atomic(self.index_path, OutputFile(text.encode("utf-8")))
+        write_atomically(self.index_path, text)
 
     def _refuse_foreign(self, files: Mapping[str, OutputFile], owned: set[str]) -> None:
         foreign = sorted(f for f in files if f not in owned and _exists(self.root / f))
@@ -110,34 +110,6 @@ class OutputDir:
                 return
             parent.rmdir()
             parent = parent.parent
-
-
-def write_atomic(path: Path, output: OutputFile) -> None:
-    """Write `output` to `path` via a temporary file and a rename; skip it when the file
-    already has these bytes and this mode."""
-    if _unchanged(path, output):
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # mkstemp creates the file 0600, so secret bytes are never readable by others.
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(output.data)
-            stream.flush()
-            os.fchmod(stream.fileno(), output.mode)
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _unchanged(path: Path, output: OutputFile) -> bool:
-    try:
-        same_mode = (path.stat().st_mode & 0o7777) == output.mode
-        return same_mode and path.is_file() and path.read_bytes() == output.data
-    except FileNotFoundError:
-        return False
 
 
 def _exists(path: Path) -> bool:
