@@ -82,8 +82,19 @@ def value_changes(before: Any, after: Any, path: str) -> list[Change]:
     return sorted(_walk(before, after, path), key=lambda change: change.path)
 
 
+def same(before: Any, after: Any) -> bool:
+    """Equal as JSON values: `1`, `1.0` and `true` differ, as they do in a plan file."""
+    if type(before) is not type(after):
+        return False
+    if isinstance(before, dict):
+        return before.keys() == after.keys() and all(same(before[k], after[k]) for k in before)
+    if isinstance(before, list):
+        return len(before) == len(after) and all(map(same, before, after))
+    return bool(before == after)
+
+
 def _walk(before: Any, after: Any, path: str) -> Iterator[Change]:
-    if before == after and type(before) is type(after):
+    if same(before, after):
         return
     if isinstance(before, dict) and isinstance(after, dict):
         for key in sorted(before.keys() | after.keys()):

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..plan import Action, Plan
 from .layout import NODE_HEIGHT, NODE_WIDTH, Layout, layered_layout
-from .text import combined_summary, summary_line
+from .text import changed_rows, combined_summary, summary_line
 from .values import (
     KnownOutputs,
     change_lines,
@@ -159,19 +159,19 @@ def _svg_node(key: str, x: int, y: int, action: Action) -> str:
 
 
 def _changes_table(plan: Plan) -> str:
-    rows = []
-    for uid, r in sorted(plan.resources.items()):
-        if r.action.changes:
-            rows.append(_row(uid, uid, r.action, r.definition, r.source, r.reason))
-    for name, w in sorted(plan.workloads.items()):
-        if w.action.changes:
-            rows.append(
-                _row(_node_key(name, True), f"workload {name}", w.action, "", w.source, w.reason)
-            )
+    rows = [
+        _row(_row_key(name), name, action, definition, source, why)
+        for action, name, definition, source, why in changed_rows(plan)
+    ]
     if not rows:
         return '<p class="quiet">Nothing changes.</p>'
     head = "<tr><th>action</th><th>name</th><th>definition</th><th>source</th><th>why</th></tr>"
     return f'<table class="changes"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _row_key(name: str) -> str:
+    """The graph key of a row name (`workload NAME` is `workload:NAME`)."""
+    return "workload:" + name[len("workload ") :] if name.startswith("workload ") else name
 
 
 def _row(key: str, name: str, action: Action, definition: str, source: str, why: str | None) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ..changes import Change
 from ..plan import Action, Plan, Summary
-from .text import combined_summary, plan_details, plan_rows, summary_line
+from .text import changed_rows, combined_summary, plan_details, summary_line
 from .values import KnownOutputs, change_lines, fenced, known_outputs_for
 
 DEFAULT_MAX_CHARS = 60_000
@@ -32,8 +32,6 @@ _EMOJI = {
     Action.DELETE: "🔴 delete",
     Action.NOOP: "⚪ noop",
 }
-# Risky first: a reviewer must not miss a delete at the end of a long table.
-_ORDER = {Action.DELETE: 0, Action.REPLACE: 1, Action.UPDATE: 2, Action.CREATE: 3}
 _TABLE_HEAD = ["| action | resource | definition | source | why |", "|---|---|---|---|---|"]
 
 
@@ -74,8 +72,11 @@ def render_markdown_report(
     top = _combined(plans) if len(plans) > 1 else []
     used = _length(top) + sum(_length(s.header) for s in sections)
     budget = max_chars - _NOTE_RESERVE * len(sections)
-    used = _keep_rows(sections, used, budget)
-    _keep_details(sections, used, budget)
+    # The table may take half of what is left, so some diffs are shown however long
+    # the table; the details take what they need, and the table gets the rest back.
+    used = _keep_rows(sections, used, used + (budget - used) // 2)
+    used = _keep_details(sections, used, budget)
+    _keep_rows(sections, used, budget)
     lines = list(top)
     for section in sections:
         lines += _render_section(section, max_chars)
@@ -88,10 +89,11 @@ def _length(lines: Sequence[str]) -> int:
 
 
 def _keep_rows(sections: list[_Section], used: int, budget: int) -> int:
+    """Keep more rows of the tables, in order, while they fit under `budget`."""
     for section in sections:
-        if section.rows:
+        if section.rows and not section.kept_rows:
             used += _length(_TABLE_HEAD) + 1
-        for _, row in section.rows:
+        for _, row in section.rows[section.kept_rows :]:
             if used + len(row) + 1 > budget:
                 return used
             used += len(row) + 1
@@ -99,12 +101,13 @@ def _keep_rows(sections: list[_Section], used: int, budget: int) -> int:
     return used
 
 
-def _keep_details(sections: list[_Section], used: int, budget: int) -> None:
+def _keep_details(sections: list[_Section], used: int, budget: int) -> int:
     for section in sections:
         for name, block in section.details:
             if used + len(block) + 1 <= budget:
                 used += len(block) + 1
                 section.kept_details.append(name)
+    return used
 
 
 def _combined(plans: Sequence[Plan]) -> list[str]:
@@ -138,9 +141,7 @@ def _section(plan: Plan, outputs: KnownOutputs) -> _Section:
         f"**{summary_line(plan.summary)}**",
         "",
     ]
-    changed = sorted(
-        (row for row in plan_rows(plan) if row[0].changes), key=lambda r: (_ORDER[r[0]], r[1])
-    )
+    changed = changed_rows(plan)
     rows = [
         (name, f"| {_EMOJI[a]} | {_code(name)} | {_code(d)} | {_code(loc)} | {_cell(why)} |")
         for a, name, d, loc, why in changed

@@ -34,6 +34,16 @@ def plan_rows(plan: Plan) -> list[tuple[Action, str, str, str, str]]:
     return rows
 
 
+# Risky first: a reviewer must not miss a delete at the end of a long list.
+_REVIEW_ORDER = {Action.DELETE: 0, Action.REPLACE: 1, Action.UPDATE: 2, Action.CREATE: 3}
+
+
+def changed_rows(plan: Plan) -> list[tuple[Action, str, str, str, str]]:
+    """The rows that change, deletes then replaces, updates and creates, by name."""
+    changed = (row for row in plan_rows(plan) if row[0].changes)
+    return sorted(changed, key=lambda row: (_REVIEW_ORDER[row[0]], row[1]))
+
+
 def plan_details(plan: Plan) -> dict[str, list[Change]]:
     """The changes to show under each row, by row name (resources and `workload NAME`)."""
     details = {uid: resource_details(r) for uid, r in plan.resources.items()}

@@ -1,0 +1,113 @@
+"""`orchc impact` on a real git repository, `orchc plan` over several environments and
+`orchc diff`, through the command line (SPEC §10)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from orchc.cli import main
+
+PROJECT = Path(__file__).resolve().parent.parent / "golden" / "review-project"
+
+
+def orchc(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.fixture
+def repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository with two commits: v1 of the definitions and Score files, then
+    v2 (a template input, a secret source, a definition, an image changed; a workload
+    removed). The project sits in a subfolder, as it often does in a monorepo."""
+    root = tmp_path / "repo"
+    project = root / "deploy"
+    shutil.copytree(PROJECT, project)
+    (project / "orchc.toml").write_text('app = "shop"\ndefinitions = "definitions"\n')
+    shutil.copytree(project / "v1", project / "definitions")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@e", "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "v1")
+    shutil.rmtree(project / "definitions")
+    shutil.copytree(project / "v2", project / "definitions")
+    shutil.copy(project / "web-v2.yaml", project / "services" / "web" / "score.yaml")
+    shutil.rmtree(project / "services" / "old")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@e", "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "v2")
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("ORCHC_STATE", raising=False)
+    return project
+
+
+def test_impact_reports_what_a_change_does_to_every_environment(repository: Path) -> None:
+    result = orchc("impact", "--base", "HEAD~1", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    out = result.stdout
+    assert "Impact on shop/dev of the changes since HEAD~1" in out
+    assert "Impact on shop/prod of the changes since HEAD~1" in out
+    assert '~ definition: "cache" -> "cache-v2"' in out
+    assert '~ inputs.host: "db.internal" -> "db2.internal"' in out
+    assert "            -  replicas: 1\n            +  replicas: 3\n" in out
+    assert "~ secrets.password: (sensitive) -> (sensitive)" in out
+    assert "literal-one" not in out
+    assert '~ spec.containers.main.image: "registry.example.com/web:1.0" -> ' in out
+    assert "  - workload old" in out
+    assert "  - redis.default#legacy" in out
+
+
+def test_impact_as_json_for_one_environment(repository: Path) -> None:
+    result = orchc("impact", "--base", "HEAD~1", "--env", "prod", "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["new"]["env"] == "prod"
+    assert report["workloads"]["old"] == {"status": "removed", "changes": []}
+    changes = report["resources"]["postgres.default#web.db"]["changes"]
+    assert {"path": "inputs.host", "before": "db.internal", "after": "db2.internal"} in changes
+
+
+def test_impact_of_no_change_exits_0(repository: Path) -> None:
+    result = orchc("impact", "--base", "HEAD", "--detailed-exitcode", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    assert "**0 changed, 0 added, 0 removed," in result.stdout
+
+
+def test_impact_of_an_unknown_revision_is_one_error_line(repository: Path) -> None:
+    result = orchc("impact", "--base", "no-such-branch")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("orchc: error: git does not know the revision 'no-such-branch'")
+    assert "Traceback" not in result.output
+
+
+def test_plan_several_environments_writes_one_file_each(repository: Path) -> None:
+    result = orchc("plan", "--all-envs", "-o", "plans", "--detailed-exitcode")
+    assert result.exit_code == 2
+    assert sorted(p.name for p in Path("plans").iterdir()) == ["dev.json", "prod.json"]
+    assert json.loads(Path("plans/prod.json").read_text())["context"]["env"] == "prod"
+    assert "All environments (dev, prod): 12 to create" in result.stdout
+    diff = orchc("diff", "plans/dev.json", "plans/prod.json", "--format", "json")
+    report = json.loads(diff.stdout)
+    assert report["resources"]["target.default#target"]["changes"] == [
+        {"path": "inputs.path", "before": "deploy/dev", "after": "deploy/prod"}
+    ]
+
+
+def test_plan_with_one_env_and_a_file_is_unchanged(repository: Path) -> None:
+    result = orchc("plan", "--env", "dev", "-o", "dev-plan.json", "--format", "json")
+    assert result.exit_code == 0
+    assert Path("dev-plan.json").read_text() == result.stdout
+
+
+def test_plan_needs_an_environment(repository: Path) -> None:
+    result = orchc("plan")
+    assert result.exit_code == 2
+    assert "pass --env ENV (repeatable) or --all-envs" in result.stderr
