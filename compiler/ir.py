@@ -125,6 +125,7 @@ class Policy:
     retries: int = 0
     max_parallel: int | None = None
     prevent_destroy: bool = False
+    create_before_destroy: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from .passes.expand import Expansion, expand
 from .passes.find_ambiguities import find_ambiguities
 from .passes.read_definitions import read_definitions
 from .plan import Plan
+from .plan_actions import PlanRules, Policies, check_forced
 from .score.reader import ScoreWorkload, read_scores
 from .state import StateReader
 from .uid import ResourceUid
@@ -153,14 +154,21 @@ def build(compilation: Compilation, target: Target) -> tuple[Expansion, Resource
 
 
 def plan(
-    compilation: Compilation, target: Target, state: StateReader, drivers: DriverCatalog
+    compilation: Compilation,
+    target: Target,
+    state: StateReader,
+    drivers: DriverCatalog,
+    replace: frozenset[ResourceUid] = frozenset(),
 ) -> Plan:
-    """The plan for `target`, with actions against the current state."""
+    """The plan for `target`, with actions against the current state; `replace` names
+    resources to replace even though nothing changed (`orchc plan --replace`)."""
     expansion, graph = build(compilation, target)
     snapshot = state.snapshot(target.app, target.env)
     diagnostics = Diagnostics()
+    check_forced(replace, expansion, diagnostics)
+    rules = PlanRules(drivers.replace_inputs, Policies.of(compilation.program), replace)
     result = assemble_plan(
-        expansion, graph, snapshot, drivers.replace_inputs, compilation.inputs_digest, diagnostics
+        expansion, graph, snapshot, rules, compilation.inputs_digest, diagnostics
     )
     _raise_with_sources(diagnostics, compilation.sources)
     return result

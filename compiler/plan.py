@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from orchc import __version__
 
 FORMAT_VERSION: Literal[1] = 1
+SEAL_FIELDS = ("plan_digest", "signature")
 
 
 class Action(enum.Enum):
@@ -62,6 +63,7 @@ class PlanPolicy(_Strict):
     retries: int = 0
     max_parallel: int | None = None
     prevent_destroy: bool = False
+    create_before_destroy: bool = False
 
 
 class SecretSource(_Strict):
@@ -128,9 +130,20 @@ class Plan(_Strict):
     resources: dict[str, PlannedResource]
     workloads: dict[str, PlannedWorkload]
     summary: Summary
+    # Integrity (SPEC §9): set by `plan_integrity.seal`, absent from an unsealed plan.
+    plan_digest: str | None = None
+    signature: str | None = None
 
     def to_json(self) -> str:
-        return canonical_json(_without_empty_changes(self.model_dump(mode="json", by_alias=True)))
+        return canonical_json(self.document())
+
+    def document(self) -> dict[str, Any]:
+        """The plan as JSON data; the integrity fields only when they are set."""
+        data = _without_empty_changes(self.model_dump(mode="json", by_alias=True))
+        for key in SEAL_FIELDS:
+            if data[key] is None:
+                del data[key]
+        return data
 
     @property
     def digest(self) -> str:
@@ -177,6 +190,11 @@ def digest_of(data: Any) -> str:
 
 def load_plan(text: str, path: str) -> Plan:
     """Parse and validate a plan file, refusing other format versions."""
+    return validate_plan(parse_document(text, path), path)
+
+
+def parse_document(text: str, path: str) -> dict[str, Any]:
+    """A plan file's JSON object, refusing other format versions."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -189,6 +207,10 @@ def load_plan(text: str, path: str) -> Plan:
             f"{path}: plan format_version {version!r} is not supported "
             f"(this orchc reads version {FORMAT_VERSION}); re-run `orchc plan`"
         )
+    return data
+
+
+def validate_plan(data: dict[str, Any], path: str) -> Plan:
     try:
         return Plan.model_validate(data)
     except ValidationError as error:

@@ -1,21 +1,26 @@
 """Plan actions: compare the graph with a state snapshot (SPEC §5).
 
 create: not in state (or its last create never finished); replace: the definition or
-driver changed, or an input the driver declares as forcing replacement changed;
-update: the plan-form inputs changed, or a resource it depends on changes; delete: in
-state but no longer in the graph; noop otherwise. Deleting or replacing a resource
-whose definition sets `prevent_destroy` is an error.
+driver changed, an input the driver declares as forcing replacement changed, or
+`--replace` names it; update: the plan-form inputs changed, the policy recorded in state
+differs from the definition's, or a resource it depends on changes; delete: in state
+but no longer in the graph; noop otherwise.
+
+Deleting or replacing a protected resource is an error. The policy in force (SPEC §9)
+is the one written in the resource's definition now, when that definition still exists,
+else the one recorded in state when it was last applied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from orchc.grammar.diagnostics import Diagnostics
 
+from . import ir
 from .passes.build_graph import Node, ResourceGraph
-from .passes.expand import ExpandedResource, ExpandedWorkload
+from .passes.expand import ExpandedResource, ExpandedWorkload, Expansion
 from .plan import Action
 from .state import ResourceStatus, StateResource, StateSnapshot, StateWorkload
 from .uid import ResourceUid
@@ -29,17 +34,54 @@ class Decision:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Policies:
+    """The definitions of the program by id, to find the policy in force for a resource
+    recorded in state."""
+
+    definitions: Mapping[str, ir.Definition]
+
+    @classmethod
+    def of(cls, program: ir.Program) -> Policies:
+        return cls({d.id: d for d in program.definitions})
+
+    def in_force(self, known: StateResource) -> tuple[bool, str, ir.Definition | None]:
+        """Whether `known` is protected, where that is written, and the definition if
+        it still exists."""
+        definition = self.definitions.get(known.definition)
+        if definition is None:
+            return known.prevent_destroy, known.source, None
+        return protects(definition), definition.span.location, definition
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRules:
+    """What decides the actions besides the graph and the state: the inputs each driver
+    says force a replace, the policies in force, and the uids `--replace` names."""
+
+    replace_inputs: ReplaceInputs
+    policies: Policies
+    forced: frozenset[ResourceUid] = frozenset()
+
+
+def protects(definition: ir.Definition) -> bool:
+    return bool(definition.policy and definition.policy.prevent_destroy)
+
+
 def resource_action(
     resource: ExpandedResource,
     digest: str,
     known: StateResource | None,
     replace_inputs: ReplaceInputs,
+    forced: bool = False,
 ) -> Decision:
     """The action for a resource that is in the graph, before upstream changes count."""
     if known is None:
         return Decision(Action.CREATE)
     if known.status is not ResourceStatus.READY:
         return Decision(Action.CREATE, "the last run stopped before this resource finished")
+    if forced:
+        return Decision(Action.REPLACE, "replacement requested with --replace")
     definition = resource.definition
     if known.definition != definition.id:
         return Decision(Action.REPLACE, f"definition changed from '{known.definition}'")
@@ -56,6 +98,8 @@ def resource_action(
         changed = _changed_keys(resource.inputs, known.inputs)
         detail = f"inputs changed: {', '.join(changed)}" if changed else "params or secrets changed"
         return Decision(Action.UPDATE, detail)
+    if known.prevent_destroy != protects(definition):
+        return Decision(Action.UPDATE, "policy changed")
     return Decision(Action.NOOP)
 
 
@@ -107,26 +151,42 @@ def check_prevent_destroy(
     decision: Decision,
     known: StateResource | None,
     current: ExpandedResource | None,
+    policies: Policies,
     diagnostics: Diagnostics,
 ) -> None:
-    if decision.action not in (Action.DELETE, Action.REPLACE):
+    """A delete or replace of a protected resource is an error: protected by the policy
+    in force for what exists, or (for a replace) by the definition it would match now."""
+    if decision.action not in (Action.DELETE, Action.REPLACE) or known is None:
         return
-    protected_now = current is not None and bool(
-        current.definition.policy and current.definition.policy.prevent_destroy
-    )
-    if not (protected_now or (known is not None and known.prevent_destroy)):
-        return
-    definition = current.definition.id if current else known.definition if known else "?"
-    where = current.definition.span if current else None
-    source = known.source if known else (where.location if where else "?")
+    definition: ir.Definition | None
+    if current is not None and protects(current.definition):
+        where, definition = current.definition.span.location, current.definition
+    else:
+        protected, where, definition = policies.in_force(known)
+        if not protected:
+            return
+    name = definition.id if definition is not None else known.definition
     verb = "delete" if decision.action is Action.DELETE else "replace"
     diagnostics.error(
-        where,
-        f"cannot {verb} resource '{uid}': its definition '{definition}' ({source}) sets "
-        "prevent_destroy",
+        definition.span if definition is not None else None,
+        f"cannot {verb} resource '{uid}': its definition '{name}' ({where}) sets prevent_destroy",
         f"reason for the {verb}: {decision.reason or 'no longer in the graph'}",
         "remove prevent_destroy from the policy first if this is really intended",
     )
+
+
+def check_forced(
+    forced: frozenset[ResourceUid],
+    expansion: Expansion,
+    diagnostics: Diagnostics,
+) -> None:
+    """Every uid given to `--replace` must be a resource of this plan."""
+    for uid in sorted(forced):
+        if uid not in expansion.resources:
+            known = ", ".join(str(u) for u in sorted(expansion.resources)) or "none"
+            diagnostics.error(
+                None, f"--replace {uid}: no such resource in this plan (resources: {known})"
+            )
 
 
 def deleted_resources(snapshot: StateSnapshot, present: set[ResourceUid]) -> list[StateResource]:

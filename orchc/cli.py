@@ -116,6 +116,13 @@ def fmt(check_only: bool, paths: tuple[Path, ...]) -> None:
 @click.option(
     "--detailed-exitcode", is_flag=True, help="exit 0 when nothing changes, 2 when something does"
 )
+@click.option(
+    "--replace",
+    "replace",
+    multiple=True,
+    metavar="UID",
+    help="plan a replace of this resource even if nothing changed (repeatable)",
+)
 @user_errors
 def plan(
     envs: tuple[str, ...],
@@ -129,11 +136,13 @@ def plan(
     env_type: str | None,
     max_chars: int,
     detailed_exitcode: bool,
+    replace: tuple[str, ...],
 ) -> None:
     """Compile definitions and Score files into a plan (one or several environments)."""
     from .cli_review import PlanRequest, run_plan
 
-    request = PlanRequest(envs, all_envs, app, env_type, out, output_format, max_chars)
+    forced = frozenset(ResourceUid.parse(uid) for uid in replace)
+    request = PlanRequest(envs, all_envs, app, env_type, out, output_format, max_chars, forced)
     changed = run_plan(request, definitions, score_files, state_url)
     if detailed_exitcode and changed:
         sys.exit(2)

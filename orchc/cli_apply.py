@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from orchc.compiler import pipeline
-from orchc.compiler.plan import Plan, load_plan
+from orchc.compiler.plan import Plan
+from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, load_verified
 from orchc.compiler.render.text import render_text
 from orchc.runtime.apply import Runtime, apply_plan, destroy, destroy_preview
 from orchc.runtime.operations import ApplyOptions
@@ -61,6 +63,23 @@ def _plan_now(
     return pipeline.plan(compilation, target, project.state_reader(state_url), project.drivers)
 
 
+def read_plan_file(plan_file: Path, env: str | None, app: str | None) -> Plan:
+    """The plan to apply: intact (digest, and signature when ORCHC_PLAN_KEY is set) and
+    for the context `--env`/`--app` name, when given."""
+    if not plan_file.is_file():
+        fail(f"no plan file at {plan_file}")
+    text = plan_file.read_text(encoding="utf-8")
+    plan = load_verified(text, str(plan_file), os.environ.get(PLAN_KEY_VARIABLE))
+    context = plan.context
+    for flag, given, planned in (("--env", env, context.env), ("--app", app, context.app)):
+        if given is not None and given != planned:
+            raise UsageProblem(
+                f"{flag} {given} disagrees with the plan {plan_file}, made for app "
+                f"'{context.app}', environment '{context.env}'"
+            )
+    return plan
+
+
 @click.command()
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @state_option
@@ -69,7 +88,7 @@ def _plan_now(
     "--auto-approve", is_flag=True, help="apply without asking (required without a terminal)"
 )
 @click.option("--json", "json_events", is_flag=True, help="one JSON event per line on stdout")
-@click.option("--env", help="plan and apply this environment (when no plan file is given)")
+@click.option("--env", help="plan and apply this environment; with a plan file, must be the plan's")
 @click.option("--app", help="application id (default: app in orchc.toml)")
 @click.option("--env-type", help="environment type when no environment block declares --env")
 @definitions_option
@@ -90,9 +109,7 @@ def apply(
     """Provision the resources of a plan and deploy its workloads."""
     project = Project.load()
     if plan_file is not None:
-        if not plan_file.is_file():
-            fail(f"no plan file at {plan_file}")
-        plan = load_plan(plan_file.read_text(encoding="utf-8"), str(plan_file))
+        plan = read_plan_file(plan_file, env, app)
     else:
         plan = _plan_now(project, env, app, definitions, score_files, env_type, state_url)
         click.echo(render_text(plan), err=True, nl=False)

@@ -7,6 +7,7 @@ and handed to the renderers; they never enter a plan file.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import click
 from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan, canonical_json, load_plan
 from orchc.compiler.plan_diff import diff_plans
+from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, seal
 from orchc.compiler.render.diff import (
     Compared,
     render_diff_json,
@@ -25,6 +27,7 @@ from orchc.compiler.render.diff import (
     render_diff_text,
 )
 from orchc.compiler.state import StateReader
+from orchc.compiler.uid import ResourceUid
 from orchc.grammar.diagnostics import render
 
 from .files import write_atomically
@@ -43,6 +46,7 @@ class PlanRequest:
     out: Path | None
     output_format: str
     max_chars: int
+    replace: frozenset[ResourceUid] = frozenset()
 
 
 def select_envs(
@@ -76,12 +80,17 @@ def run_plan(
         click.echo(render(compilation.warnings, compilation.sources), err=True)
     envs = select_envs(compilation, request.envs, request.all_envs)
     state = project.state_reader(state_url)
+    key = os.environ.get(PLAN_KEY_VARIABLE)
     plans = [
-        pipeline.plan(
-            compilation,
-            project.target(request.app, env, request.env_type),
-            state,
-            project.drivers,
+        seal(
+            pipeline.plan(
+                compilation,
+                project.target(request.app, env, request.env_type),
+                state,
+                project.drivers,
+                request.replace,
+            ),
+            key,
         )
         for env in envs
     ]
@@ -114,7 +123,7 @@ def _render_plans(
     if request.output_format == "json":
         if len(plans) == 1 and not request.all_envs:
             return plans[0].to_json()
-        documents = {p.context.env: p.model_dump(mode="json", by_alias=True) for p in plans}
+        documents = {p.context.env: p.document() for p in plans}
         return canonical_json({"plans": documents})
     if request.output_format == "markdown":
         return render_markdown_report(plans, outputs, request.max_chars)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +47,11 @@ def user_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe is seen here, not at interpreter exit
+            return result
+        except BrokenPipeError:
+            quiet_broken_pipe()
         except DiagnosticError as error:
             click.echo(error.render(), err=True)
             errors = sum(1 for d in error.diagnostics if d.is_error)
@@ -59,6 +65,15 @@ def user_errors(command: F) -> F:
             fail(str(error))
 
     return wrapper  # type: ignore[return-value]
+
+
+def quiet_broken_pipe() -> None:
+    """The reader of stdout went away (`orchc ... | head`): end quietly, as `cat` does,
+    with the exit code of a process killed by SIGPIPE; stdout points at /dev/null so
+    the interpreter's last flush does not complain."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
 
 
 # Options shared by several commands.

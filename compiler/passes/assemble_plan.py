@@ -21,7 +21,7 @@ from ..plan import (
 )
 from ..plan_actions import (
     Decision,
-    ReplaceInputs,
+    PlanRules,
     check_prevent_destroy,
     deleted_resources,
     propagate_upstream,
@@ -71,6 +71,7 @@ def _policy(definition: ir.Definition) -> PlanPolicy:
         retries=policy.retries,
         max_parallel=policy.max_parallel,
         prevent_destroy=policy.prevent_destroy,
+        create_before_destroy=policy.create_before_destroy,
     )
 
 
@@ -78,20 +79,21 @@ def assemble_plan(
     expansion: Expansion,
     graph: ResourceGraph,
     snapshot: StateSnapshot,
-    replace_inputs: ReplaceInputs,
+    rules: PlanRules,
     inputs_digest: str,
     diagnostics: Diagnostics,
 ) -> Plan:
     digests = {uid: resource_digest(r) for uid, r in expansion.resources.items()}
     decisions = {
-        uid: resource_action(r, digests[uid], snapshot.resources.get(uid), replace_inputs)
+        uid: resource_action(
+            r, digests[uid], snapshot.resources.get(uid), rules.replace_inputs, uid in rules.forced
+        )
         for uid, r in expansion.resources.items()
     }
     decisions = propagate_upstream(graph, decisions)
     for uid, decision in decisions.items():
-        check_prevent_destroy(
-            uid, decision, snapshot.resources.get(uid), expansion.resources[uid], diagnostics
-        )
+        known, current = snapshot.resources.get(uid), expansion.resources[uid]
+        check_prevent_destroy(uid, decision, known, current, rules.policies, diagnostics)
     resources = {
         str(uid): _planned_resource(
             expansion.resources[uid],
@@ -105,7 +107,7 @@ def assemble_plan(
     }
     for gone in deleted_resources(snapshot, set(expansion.resources)):
         decision = Decision(Action.DELETE, "no longer in the graph")
-        check_prevent_destroy(gone.uid, decision, gone, None, diagnostics)
+        check_prevent_destroy(gone.uid, decision, gone, None, rules.policies, diagnostics)
         resources[str(gone.uid)] = _deleted_resource(gone, expansion)
     workloads = _planned_workloads(expansion, graph, snapshot, decisions)
     return Plan(

@@ -316,11 +316,20 @@ def _is_resource_type(text: str) -> bool:
     return "." not in text and "#" not in text
 
 
+_POLICY_ATTRIBUTES = (
+    "timeout",
+    "retries",
+    "max_parallel",
+    "prevent_destroy",
+    "create_before_destroy",
+)
+
+
 def _policy(block: Block | None, diagnostics: Diagnostics) -> ir.Policy | None:
     if block is None or not check_labels(block, 0, 'policy { timeout = "5m" }', diagnostics):
         return None
     where = "the policy block"
-    shape = Shape(where, attributes=("timeout", "retries", "max_parallel", "prevent_destroy"))
+    shape = Shape(where, attributes=_POLICY_ATTRIBUTES)
     attributes = split_body(block, shape, diagnostics).attributes
 
     def read(name: str, convert: Callable[[Attribute], _T | None]) -> _T | None:
@@ -332,6 +341,9 @@ def _policy(block: Block | None, diagnostics: Diagnostics) -> ir.Policy | None:
         retries=read("retries", lambda a: expect_int(a, 0, where, diagnostics)) or 0,
         max_parallel=read("max_parallel", lambda a: expect_int(a, 1, where, diagnostics)),
         prevent_destroy=bool(read("prevent_destroy", lambda a: expect_bool(a, where, diagnostics))),
+        create_before_destroy=bool(
+            read("create_before_destroy", lambda a: expect_bool(a, where, diagnostics))
+        ),
     )
 
 

@@ -65,7 +65,13 @@ CACHE = ResourceUid.parse("redis.default#shared")
 CONFIG = ResourceUid.parse("config.default#shared")
 
 
-def make_plan(root: Path, snapshot: StateSnapshot, host: str = "cache-1", policy: str = "") -> Plan:
+def make_plan(
+    root: Path,
+    snapshot: StateSnapshot,
+    host: str = "cache-1",
+    policy: str = "",
+    replace: frozenset[ResourceUid] = frozenset(),
+) -> Plan:
     (root / "defs").mkdir(exist_ok=True)
     (root / "defs" / "all.orch").write_text(
         DEFINITIONS.replace("HOST", host).replace("POLICY", policy)
@@ -77,7 +83,7 @@ def make_plan(root: Path, snapshot: StateSnapshot, host: str = "cache-1", policy
     drivers = default_registry()
     compilation = pipeline.read(sources, drivers)
     state = InMemoryState({("shop", "dev"): snapshot})
-    return pipeline.plan(compilation, pipeline.Target("shop", "dev"), state, drivers)
+    return pipeline.plan(compilation, pipeline.Target("shop", "dev"), state, drivers, replace)
 
 
 def snapshot_of(plan: Plan, **changes: dict[str, object]) -> StateSnapshot:
@@ -216,3 +222,59 @@ def test_a_removed_workload_is_deleted(tmp_path: Path) -> None:
     workloads = {**snapshot.workloads, "old": StateWorkload("old", "old/score.yaml", "sha256:y")}
     plan = make_plan(tmp_path, StateSnapshot("l", 1, snapshot.resources, workloads))
     assert actions(plan)["workload old"] == ("delete", "no longer in the Score files")
+
+
+PROTECT = "policy { prevent_destroy = true }"
+
+
+def test_the_policy_in_force_is_the_definitions_now_when_it_still_exists(tmp_path: Path) -> None:
+    """Protection recorded at the last apply, lifted in the definition since: the
+    definition wins, so the replace is allowed and the policy change recorded."""
+    first = make_plan(tmp_path, StateSnapshot(), policy=PROTECT)
+    snapshot = snapshot_of(first)
+    assert snapshot.resources[CACHE].prevent_destroy
+    assert actions(make_plan(tmp_path, snapshot))[str(CACHE)] == ("update", "policy changed")
+    plan = make_plan(tmp_path, snapshot, replace=frozenset({CACHE}))
+    assert actions(plan)[str(CACHE)] == ("replace", "replacement requested with --replace")
+
+
+def test_protection_added_after_the_first_apply_is_recorded_and_enforced(tmp_path: Path) -> None:
+    first = make_plan(tmp_path, StateSnapshot())
+    protected = make_plan(tmp_path, snapshot_of(first), policy=PROTECT)
+    assert actions(protected)[str(CACHE)] == ("update", "policy changed")
+    assert protected.resources[str(CACHE)].policy.prevent_destroy
+    with pytest.raises(DiagnosticError) as raised:
+        make_plan(tmp_path, snapshot_of(first), policy=PROTECT, replace=frozenset({CACHE}))
+    assert "cannot replace resource 'redis.default#shared'" in raised.value.render()
+
+
+def test_a_gone_definition_protects_with_the_policy_recorded(tmp_path: Path) -> None:
+    first = make_plan(tmp_path, StateSnapshot())
+    snapshot = snapshot_of(first, **{str(CACHE): {"definition": "old", "prevent_destroy": True}})
+    with pytest.raises(DiagnosticError) as raised:
+        make_plan(tmp_path, snapshot)
+    assert "its definition 'old' (defs/all.orch:4) sets prevent_destroy" in raised.value.render()
+
+
+def test_replace_forces_a_replace_of_an_unchanged_resource(tmp_path: Path) -> None:
+    first = make_plan(tmp_path, StateSnapshot())
+    plan = make_plan(tmp_path, snapshot_of(first), replace=frozenset({CACHE}))
+    assert actions(plan)[str(CACHE)] == ("replace", "replacement requested with --replace")
+    assert actions(plan)[str(CONFIG)] == ("update", f"depends on changed {CACHE}")
+
+
+def test_replace_of_a_resource_not_in_the_plan_is_an_error(tmp_path: Path) -> None:
+    first = make_plan(tmp_path, StateSnapshot())
+    missing = ResourceUid.parse("redis.default#nope")
+    with pytest.raises(DiagnosticError) as raised:
+        make_plan(tmp_path, snapshot_of(first), replace=frozenset({missing}))
+    assert raised.value.render() == (
+        "orchc: error: --replace redis.default#nope: no such resource in this plan (resources: "
+        "config.default#shared, redis.default#shared, target.default#target)"
+    )
+
+
+def test_create_before_destroy_reaches_the_plan(tmp_path: Path) -> None:
+    plan = make_plan(tmp_path, StateSnapshot(), policy="policy { create_before_destroy = true }")
+    assert plan.resources[str(CACHE)].policy.create_before_destroy
+    assert not plan.resources[str(CONFIG)].policy.create_before_destroy

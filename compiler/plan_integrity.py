@@ -1,0 +1,108 @@
+"""Plan integrity (SPEC §9): what `orchc plan` writes is what `orchc apply` runs.
+
+`plan_digest` is `sha256:` of the plan's canonical JSON without `plan_digest` and
+`signature`; with a key (`ORCHC_PLAN_KEY`) the plan also carries `signature`, an
+HMAC-SHA256 of that same text. Apply recomputes both from the file as read, so any edit
+(a value, a key, an action, a removed digest) is refused, and with a key set at apply
+time an unsigned plan is refused too.
+
+>>> import json
+>>> from orchc.compiler.plan import PlanContext, PlanState, Summary
+>>> plan = Plan(context=PlanContext(app="a", env="e", env_type="t"), state=PlanState(),
+...             inputs_digest="sha256:0", resources={}, workloads={}, summary=Summary())
+>>> sealed = seal(plan, "k3y")
+>>> sealed.plan_digest == body_digest(plan.document())
+True
+>>> verify(json.loads(sealed.to_json()), "plan.json", "k3y")
+>>> verify(json.loads(sealed.to_json()), "plan.json", "other")
+Traceback (most recent call last):
+...
+orchc.compiler.plan_integrity.PlanIntegrityError: plan.json: the plan's signature does \
+not match ORCHC_PLAN_KEY: it was signed with another key, or changed after it was written
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from .plan import (
+    SEAL_FIELDS,
+    Plan,
+    PlanFileError,
+    canonical_json,
+    parse_document,
+    validate_plan,
+)
+
+PLAN_KEY_VARIABLE = "ORCHC_PLAN_KEY"
+SIGNATURE_PREFIX = "hmac-sha256:"
+CHANGED = "the plan file was changed after it was written"
+
+
+class PlanIntegrityError(PlanFileError):
+    """A plan whose digest or signature does not hold; the message says which."""
+
+
+def _body(document: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in document.items() if k not in SEAL_FIELDS}
+    return canonical_json(body).encode()
+
+
+def body_digest(document: dict[str, Any]) -> str:
+    return "sha256:" + hashlib.sha256(_body(document)).hexdigest()
+
+
+def _signature(document: dict[str, Any], key: str) -> str:
+    mac = hmac.new(key.encode(), _body(document), hashlib.sha256)
+    return SIGNATURE_PREFIX + mac.hexdigest()
+
+
+def seal(plan: Plan, key: str | None) -> Plan:
+    """`plan` with its digest, and its signature when `key` is given (not empty)."""
+    document = plan.document()
+    return plan.model_copy(
+        update={
+            "plan_digest": body_digest(document),
+            "signature": _signature(document, key) if key else None,
+        }
+    )
+
+
+def verify(document: dict[str, Any], path: str, key: str | None) -> None:
+    """Refuse a plan whose digest or (with `key`) signature does not match its text."""
+    digest = document.get("plan_digest")
+    if digest is None:
+        raise PlanIntegrityError(
+            f"{path}: the plan has no plan_digest: {CHANGED}, or was not written by "
+            "`orchc plan`; plan again"
+        )
+    if not isinstance(digest, str) or not hmac.compare_digest(digest, body_digest(document)):
+        raise PlanIntegrityError(f"{path}: {CHANGED} (its plan_digest does not match); plan again")
+    if key:
+        _verify_signature(document, path, key)
+
+
+def _verify_signature(document: dict[str, Any], path: str, key: str) -> None:
+    signature = document.get("signature")
+    if signature is None:
+        raise PlanIntegrityError(
+            f"{path}: the plan is not signed, and ORCHC_PLAN_KEY is set: plan with "
+            "ORCHC_PLAN_KEY set, or unset it to apply unsigned plans"
+        )
+    if not isinstance(signature, str) or not hmac.compare_digest(
+        signature, _signature(document, key)
+    ):
+        raise PlanIntegrityError(
+            f"{path}: the plan's signature does not match ORCHC_PLAN_KEY: it was signed "
+            "with another key, or changed after it was written"
+        )
+
+
+def load_verified(text: str, path: str, key: str | None) -> Plan:
+    """Read a plan file for apply: valid JSON, an intact digest and signature, a valid
+    plan."""
+    document = parse_document(text, path)
+    verify(document, path, key)
+    return validate_plan(document, path)
