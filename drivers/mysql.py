@@ -25,7 +25,7 @@ import pymysql
 from pydantic import Field
 
 from orchc.drivers._inputs import Port, StrictBlock, database_result, parse_block, time_limits
-from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
+from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal, Observation
 from orchc.drivers.secrets import generate_password
 from orchc.sensitive import redact
 
@@ -91,6 +91,48 @@ class MysqlDriver:
                 _drop_database(cursor, str(database))
             if username:
                 _drop_user(cursor, str(username))
+
+    def observe(self, request: DriverRequest) -> Observation:
+        """Drift: the database and the user exist and the recorded credentials log in."""
+        inputs, admin = _parse(request)
+        names = _names(request, inputs)
+        with _admin_connection(inputs, admin, time_limits(request)) as cursor:
+            found = _missing(cursor, names)
+        if not found:
+            found.extend(_login_drift(inputs, names, request, time_limits(request)))
+        return Observation(drift="; ".join(found) or None)
+
+
+def _missing(cursor: Any, names: Names) -> list[str]:
+    with _failure("cannot inspect the server"):
+        cursor.execute(
+            "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+            (names.database,),
+        )
+        database_exists = cursor.fetchone() is not None
+        cursor.execute("SELECT 1 FROM mysql.user WHERE User = %s", (names.username,))
+        user_exists = cursor.fetchone() is not None
+    found = [] if database_exists else [f"database '{names.database}' does not exist"]
+    return found + ([] if user_exists else [f"user '{names.username}' does not exist"])
+
+
+def _login_drift(
+    inputs: MysqlInputs, names: Names, request: DriverRequest, limits: tuple[int, float | None]
+) -> list[str]:
+    password = str(request.state.get("password") or "")
+    try:
+        pymysql.connect(
+            host=inputs.host,
+            port=inputs.port,
+            user=names.username,
+            password=password,
+            database=names.database,
+            connect_timeout=limits[0],
+        ).close()
+    except pymysql.MySQLError as error:
+        reason = redact(_server_message(error), [password])
+        return [f"user '{names.username}' cannot log in with its recorded password: {reason}"]
+    return []
 
 
 def _parse(request: DriverRequest) -> tuple[MysqlInputs, MysqlSecrets]:

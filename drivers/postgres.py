@@ -27,7 +27,7 @@ from psycopg import sql
 from pydantic import Field
 
 from orchc.drivers._inputs import Port, StrictBlock, database_result, parse_block, time_limits
-from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
+from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal, Observation
 from orchc.drivers.secrets import generate_password
 from orchc.sensitive import redact
 
@@ -106,6 +106,64 @@ class PostgresDriver:
                 _drop_database(conn, names.database)
             if role is Presence.OURS:
                 _drop_role(conn, names.username)
+
+    def observe(self, request: DriverRequest) -> Observation:
+        """Drift: the role and the database exist, are ours, and the recorded
+        credentials log in to the database."""
+        inputs, admin = _parse(request)
+        names = _names(request, inputs)
+        with _admin_connection(inputs, admin, time_limits(request)) as conn:
+            role = _role_presence(conn, names)
+            database = _database_presence(conn, names, role)
+            can_login = role is not Presence.OURS or _can_login(conn, names.username)
+        found = [
+            _presence_drift(kind, name, presence)
+            for kind, name, presence in (
+                ("role", names.username, role),
+                ("database", names.database, database),
+            )
+        ]
+        if not can_login:
+            found.append(f"role '{names.username}' has lost its LOGIN attribute")
+        if not any(found):
+            found.append(_login_drift(inputs, names, request, time_limits(request)))
+        return Observation(drift="; ".join(f for f in found if f) or None)
+
+
+def _can_login(conn: Connection, username: str) -> bool:
+    with _failure(f"cannot inspect role '{username}'"):
+        row = conn.execute(
+            "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (username,)
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def _presence_drift(kind: str, name: str, presence: Presence) -> str | None:
+    if presence is Presence.ABSENT:
+        return f"{kind} '{name}' does not exist"
+    if presence is Presence.FOREIGN:
+        return f"{kind} '{name}' is no longer marked as managed by orchc for this resource"
+    return None
+
+
+def _login_drift(
+    inputs: PostgresInputs, names: Names, request: DriverRequest, limits: tuple[int, float | None]
+) -> str | None:
+    password = str(request.state.get("password") or "")
+    try:
+        psycopg.connect(
+            host=inputs.host,
+            port=inputs.port,
+            user=names.username,
+            dbname=names.database,
+            password=password,
+            connect_timeout=limits[0],
+            application_name="orchc",
+        ).close()
+    except psycopg.Error as error:
+        reason = redact(_server_message(error), [password])
+        return f"role '{names.username}' cannot log in with its recorded password: {reason}"
+    return None
 
 
 def _parse(request: DriverRequest) -> tuple[PostgresInputs, PostgresSecrets]:

@@ -1,7 +1,9 @@
 """The driver protocol: what a driver receives, what it returns, and how it fails.
 
 A driver is a class with a `create` (idempotent upsert, also used for update) and a
-`delete`. A target is a driver that can also `deploy` workloads. Requests and results are
+`delete` (of something already gone: success). A target is a driver that can also
+`deploy` workloads. A driver may also `observe` (drift, SPEC §9): read what exists and
+compare it with what it recorded, changing nothing. Requests and results are
 strict pydantic models: unknown keys are errors, because a typo in a driver's result
 must not silently drop an output.
 """
@@ -44,7 +46,7 @@ class DriverRequest(_Strict):
     open-ended, like `environment`, returns exactly these).
     """
 
-    action: Literal["create", "delete"]
+    action: Literal["create", "delete", "observe"]
     uid: str
     type: str
     class_: str = Field(alias="class")
@@ -79,6 +81,14 @@ class DriverResult(_Strict):
     secrets: JsonObject = Field(default_factory=dict)
     state: JsonObject = Field(default_factory=dict)
     manifests: tuple[JsonObject, ...] = ()
+
+
+class Observation(_Strict):
+    """What `observe` saw: `drift` is None when what exists matches what the driver
+    recorded, else what differs, in a few words and without any secret value (e.g.
+    "database 'shop_dev' does not exist")."""
+
+    drift: str | None = None
 
 
 class DriverError(Exception):
@@ -133,6 +143,16 @@ class Driver(Protocol):
     def create(self, request: DriverRequest, journal: Journal) -> DriverResult: ...
 
     def delete(self, request: DriverRequest, journal: Journal) -> None: ...
+
+
+@runtime_checkable
+class Observer(Protocol):
+    """A driver that can detect drift. `observe` gets the request of the last
+    successful create (inputs, secrets and the driver's state) with action `observe`;
+    it must not change anything. Raise `DriverError` when it cannot look (a server
+    that does not answer): that is an error, not drift."""
+
+    def observe(self, request: DriverRequest) -> Observation: ...
 
 
 class DeployWorkload(_Strict):

@@ -35,7 +35,7 @@ from orchc.drivers._inputs import (
     split_echoed,
     time_limits,
 )
-from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
+from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal, Observation
 from orchc.drivers.secrets import connection_url, generate_password
 from orchc.sensitive import redact
 
@@ -94,6 +94,42 @@ class RedisDriver:
             with _failure(f"cannot delete ACL user '{username}'"):
                 _command(client, "ACL", "DELUSER", str(username))
             _save_acl(client)
+
+    def observe(self, request: DriverRequest) -> Observation:
+        """Drift: the ACL user exists, is enabled, and its recorded password logs in."""
+        inputs, admin = _parse(request)
+        username = str(request.state.get("username") or inputs.username or request.guid)
+        with (
+            _admin_client(inputs, admin, time_limits(request)) as client,
+            _failure(f"cannot inspect ACL user '{username}'"),
+        ):
+            user = _command(client, "ACL", "GETUSER", username)
+        if user is None:
+            return Observation(drift=f"ACL user '{username}' does not exist")
+        password = str(request.state.get("password") or "")
+        return Observation(drift=_login_drift(inputs, username, password, time_limits(request)))
+
+
+def _login_drift(
+    inputs: RedisInputs, username: str, password: str, limits: tuple[int, float | None]
+) -> str | None:
+    client = redis.Redis(
+        host=inputs.host,
+        port=inputs.port,
+        username=username,
+        password=password,
+        socket_connect_timeout=limits[0],
+        socket_timeout=limits[1] or CONNECT_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 0),
+    )
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        reason = redact(" ".join(str(error).split()), [password])
+        return f"ACL user '{username}' cannot log in with its recorded password: {reason}"
+    finally:
+        client.close()
+    return None
 
 
 def acl_rules(password: str, key_prefix: str) -> tuple[str, ...]:

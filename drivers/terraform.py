@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -30,13 +31,15 @@ from typing import ClassVar
 from pydantic import Field
 
 from orchc.drivers._inputs import StrictBlock, parse_block
-from orchc.drivers._process import CompletedRun, run_process
+from orchc.drivers._process import CompletedRun, run_process, stderr_tail
 from orchc.drivers.protocol import (
     DriverError,
     DriverRequest,
     DriverResult,
     Journal,
     JsonObject,
+    NullJournal,
+    Observation,
     strings_in,
 )
 
@@ -86,6 +89,52 @@ class TerraformDriver:
                 workspace.terraform("init", "-input=false", "-no-color", "-reconfigure")
                 workspace.terraform("destroy", "-auto-approve", "-input=false", "-no-color")
         shutil.rmtree(request.work_dir, ignore_errors=True)
+
+    def observe(self, request: DriverRequest) -> Observation:
+        """Drift: `terraform plan -refresh-only -detailed-exitcode` (exit 2: what
+        exists differs from Terraform's state). Nothing is applied, and the state
+        orchc holds is not changed."""
+        workspace = Workspace.prepare(request)
+        if workspace.tfstate is None:
+            return Observation(drift="no Terraform state recorded: nothing was ever applied")
+        workspace.copy_module()
+        with workspace.session(NullJournal()):
+            workspace.terraform("init", "-input=false", "-no-color", "-reconfigure")
+            run = workspace.terraform(
+                "plan",
+                "-refresh-only",
+                "-detailed-exitcode",
+                "-input=false",
+                "-no-color",
+                check=False,
+            )
+        if run.returncode == 0:
+            return Observation()
+        if run.returncode == 2:
+            return Observation(drift=refresh_summary(run.stdout))
+        raise DriverError(f"terraform plan -refresh-only failed{workspace.tail(run)}")
+
+
+def refresh_summary(stdout: bytes) -> str:
+    """What `terraform plan -refresh-only` says changed outside Terraform: the objects,
+    and the names (never the values) of the outputs that would change.
+
+    >>> refresh_summary(b'  # aws_s3_bucket.b has been deleted\\n  ~ url = "a" -> "b"\\n')
+    'terraform: aws_s3_bucket.b has been deleted, output url changed'
+    >>> refresh_summary(b"Objects have changed outside of Terraform")
+    'terraform: objects have changed outside of Terraform'
+    """
+    found = []
+    for line in stdout.decode("utf-8", errors="replace").splitlines():
+        text = line.strip()
+        if text.startswith("# ") and text.endswith(("deleted", "changed")):
+            found.append(text.removeprefix("# "))
+        elif match := _OUTPUT_CHANGE.match(line):
+            found.append(f"output {match[1]} changed")
+    return "terraform: " + (", ".join(found) or "objects have changed outside of Terraform")
+
+
+_OUTPUT_CHANGE = re.compile(r"^  [~+-] ([A-Za-z0-9_-]+) +=")
 
 
 @dataclass
@@ -160,15 +209,19 @@ class Workspace:
             secret_file.unlink(missing_ok=True)
             self._capture_state(journal)
 
-    def terraform(self, *args: str) -> CompletedRun:
+    def terraform(self, *args: str, check: bool = True) -> CompletedRun:
         return run_process(
             [self.inputs.terraform_binary, *args],
             cwd=self.module_dir,
             env=self.env,
             timeout=self._remaining(),
+            check=check,
             label=f"terraform {args[0]}",
             redact_values=strings_in(self.secret_variables),
         )
+
+    def tail(self, run: CompletedRun) -> str:
+        return stderr_tail(run.stderr, strings_in(self.secret_variables))
 
     def outputs(self) -> dict[str, JsonObject]:
         """`terraform output -json`: name -> {"value", "type", "sensitive"}."""

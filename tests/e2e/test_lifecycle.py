@@ -11,6 +11,8 @@ from pathlib import Path
 
 from e2e_helpers import STATIC_DEFINITIONS, Project
 
+from orchc.compiler.plan_integrity import body_digest
+
 WORLD = Path(__file__).parent / "programs" / "world.py"
 
 SCORE = """
@@ -234,6 +236,7 @@ def test_a_plan_naming_an_unknown_driver_changes_nothing(project: Project) -> No
     project.write("score.yaml", SCORE)
     plan = project.plan()
     plan["resources"]["redis.default#web.cache"]["driver"] = "no-such-driver"
+    plan["plan_digest"] = body_digest(plan)  # as written where that driver is installed
     (project.root / "edited.json").write_text(json.dumps(plan))
     refused = project.run("apply", "edited.json", expect=1)
     assert "unknown driver 'no-such-driver'" in refused.stderr
