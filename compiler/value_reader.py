@@ -15,19 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from orchc.compiler import ir
+from orchc.grammar import syntax
 from orchc.grammar.diagnostics import Diagnostics
 from orchc.grammar.source import Span, display_path
-from orchc.grammar.syntax import (
-    Block,
-    Bool,
-    Call,
-    ListValue,
-    MapValue,
-    Null,
-    Number,
-    String,
-    Value,
-)
 
 from .origin import file_of
 from .syntax_checks import FUNCTIONS, describe, first_at
@@ -43,12 +33,12 @@ class ValueReader:
         self.directory = file_of(path, root).parent
         self.diagnostics = diagnostics
 
-    def block_map(self, block: Block) -> ir.MapValue:
+    def block_map(self, block: syntax.Block) -> ir.MapValue:
         """An `inputs`/`secrets` block as a map of its attributes."""
         entries: list[ir.MapEntry] = []
         seen: dict[str, Span] = {}
         for member in block.body:
-            if isinstance(member, Block):
+            if isinstance(member, syntax.Block):
                 message = (
                     f"'{member.kind} {{ ... }}' is a block; inside '{block.kind}', "
                     f"write {member.kind} = {{ ... }}"
@@ -58,18 +48,18 @@ class ValueReader:
                 entries.append(self._entry(member.span, member.name, member.value))
         return ir.MapValue(block.span, tuple(entries))
 
-    def value(self, value: Value) -> ir.Value:
-        if isinstance(value, String | Number | Bool):
+    def value(self, value: syntax.Value) -> ir.Value:
+        if isinstance(value, syntax.String | syntax.Number | syntax.Bool):
             return ir.Scalar(value.span, value.value)
-        if isinstance(value, Null):
+        if isinstance(value, syntax.Null):
             return ir.Scalar(value.span, None)
-        if isinstance(value, ListValue):
+        if isinstance(value, syntax.ListValue):
             return ir.ListValue(value.span, tuple(self.value(item) for item in value.items))
-        if isinstance(value, MapValue):
+        if isinstance(value, syntax.MapValue):
             return self._map(value)
         return self._call(value)
 
-    def _map(self, value: MapValue) -> ir.MapValue:
+    def _map(self, value: syntax.MapValue) -> ir.MapValue:
         entries: list[ir.MapEntry] = []
         seen: dict[str, Span] = {}
         for entry in value.entries:
@@ -77,7 +67,7 @@ class ValueReader:
                 entries.append(self._entry(entry.span, entry.key, entry.value))
         return ir.MapValue(value.span, tuple(entries))
 
-    def _entry(self, span: Span, key: str, value: Value) -> ir.MapEntry:
+    def _entry(self, span: Span, key: str, value: syntax.Value) -> ir.MapEntry:
         return ir.MapEntry(span, key, self.value(value))
 
     def _is_new_key(self, key: str, span: Span, where: str, seen: dict[str, Span]) -> bool:
@@ -87,7 +77,7 @@ class ValueReader:
         seen[key] = span
         return True
 
-    def _call(self, call: Call) -> ir.Value:
+    def _call(self, call: syntax.Call) -> ir.Value:
         argument = self._single_string_argument(call)
         if call.name == "env" and argument is not None:
             return self._env(call, argument)
@@ -95,7 +85,7 @@ class ValueReader:
             return self._file(call, argument)
         return ir.Scalar(call.span, None)  # reported; stands in for the bad call
 
-    def _single_string_argument(self, call: Call) -> String | None:
+    def _single_string_argument(self, call: syntax.Call) -> syntax.String | None:
         if call.name not in FUNCTIONS:
             self.diagnostics.error(call.span, unknown_function(call.name))
             return None
@@ -105,13 +95,13 @@ class ValueReader:
             self.diagnostics.error(call.span, message)
             return None
         argument = call.args[0]
-        if not isinstance(argument, String):
+        if not isinstance(argument, syntax.String):
             message = f"{call.name}() takes a string, found {describe(argument)}: write {usage}"
             self.diagnostics.error(argument.span, message)
             return None
         return argument
 
-    def _env(self, call: Call, name: String) -> ir.Value:
+    def _env(self, call: syntax.Call, name: syntax.String) -> ir.Value:
         if not _ENV_NAME.fullmatch(name.value):
             message = (
                 f"invalid environment variable name '{name.value}': use letters, digits "
@@ -121,7 +111,7 @@ class ValueReader:
             return ir.Scalar(call.span, None)
         return ir.EnvRef(call.span, name.value)
 
-    def _file(self, call: Call, path: String) -> ir.Value:
+    def _file(self, call: syntax.Call, path: syntax.String) -> ir.Value:
         problem = _path_problem(path.value)
         content = None
         if problem is None:

@@ -37,7 +37,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from orchc.drivers._dotenv import parse_dotenv
-from orchc.drivers._inputs import StrictBlock, parse_block
+from orchc.drivers.input_blocks import StrictBlock, parse_block
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
 
 DEFAULT_ENV_FILE = ".env"

@@ -1,5 +1,6 @@
 """The `postgres` driver: a LOGIN role and a database owned by it, on a given server.
 
+The flow shared with `mysql` is `drivers/database.py`; this module holds the SQL.
 Invariants:
 - The role's password is generated once and saved through the journal *before*
   anything is created, so a crash in between never loses it; every later run sets the
@@ -17,18 +18,18 @@ Invariants:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any
 
 import psycopg
 from psycopg import sql
 from pydantic import Field
 
-from orchc.drivers._inputs import Port, StrictBlock, database_result, parse_block, time_limits
-from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal, Observation
-from orchc.drivers.secrets import generate_password
+from orchc.drivers import database as db
+from orchc.drivers.input_blocks import Port
+from orchc.drivers.protocol import DriverError, DriverRequest, Journal, Observation
+from orchc.drivers.time_limits import TimeLimits, time_limits
 from orchc.sensitive import redact
 
 # PostgreSQL truncates identifiers to 63 bytes; refuse longer names rather than
@@ -37,31 +38,16 @@ Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")]
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 
-# Outputs that repeat an input: secret when that input embeds another resource's secret.
-ECHOED_INPUTS = {
-    "host": "host",
-    "port": "port",
-    "name": "database",
-    "database": "database",
-    "username": "username",
-}
-_NOT_OURS = "{kind} '{name}' already exists and is not managed by orchc for this resource"
 _NOT_OURS_TO_DROP = (
     "refusing to drop {kind} '{name}': it exists but is not managed by orchc for this resource"
 )
 
 
-class PostgresInputs(StrictBlock):
-    host: str
+class PostgresInputs(db.DatabaseInputs):
     port: Port = 5432
-    admin_user: str
     admin_database: str = "postgres"
     database: Identifier | None = None
     username: Identifier | None = None
-
-
-class PostgresSecrets(StrictBlock):
-    admin_password: str | None = None
 
 
 class Presence(enum.Enum):
@@ -70,37 +56,47 @@ class Presence(enum.Enum):
     FOREIGN = "foreign"
 
 
-@dataclass(frozen=True, slots=True)
-class Names:
-    """The role and database of one resource, and the mark that proves they are ours."""
-
-    database: str
-    username: str
-    marker: str
+Found = tuple[Presence, Presence]  # the role's, the database's
 
 
-class PostgresDriver:
+class PostgresDriver(db.DatabaseDriver[PostgresInputs, Connection, Found]):
     """Creates (or adopts, if marked as ours) a role and its database; deletes both."""
 
-    replace_inputs: ClassVar[frozenset[str]] = frozenset({"host", "port", "database", "username"})
+    INPUTS = PostgresInputs
+    SCHEME = "postgresql"
+    OWNED_BY_STATE = False
 
-    def create(self, request: DriverRequest, journal: Journal) -> DriverResult:
-        inputs, admin = _parse(request)
-        names = _names(request, inputs)
-        password = str(request.state.get("password") or generate_password())
-        result = _result(request, inputs, names, password)
-        if result.state != request.state:
-            journal.save_state(result.state)
-        with _admin_connection(inputs, admin, time_limits(request)) as conn:
-            role, database = _check_ownership(conn, names, _NOT_OURS)
-            _upsert_role(conn, names, password, role)
-            _upsert_database(conn, names, database)
-        return result
+    def inspect(self, server: Connection, names: db.Names, state: dict[str, Any]) -> Found:
+        return _check_ownership(server, names, db.NOT_OURS)
+
+    def upsert(self, server: Connection, names: db.Names, password: str, found: Found) -> None:
+        role, database = found
+        _upsert_role(server, names, password, role)
+        _upsert_database(server, names, database)
+
+    @contextmanager
+    def admin_connection(
+        self, inputs: PostgresInputs, admin: db.AdminSecrets, limits: TimeLimits
+    ) -> Iterator[Connection]:
+        with _failure(db.cannot_connect("PostgreSQL", inputs), [admin.admin_password]):
+            conn = psycopg.connect(
+                host=inputs.host,
+                port=inputs.port,
+                user=inputs.admin_user,
+                dbname=inputs.admin_database,
+                connect_timeout=limits[0],
+                options=f"-c statement_timeout={int(limits[1] * 1000)}" if limits[1] else None,
+                application_name="orchc",
+                autocommit=True,
+                password=admin.admin_password,  # None: left out (libpq may use PGPASSWORD)
+            )
+        with conn:
+            yield conn
 
     def delete(self, request: DriverRequest, journal: Journal) -> None:
-        inputs, admin = _parse(request)
-        names = _names(request, inputs)
-        with _admin_connection(inputs, admin, time_limits(request)) as conn:
+        inputs, admin = self.parse(request)
+        names = self.names(request, inputs)
+        with self.admin_connection(inputs, admin, time_limits(request)) as conn:
             role, database = _check_ownership(conn, names, _NOT_OURS_TO_DROP)
             if database is Presence.OURS:
                 _drop_database(conn, names.database)
@@ -110,9 +106,9 @@ class PostgresDriver:
     def observe(self, request: DriverRequest) -> Observation:
         """Drift: the role and the database exist, are ours, and the recorded
         credentials log in to the database."""
-        inputs, admin = _parse(request)
-        names = _names(request, inputs)
-        with _admin_connection(inputs, admin, time_limits(request)) as conn:
+        inputs, admin = self.parse(request)
+        names = self.names(request, inputs)
+        with self.admin_connection(inputs, admin, time_limits(request)) as conn:
             role = _role_presence(conn, names)
             database = _database_presence(conn, names, role)
             can_login = role is not Presence.OURS or _can_login(conn, names.username)
@@ -147,7 +143,7 @@ def _presence_drift(kind: str, name: str, presence: Presence) -> str | None:
 
 
 def _login_drift(
-    inputs: PostgresInputs, names: Names, request: DriverRequest, limits: tuple[int, float | None]
+    inputs: PostgresInputs, names: db.Names, request: DriverRequest, limits: TimeLimits
 ) -> str | None:
     password = str(request.state.get("password") or "")
     try:
@@ -166,36 +162,9 @@ def _login_drift(
     return None
 
 
-def _parse(request: DriverRequest) -> tuple[PostgresInputs, PostgresSecrets]:
-    inputs = parse_block(PostgresInputs, request.inputs, "inputs")
-    return inputs, parse_block(PostgresSecrets, request.secrets, "secrets")
-
-
-def _names(request: DriverRequest, inputs: PostgresInputs) -> Names:
-    """The names in the driver state win (they are what was made); then the inputs;
-    then the resource's guid, which is a valid identifier by construction."""
-    database = request.state.get("database") or inputs.database or request.guid
-    username = request.state.get("username") or inputs.username or request.guid
-    return Names(str(database), str(username), f"managed by orchc {request.guid}")
-
-
-def _result(
-    request: DriverRequest, inputs: PostgresInputs, names: Names, password: str
-) -> DriverResult:
-    address = (inputs.host, inputs.port)
-    return database_result(
-        request, "postgresql", address, names.database, names.username, password, ECHOED_INPUTS
-    )
-
-
-@contextmanager
-def _failure(what: str, secrets: Iterable[str | None] = ()) -> Iterator[None]:
-    """Turn a psycopg error into a DriverError: `what` failed, then the server's words."""
-    try:
-        yield
-    except psycopg.Error as error:
-        message = f"{what}: {_server_message(error)}"
-        raise DriverError(redact(message, [s for s in secrets if s])) from None
+def _marker(names: db.Names) -> str:
+    """The comment on the role and the database that says they are this resource's."""
+    return f"managed by orchc {names.guid}"
 
 
 def _server_message(error: psycopg.Error) -> str:
@@ -206,30 +175,10 @@ def _server_message(error: psycopg.Error) -> str:
     return f"{primary} ({detail})" if detail else primary
 
 
-@contextmanager
-def _admin_connection(
-    inputs: PostgresInputs, admin: PostgresSecrets, limits: tuple[int, float | None]
-) -> Iterator[Connection]:
-    where = f"{inputs.host}:{inputs.port}"
-    with _failure(
-        f"cannot connect to PostgreSQL at {where} as '{inputs.admin_user}'", [admin.admin_password]
-    ):
-        conn = psycopg.connect(
-            host=inputs.host,
-            port=inputs.port,
-            user=inputs.admin_user,
-            dbname=inputs.admin_database,
-            connect_timeout=limits[0],
-            options=f"-c statement_timeout={int(limits[1] * 1000)}" if limits[1] else None,
-            application_name="orchc",
-            autocommit=True,
-            password=admin.admin_password,  # None: left out (libpq may use PGPASSWORD)
-        )
-    with conn:
-        yield conn
+_failure = db.ServerFailure(psycopg.Error, _server_message)
 
 
-def _check_ownership(conn: Connection, names: Names, refusal: str) -> tuple[Presence, Presence]:
+def _check_ownership(conn: Connection, names: db.Names, refusal: str) -> tuple[Presence, Presence]:
     """Whether the role and the database exist and are ours. Raises before any change
     if either exists but is not ours; `refusal` is formatted with `kind` and `name`."""
     role = _role_presence(conn, names)
@@ -243,7 +192,7 @@ def _check_ownership(conn: Connection, names: Names, refusal: str) -> tuple[Pres
     return role, database
 
 
-def _role_presence(conn: Connection, names: Names) -> Presence:
+def _role_presence(conn: Connection, names: db.Names) -> Presence:
     with _failure(f"cannot inspect role '{names.username}'"):
         row = conn.execute(
             "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = %s",
@@ -251,10 +200,10 @@ def _role_presence(conn: Connection, names: Names) -> Presence:
         ).fetchone()
     if row is None:
         return Presence.ABSENT
-    return Presence.OURS if row[0] == names.marker else Presence.FOREIGN
+    return Presence.OURS if row[0] == _marker(names) else Presence.FOREIGN
 
 
-def _database_presence(conn: Connection, names: Names, role: Presence) -> Presence:
+def _database_presence(conn: Connection, names: db.Names, role: Presence) -> Presence:
     with _failure(f"cannot inspect database '{names.database}'"):
         row = conn.execute(
             "SELECT shobj_description(oid, 'pg_database'), pg_get_userbyid(datdba)"
@@ -267,10 +216,10 @@ def _database_presence(conn: Connection, names: Names, role: Presence) -> Presen
     # A crash between CREATE DATABASE and its COMMENT leaves it unmarked but owned by
     # our (marked) role: still ours.
     owned_by_us = owner == names.username and role is Presence.OURS
-    return Presence.OURS if comment == names.marker or owned_by_us else Presence.FOREIGN
+    return Presence.OURS if comment == _marker(names) or owned_by_us else Presence.FOREIGN
 
 
-def _upsert_role(conn: Connection, names: Names, password: str, presence: Presence) -> None:
+def _upsert_role(conn: Connection, names: db.Names, password: str, presence: Presence) -> None:
     role = sql.Identifier(names.username)
     verb = "create" if presence is Presence.ABSENT else "update"
     with _failure(f"cannot {verb} role '{names.username}'", [password]):
@@ -281,7 +230,7 @@ def _upsert_role(conn: Connection, names: Names, password: str, presence: Presen
         if presence is Presence.ABSENT:
             with conn.transaction():
                 conn.execute(sql.SQL("CREATE ROLE {} {}").format(role, password_clause))
-                conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(role, names.marker))
+                conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(role, _marker(names)))
         else:
             conn.execute(sql.SQL("ALTER ROLE {} {}").format(role, password_clause))
         _join_role(conn, names.username)
@@ -299,7 +248,7 @@ def _join_role(conn: Connection, username: str) -> None:
         conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(username)))
 
 
-def _upsert_database(conn: Connection, names: Names, presence: Presence) -> None:
+def _upsert_database(conn: Connection, names: db.Names, presence: Presence) -> None:
     database, owner = sql.Identifier(names.database), sql.Identifier(names.username)
     if presence is Presence.ABSENT:
         with _failure(f"cannot create database '{names.database}'"):
@@ -307,7 +256,7 @@ def _upsert_database(conn: Connection, names: Names, presence: Presence) -> None
     # Each statement is a no-op when already true; running them every time also
     # finishes a database left unmarked by a crash right after CREATE DATABASE.
     with _failure(f"cannot configure database '{names.database}'"):
-        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(database, names.marker))
+        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(database, _marker(names)))
         conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(database, owner))
         conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(database))
 

@@ -27,16 +27,10 @@ from pydantic import Field
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from orchc.drivers._inputs import (
-    CONNECT_TIMEOUT_SECONDS,
-    Port,
-    StrictBlock,
-    parse_block,
-    split_echoed,
-    time_limits,
-)
+from orchc.drivers.input_blocks import Port, StrictBlock, parse_block, split_echoed
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal, Observation
 from orchc.drivers.secrets import connection_url, generate_password
+from orchc.drivers.time_limits import CONNECT_TIMEOUT_SECONDS, time_limits
 from orchc.sensitive import redact
 
 UNLINK_BATCH = 500

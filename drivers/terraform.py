@@ -30,8 +30,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from orchc.drivers._inputs import StrictBlock, parse_block
 from orchc.drivers._process import CompletedRun, run_process, stderr_tail
+from orchc.drivers.input_blocks import StrictBlock, parse_block
 from orchc.drivers.protocol import (
     DriverError,
     DriverRequest,

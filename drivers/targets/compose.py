@@ -30,7 +30,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from orchc.drivers._inputs import StrictBlock, parse_block
+from orchc.drivers.input_blocks import StrictBlock, parse_block
 from orchc.drivers.protocol import (
     DeployContext,
     DeployRequest,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from orchc.drivers._inputs import CONNECT_TIMEOUT_SECONDS, time_limits
 from orchc.drivers.protocol import DeployContext, DriverRequest
+from orchc.drivers.time_limits import CONNECT_TIMEOUT_SECONDS, time_limits
 
 
 def request(timeout: float | None) -> DriverRequest:

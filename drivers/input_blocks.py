@@ -1,5 +1,5 @@
 """Strict validation of a driver's `inputs` and `secrets` blocks, and the outputs that
-echo them.
+echo them (any driver may use these, plugins included).
 
 Each driver describes its blocks as pydantic models derived from `StrictBlock`
 (unknown keys are errors, so a typo in a definition fails loudly instead of being
@@ -33,21 +33,9 @@ from typing import Annotated, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult
-from orchc.drivers.secrets import connection_url
+from orchc.drivers.protocol import DriverError
 
 Port = Annotated[int, Field(ge=1, le=65535)]
-
-CONNECT_TIMEOUT_SECONDS = 10
-
-
-def time_limits(request: DriverRequest) -> tuple[int, float | None]:
-    """(connect timeout, operation timeout) in seconds for a server driver: the
-    definition's `policy.timeout` bounds both; without one, connecting may take
-    `CONNECT_TIMEOUT_SECONDS` and statements have no limit."""
-    if request.timeout is None:
-        return CONNECT_TIMEOUT_SECONDS, None
-    return max(1, int(min(request.timeout, CONNECT_TIMEOUT_SECONDS))), request.timeout
 
 
 class StrictBlock(BaseModel):
@@ -95,34 +83,3 @@ def split_echoed(
     secret = {name for name, source in echoes.items() if source in sensitive_inputs}
     plain = {name: value for name, value in values.items() if name not in secret}
     return plain, {name: value for name, value in values.items() if name in secret}
-
-
-def database_result(
-    request: DriverRequest,
-    scheme: str,
-    address: tuple[str, int],
-    database: str,
-    username: str,
-    password: str,
-    echoes: Mapping[str, str],
-) -> DriverResult:
-    """The outputs every database driver returns (SPEC §7): `host`, `port`, `name`,
-    `database`, `username`, secret `password` and `url`; the state keeps the names and
-    the password so a re-apply changes nothing."""
-    host, port = address
-    url = connection_url(
-        scheme, username=username, password=password, host=host, port=port, path=database
-    )
-    values = {
-        "host": host,
-        "port": port,
-        "name": database,
-        "database": database,
-        "username": username,
-    }
-    outputs, secrets = split_echoed(values, echoes, request.sensitive_inputs)
-    return DriverResult(
-        outputs=outputs,
-        secrets={**secrets, "password": password, "url": url},
-        state={"password": password, "database": database, "username": username},
-    )
