@@ -89,7 +89,8 @@ class MysqlDriver(db.DatabaseDriver[MysqlInputs, Any, None]):
         return Observation(drift="; ".join(found) or None)
 
 
-def _missing(cursor: Any, names: db.Names) -> list[str]:
+def _exist(cursor: Any, names: db.Names) -> tuple[bool, bool]:
+    """Whether the database and the user exist."""
     with _failure("cannot inspect the server"):
         cursor.execute(
             "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
@@ -97,7 +98,11 @@ def _missing(cursor: Any, names: db.Names) -> list[str]:
         )
         database_exists = cursor.fetchone() is not None
         cursor.execute("SELECT 1 FROM mysql.user WHERE User = %s", (names.username,))
-        user_exists = cursor.fetchone() is not None
+        return database_exists, cursor.fetchone() is not None
+
+
+def _missing(cursor: Any, names: db.Names) -> list[str]:
+    database_exists, user_exists = _exist(cursor, names)
     found = [] if database_exists else [f"database '{names.database}' does not exist"]
     return found + ([] if user_exists else [f"user '{names.username}' does not exist"])
 
@@ -149,14 +154,7 @@ def _connect(inputs: MysqlInputs, admin: db.AdminSecrets, limits: TimeLimits) ->
 def _refuse_foreign(cursor: Any, names: db.Names, state: dict[str, Any]) -> None:
     """Raise before any change if the database or the user exists but the state does
     not name it."""
-    with _failure("cannot inspect the server"):
-        cursor.execute(
-            "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
-            (names.database,),
-        )
-        database_exists = cursor.fetchone() is not None
-        cursor.execute("SELECT 1 FROM mysql.user WHERE User = %s", (names.username,))
-        user_exists = cursor.fetchone() is not None
+    database_exists, user_exists = _exist(cursor, names)
     if database_exists and state.get("database") != names.database:
         raise DriverError(db.NOT_OURS.format(kind="database", name=names.database))
     if user_exists and state.get("username") != names.username:
