@@ -176,7 +176,7 @@ def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
         return
     report.deployed_files = result.files
     workloads = tuple(
-        StateWorkload(name, w.source, w.digest)
+        StateWorkload(name, w.source, w.digest, w.spec, w.resources)
         for name, w in sorted(plan.workloads.items())
         if w.action is not Action.DELETE
     )

@@ -10,6 +10,7 @@ are idempotent, so nothing is provisioned twice and nothing is forgotten.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -143,6 +144,8 @@ class Operations:
             depends_on=tuple(ResourceUid.parse(d) for d in planned.depends_on),
             prevent_destroy=planned.policy.prevent_destroy,
             status=status,
+            params=planned.params,
+            secret_sources={k: v.model_dump() for k, v in planned.secret_sources.items()},
         )
 
     def _record(self, uid: str, created: _Created) -> ResourceRecord:
@@ -273,14 +276,4 @@ class Operations:
 
 
 def _status(resource: StateResource, status: ResourceStatus) -> StateResource:
-    return StateResource(
-        resource.uid,
-        resource.definition,
-        resource.driver,
-        resource.source,
-        resource.inputs,
-        resource.inputs_digest,
-        resource.depends_on,
-        resource.prevent_destroy,
-        status,
-    )
+    return dataclasses.replace(resource, status=status)

@@ -24,7 +24,7 @@ from orchc.compiler.uid import ResourceUid
 
 from .contract import ResourceRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Row = Sequence[Any]  # a row as the DB-API returns it; converted field by field below
 
@@ -37,10 +37,17 @@ class Dialect:
     id_column: str  # an auto-numbered integer primary key
     boolean: str
     param: str  # the DB-API parameter marker; the shared SQL is written with `?`
+    add_column: str  # adds a column, and on a backend that can, only if it is missing
 
 
-SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "?")
-POSTGRES = Dialect("postgresql", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", "BOOLEAN", "%s")
+SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "?", "ADD COLUMN")
+POSTGRES = Dialect(
+    "postgresql",
+    "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+    "BOOLEAN",
+    "%s",
+    "ADD COLUMN IF NOT EXISTS",
+)
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -56,10 +63,11 @@ _TABLES = (
         manifests TEXT NOT NULL, resolved_digest TEXT, resolved_inputs TEXT NOT NULL,
         resolved_secrets TEXT NOT NULL, resolved_params TEXT NOT NULL,
         resolved_context TEXT NOT NULL, updated_at TEXT NOT NULL,
+        params TEXT, secret_sources TEXT,
         PRIMARY KEY (app, env, uid))""",
     """CREATE TABLE IF NOT EXISTS workloads (
         app TEXT NOT NULL, env TEXT NOT NULL, name TEXT NOT NULL,
-        source TEXT NOT NULL, digest TEXT NOT NULL,
+        source TEXT NOT NULL, digest TEXT NOT NULL, spec TEXT, bindings TEXT,
         PRIMARY KEY (app, env, name))""",
     """CREATE TABLE IF NOT EXISTS deployments (
         id {id_column}, app TEXT NOT NULL, env TEXT NOT NULL, plan_digest TEXT NOT NULL,
@@ -70,6 +78,28 @@ _TABLES = (
         process TEXT NOT NULL, since TEXT NOT NULL, operation TEXT NOT NULL,
         PRIMARY KEY (app, env))""",
 )
+
+# Version 2 keeps what a reviewer's before/after needs (SPEC §10): per resource the
+# plan-form params and secret sources, per workload the Score spec and resource
+# bindings. Rows of version 1 have NULL there ("not recorded").
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        "ALTER TABLE resources {add_column} params TEXT",
+        "ALTER TABLE resources {add_column} secret_sources TEXT",
+        "ALTER TABLE workloads {add_column} spec TEXT",
+        "ALTER TABLE workloads {add_column} bindings TEXT",
+    )
+}
+
+
+def migration_statements(dialect: Dialect, from_version: int) -> tuple[str, ...]:
+    """The DDL that brings a store of `from_version` to `SCHEMA_VERSION`."""
+    return tuple(
+        statement.format(add_column=dialect.add_column)
+        for version in range(from_version + 1, SCHEMA_VERSION + 1)
+        for statement in _MIGRATIONS.get(version, ())
+    )
+
 
 # The planner's view of a resource, then what only the runtime reads.
 RESOURCE_COLUMNS = (
@@ -82,6 +112,8 @@ RESOURCE_COLUMNS = (
     "depends_on",
     "prevent_destroy",
     "status",
+    "params",
+    "secret_sources",
 )
 RECORD_COLUMNS = (
     *RESOURCE_COLUMNS,
@@ -133,6 +165,8 @@ def record_values(record: ResourceRecord) -> tuple[object, ...]:
         canonical_json([str(uid) for uid in resource.depends_on]),
         resource.prevent_destroy,
         resource.status.value,
+        _optional_json(resource.params),
+        _optional_json(resource.secret_sources),
         canonical_json(record.outputs),
         canonical_json(record.secrets),
         canonical_json(record.driver_state),
@@ -148,6 +182,7 @@ def record_values(record: ResourceRecord) -> tuple[object, ...]:
 def resource_from_row(row: Row) -> StateResource:
     """A `StateResource` from the `RESOURCE_COLUMNS` at the start of `row`."""
     uid, definition, driver, source, inputs, digest, depends_on, prevent, status = row[:9]
+    params, secret_sources = row[9:11]
     return StateResource(
         uid=ResourceUid.parse(uid),
         definition=str(definition),
@@ -158,13 +193,16 @@ def resource_from_row(row: Row) -> StateResource:
         depends_on=tuple(ResourceUid.parse(text) for text in json.loads(depends_on)),
         prevent_destroy=bool(prevent),
         status=ResourceStatus(status),
+        params=_optional_object(params),
+        secret_sources=_optional_object(secret_sources),
     )
 
 
 def record_from_row(row: Row) -> ResourceRecord:
     """A `ResourceRecord` from a row of `RECORD_COLUMNS`."""
-    outputs, secrets, driver_state, manifests, resolved_digest = row[9:14]
-    resolved_inputs, resolved_secrets, resolved_params, resolved_context = row[14:18]
+    start = len(RESOURCE_COLUMNS)
+    outputs, secrets, driver_state, manifests, resolved_digest = row[start : start + 5]
+    resolved_inputs, resolved_secrets, resolved_params, resolved_context = row[start + 5 :]
     return ResourceRecord(
         resource=resource_from_row(row),
         outputs=_object(outputs),
@@ -179,11 +217,40 @@ def record_from_row(row: Row) -> ResourceRecord:
     )
 
 
+WORKLOAD_COLUMNS = ("name", "source", "digest", "spec", "bindings")
+
+
+def workload_values(workload: StateWorkload) -> tuple[object, ...]:
+    """The values of `WORKLOAD_COLUMNS` for `workload`, in that order."""
+    bindings = None if workload.resources is None else dict(workload.resources)
+    return (
+        workload.name,
+        workload.source,
+        workload.digest,
+        _optional_json(workload.spec),
+        _optional_json(bindings),
+    )
+
+
 def workload_from_row(row: Row) -> StateWorkload:
-    name, source, digest = row
-    return StateWorkload(name=str(name), source=str(source), digest=str(digest))
+    name, source, digest, spec, bindings = row
+    return StateWorkload(
+        name=str(name),
+        source=str(source),
+        digest=str(digest),
+        spec=_optional_object(spec),
+        resources=_optional_object(bindings),
+    )
 
 
 def _object(text: str) -> JsonObject:
     value: JsonObject = json.loads(text)
     return value
+
+
+def _optional_json(value: JsonObject | None) -> str | None:
+    return None if value is None else canonical_json(value)
+
+
+def _optional_object(text: str | None) -> JsonObject | None:
+    return None if text is None else _object(text)

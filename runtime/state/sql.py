@@ -37,15 +37,18 @@ from .schema import (
     RECORD_COLUMNS,
     RESOURCE_COLUMNS,
     SCHEMA_VERSION,
+    WORKLOAD_COLUMNS,
     Dialect,
     Row,
     canonical_json,
     create_statements,
+    migration_statements,
     record_from_row,
     record_values,
     resource_from_row,
     upsert_resource_sql,
     workload_from_row,
+    workload_values,
 )
 
 _PUT_SQL = upsert_resource_sql(RECORD_COLUMNS[1:])
@@ -128,7 +131,10 @@ class SqlStateStore(ABC):
                 f"the state store has schema version {row[0]}, written by a newer orchc; "
                 f"this orchc understands up to version {SCHEMA_VERSION}"
             )
-        # Older versions would be migrated here; version 1 is the first there is.
+        elif int(row[0]) < SCHEMA_VERSION:
+            for statement in migration_statements(self._dialect, int(row[0])):
+                tx.run(statement)
+            tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     # -- reading --------------------------------------------------------------------
 
@@ -227,10 +233,12 @@ class SqlStateStore(ABC):
     def put_workloads(self, app: str, env: str, workloads: tuple[StateWorkload, ...]) -> None:
         with self._transaction(write=True) as tx:
             tx.run("DELETE FROM workloads WHERE app = ? AND env = ?", (app, env))
+            columns = ", ".join(("app", "env", *WORKLOAD_COLUMNS))
+            markers = ", ".join("?" for _ in range(2 + len(WORKLOAD_COLUMNS)))
             for workload in workloads:
                 tx.run(
-                    "INSERT INTO workloads (app, env, name, source, digest) VALUES (?, ?, ?, ?, ?)",
-                    (app, env, workload.name, workload.source, workload.digest),
+                    f"INSERT INTO workloads ({columns}) VALUES ({markers})",
+                    (app, env, *workload_values(workload)),
                 )
 
     def _upsert(self, sql: str, app: str, env: str, record: ResourceRecord) -> None:
@@ -331,7 +339,8 @@ def _describe_lineage(lineage: str | None, serial: int) -> str:
 
 def _workloads(tx: Transaction, app: str, env: str) -> dict[str, StateWorkload]:
     rows = tx.all(
-        "SELECT name, source, digest FROM workloads WHERE app = ? AND env = ? ORDER BY name",
+        f"SELECT {', '.join(WORKLOAD_COLUMNS)} FROM workloads "
+        "WHERE app = ? AND env = ? ORDER BY name",
         (app, env),
     )
     return {w.name: w for w in map(workload_from_row, rows)}

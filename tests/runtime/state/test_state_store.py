@@ -238,7 +238,7 @@ def test_a_store_written_by_a_newer_orchc_is_refused(
         open_store()
     assert str(raised.value) == (
         "the state store has schema version 99, written by a newer orchc; "
-        "this orchc understands up to version 1"
+        "this orchc understands up to version 2"
     )
 
 
@@ -251,3 +251,41 @@ def test_a_committed_result_survives_a_sigkill(
     records = open_store().records("shop", "dev")
     assert len(records) == 50
     assert records[0].secrets == {"password": "pw0"}
+
+
+def test_what_a_reviewer_compares_with_is_kept(
+    store: SqlStateStore, make_record: MakeRecord, make_resource: MakeResource
+) -> None:
+    sources = {"password": {"literal": None, "value": "${env.PG_PASSWORD}"}}
+    resource = make_resource(params={"size": "small"}, secret_sources=sources)
+    store.put("shop", "dev", make_record(resource=resource))
+    spec = {"containers": {"main": {"image": "web:1.0"}}}
+    workload = StateWorkload("web", "web.yaml", "sha256:w", spec, {"db": str(DB)})
+    store.put_workloads("shop", "dev", (workload,))
+    snapshot = store.snapshot("shop", "dev")
+    assert snapshot.resources[DB].params == {"size": "small"}
+    assert snapshot.resources[DB].secret_sources == sources
+    assert snapshot.workloads["web"] == workload
+
+
+def test_a_version_1_store_is_migrated_and_its_rows_say_not_recorded(
+    open_store: Callable[[], SqlStateStore], make_record: MakeRecord
+) -> None:
+    first = open_store()
+    first.put("shop", "dev", make_record())
+    first.put_workloads("shop", "dev", (StateWorkload("web", "web.yaml", "sha256:w"),))
+    with first._transaction(write=True) as tx:
+        for table, column in [
+            ("resources", "params"),
+            ("resources", "secret_sources"),
+            ("workloads", "spec"),
+            ("workloads", "bindings"),
+        ]:
+            tx.run(f"ALTER TABLE {table} DROP COLUMN {column}")
+        tx.run("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    again = open_store()
+    snapshot = again.snapshot("shop", "dev")
+    assert (snapshot.resources[DB].params, snapshot.resources[DB].secret_sources) == (None, None)
+    assert (snapshot.workloads["web"].spec, snapshot.workloads["web"].resources) == (None, None)
+    with again._transaction(write=False) as tx:
+        assert tx.one("SELECT value FROM meta WHERE key = 'schema_version'") == ("2",)
