@@ -22,6 +22,8 @@ from .passes.assemble_plan import assemble_plan
 from .passes.build_graph import ResourceGraph, build_graph
 from .passes.build_ir import build_ir
 from .passes.check_definitions import DriverCatalog, check_definitions
+from .passes.check_inputs import check_inputs
+from .passes.check_references import check_references
 from .passes.expand import Expansion, expand
 from .passes.find_ambiguities import find_ambiguities
 from .passes.read_definitions import read_definitions
@@ -90,6 +92,7 @@ def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
     workloads, problems = read_scores(list(sources.score_files), sources.root, source_map)
     diagnostics.extend(problems)
     check_definitions(program, drivers, diagnostics)
+    check_inputs(program, drivers, source_map, diagnostics)
     find_ambiguities(program, diagnostics)
     _raise_with_sources(diagnostics, source_map)
     warnings = [d for d in diagnostics.sorted() if not d.is_error]
@@ -163,8 +166,10 @@ def plan(
     """The plan for `target`, with actions against the current state; `replace` names
     resources to replace even though nothing changed (`orchc plan --replace`)."""
     expansion, graph = build(compilation, target)
-    snapshot = state.snapshot(target.app, target.env)
     diagnostics = Diagnostics()
+    check_references(expansion, compilation.program, drivers, diagnostics)
+    _raise_with_sources(diagnostics, compilation.sources)
+    snapshot = state.snapshot(target.app, target.env)
     check_forced(replace, expansion, diagnostics)
     rules = PlanRules(drivers.replace_inputs, Policies.of(compilation.program), replace)
     result = assemble_plan(
@@ -172,6 +177,21 @@ def plan(
     )
     _raise_with_sources(diagnostics, compilation.sources)
     return result
+
+
+def check_environment(
+    compilation: Compilation, target: Target, drivers: DriverCatalog
+) -> list[Diagnostic]:
+    """Every problem a plan for `target` reports before it reads the state: resources
+    nothing matches (at the Score line that requested them), cycles, and references to
+    outputs that are not provided (`orchc check --all-envs`)."""
+    try:
+        expansion, _ = build(compilation, target)
+    except DiagnosticError as error:
+        return list(error.diagnostics)
+    diagnostics = Diagnostics()
+    check_references(expansion, compilation.program, drivers, diagnostics)
+    return diagnostics.sorted()
 
 
 def explain(compilation: Compilation, target: Target, uid: ResourceUid) -> MatchDecision:

@@ -30,9 +30,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
+from orchc.drivers.declarations import BUILT_IN, DriverDeclaration
 from orchc.drivers.protocol import Driver, Target
 
 ENTRY_POINT_GROUP = "orchc.drivers"
+_BUILT_IN_PREFIX = "orchc.drivers."
 
 
 class UnknownDriverError(KeyError):
@@ -129,6 +131,14 @@ class DriverRegistry:
     def replace_inputs(self, name: str) -> frozenset[str]:
         """The inputs whose change makes the driver replace a resource, not update it."""
         return self.get(name).replace_inputs
+
+    def declaration(self, name: str) -> DriverDeclaration | None:
+        """What a built-in driver declares about its inputs and outputs (no import of
+        the driver); None for a plugin or a name registered elsewhere."""
+        entry = self._entries.get(name)
+        if entry is None or not entry.origin.startswith(_BUILT_IN_PREFIX):
+            return None
+        return BUILT_IN.get(name)
 
     def is_target(self, name: str) -> bool:
         """Whether the driver can deploy workloads (the `target` resource needs one)."""

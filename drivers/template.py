@@ -221,6 +221,11 @@ def toyaml(value: object) -> str:
     return text.removesuffix("...\n").rstrip("\n")
 
 
+def template_environment() -> ImmutableSandboxedEnvironment:
+    """The sandbox templates render in (shared; plan-time checks parse with it)."""
+    return _environment()
+
+
 @functools.cache
 def _environment() -> ImmutableSandboxedEnvironment:
     # trim_blocks/lstrip_blocks: a `{% if %}` on its own line leaves no blank line or

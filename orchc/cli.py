@@ -53,8 +53,16 @@ def main() -> None:
 @main.command()
 @definitions_option
 @score_option
+@click.option(
+    "--all-envs",
+    is_flag=True,
+    help="also match every requested resource in every declared environment",
+)
+@click.option("--app", help="application id for --all-envs (default: app in orchc.toml)")
 @user_errors
-def check(definitions: Path | None, score_files: tuple[Path, ...]) -> None:
+def check(
+    definitions: Path | None, score_files: tuple[Path, ...], all_envs: bool, app: str | None
+) -> None:
     """Validate definitions and Score files."""
     project = Project.load()
     compilation = project.compile(definitions, score_files)
@@ -67,6 +75,27 @@ def check(definitions: Path | None, score_files: tuple[Path, ...]) -> None:
         f"{len(compilation.workloads)} workload(s)",
         err=True,
     )
+    if all_envs and not _check_every_environment(project, compilation, app):
+        sys.exit(1)
+
+
+def _check_every_environment(
+    project: Project, compilation: pipeline.Compilation, app: str | None
+) -> bool:
+    """Plan-time checks in each declared environment, reported per environment;
+    whether all of them passed."""
+    passed = True
+    for environment in sorted(compilation.program.environments, key=lambda e: e.id):
+        target = project.target(app, environment.id)
+        problems = pipeline.check_environment(compilation, target, project.drivers)
+        heading = f"environment '{environment.id}' ({environment.type})"
+        if problems:
+            passed = False
+            click.echo(render(problems, compilation.sources), err=True)
+            click.echo(f"{heading}: {len(problems)} error(s)", err=True)
+        else:
+            click.echo(f"{heading}: every requested resource matches", err=True)
+    return passed
 
 
 @main.command()

@@ -14,6 +14,7 @@ from typing import Protocol
 from orchc.grammar.diagnostics import Diagnostics
 
 from .. import ir
+from ..driver_declarations import DeclaredDriver
 from ..evaluate import span_at
 from ..placeholders import PlaceholderError, parse_expression, parse_template
 from ..uid import TARGET_UID
@@ -27,6 +28,10 @@ class DriverCatalog(Protocol):
     def is_target(self, name: str) -> bool: ...
 
     def replace_inputs(self, name: str) -> frozenset[str]: ...
+
+    def declaration(self, name: str) -> DeclaredDriver | None:
+        """What the driver declares about its inputs and outputs, if anything."""
+        ...
 
 
 def check_definitions(

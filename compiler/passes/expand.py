@@ -63,6 +63,8 @@ class Expansion:
     context: MatchContext
     resources: dict[ResourceUid, ExpandedResource]
     workloads: dict[str, ExpandedWorkload]
+    references: list[OutputReference] = field(default_factory=list)
+    """Every output read, by Score files and definitions, where it is written."""
 
 
 class _Expander:
@@ -75,6 +77,7 @@ class _Expander:
         self.resources: dict[ResourceUid, ExpandedResource] = {}
         self.pending_edges: dict[ResourceUid, dict[ResourceUid, Span | None]] = {}
         self.requested_outputs: dict[ResourceUid, set[str]] = {}
+        self.references: list[OutputReference] = []
         self.matcher = Matcher(program, context)
 
     def request(self, uid: ResourceUid, request: Request) -> None:
@@ -100,6 +103,7 @@ class _Expander:
 
     def read_output(self, reference: OutputReference) -> None:
         self.requested_outputs.setdefault(reference.target, set()).add(reference.key)
+        self.references.append(reference)
 
     def add_edge(self, node: ResourceUid, dependency: ResourceUid, origin: Span | None) -> None:
         self.pending_edges.setdefault(node, {}).setdefault(dependency, origin)
@@ -232,7 +236,7 @@ def expand(
     resources = expander.run()
     _implicit_target_edges(resources)
     _match_dependents(resources, expanded_workloads)
-    return Expansion(context, resources, expanded_workloads)
+    return Expansion(context, resources, expanded_workloads, expander.references)
 
 
 def _request_workload(expander: _Expander, workload: ScoreWorkload) -> ExpandedWorkload:
@@ -253,20 +257,21 @@ def _request_workload(expander: _Expander, workload: ScoreWorkload) -> ExpandedW
         params = score_params_to_plan(resource, workload, uids, expander.diagnostics, on_reference)
         expander.request(uid, Request(params, where, resource.span, where))
         expanded.dependencies[uid] = resource.span
-    for name, key in _outputs_read(workload):
-        expander.read_output(OutputReference(uids[name], key, workload.span))
+    for name, key, span in _outputs_read(workload):
+        expander.read_output(OutputReference(uids[name], key, span))
     return expanded
 
 
-def _outputs_read(workload: ScoreWorkload) -> Iterator[tuple[str, str]]:
-    """(resource name, output key) for each `${resources.NAME.KEY}` the Deploy phase
-    resolves; `${resources.NAME}` alone (a volume source) reads `source`."""
+def _outputs_read(workload: ScoreWorkload) -> Iterator[tuple[str, str, Span]]:
+    """(resource name, output key, where) for each `${resources.NAME.KEY}` the Deploy
+    phase resolves; `${resources.NAME}` alone (a volume source) reads `source`."""
     for site in score.sites(workload.spec):
         if site.holder is not None or "${" not in site.text:
             continue
         for segment in score.parse_template(site.text):
             if isinstance(segment, score.Reference) and segment.parts[0] == "resources":
-                yield segment.parts[1], segment.parts[2] if len(segment.parts) > 2 else "source"
+                key = segment.parts[2] if len(segment.parts) > 2 else "source"
+                yield segment.parts[1], key, workload.locate_text(site.path, segment.offset)
 
 
 def _implicit_target_edges(resources: dict[ResourceUid, ExpandedResource]) -> None:

@@ -190,6 +190,33 @@ def test_the_scaffold_is_formatted_and_checks_without_warnings(tmp_path: Path) -
     assert result.stderr == "ok: 3 definition(s), 3 environment(s), 1 workload(s)\n"
 
 
+def test_the_outputs_the_sample_suggests_are_promised_in_every_environment(
+    tmp_path: Path,
+) -> None:
+    """The sample's comment suggests `DATABASE_URL: ${resources.db.url}`: with it
+    applied, and with the commented production definition (the real postgres driver)
+    enabled, every environment plans it (SPEC §11: the contracts promise `url`)."""
+    run_orchc(tmp_path, "init")
+    score = tmp_path / "score.yaml"
+    text = score.read_text(encoding="utf-8")
+    text = text.replace(
+        "      GREETING: Hello from ${metadata.name}\n",
+        "      GREETING: Hello from ${metadata.name}\n      DATABASE_URL: ${resources.db.url}\n",
+    )
+    score.write_text(text + "resources:\n  db:\n    type: postgres\n", encoding="utf-8")
+    prod = tmp_path / "definitions" / "prod.orch"
+    lines = prod.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith('# definition "postgres'))
+    enabled = [line.removeprefix("# ").removeprefix("#") for line in lines[start:]]
+    prod.write_text("\n".join([*lines[:start], *enabled]) + "\n", encoding="utf-8")
+    result = run_orchc(tmp_path, "check", "--all-envs")
+    assert result.stderr.splitlines()[1:] == [
+        "environment 'dev' (development): every requested resource matches",
+        "environment 'prod' (production): every requested resource matches",
+        "environment 'staging' (staging): every requested resource matches",
+    ]
+
+
 def test_doctests() -> None:
     failed, attempted = doctest.testmod(init_module)
     assert (failed, attempted > 0) == (0, True)

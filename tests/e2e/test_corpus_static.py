@@ -4,6 +4,7 @@ validates against the Kubernetes 1.30 schemas and with `docker-compose config`."
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,7 +19,9 @@ from click.testing import CliRunner
 
 from orchc.cli import main
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "score" / "corpus"
+# Collection happens before fixtures exist: read ORCHC_SHARED as tests/conftest.py does.
+SHARED = Path(os.environ.get("ORCHC_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+CORPUS = SHARED / "score" / "corpus"
 DOCUMENTS = sorted(p for p in CORPUS.rglob("*.yaml"))
 PLACEHOLDER = re.compile(r"\$\{resources\.([a-z0-9-]+)((?:\.[A-Za-z0-9_-]+)*)\}")
 DOCKER_COMPOSE = str(Path(sys.executable).with_name("docker-compose"))

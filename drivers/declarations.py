@@ -1,0 +1,232 @@
+"""What each built-in driver declares about itself for plan-time checks (SPEC §11):
+its inputs (name, kind, required, secret), whether it accepts other inputs, and what
+outputs it returns when that can be told from the definition alone.
+
+These tables import no driver module (`orchc plan` must not pay for psycopg), so they
+are kept beside the drivers and checked against them by the tests
+(`tests/drivers/test_declarations.py` compares them with each driver's pydantic models).
+
+Invariant: a declaration never refuses what its driver accepts at apply time. Inputs
+the driver passes through (static, template, cmd) are open; kinds are as lax as the
+driver's own validation (pydantic's lax mode: `port = "6432"` is a port).
+
+>>> BUILT_IN["postgres"].input("port").kind
+'port'
+>>> BUILT_IN["static"].output_names({"host": "db"}, {"password": "x"})
+frozenset({'host', 'password'})
+>>> sorted(BUILT_IN["template"].output_names({"outputs": "host: h\\nport: 1\\n"}, {}))
+['host', 'port']
+>>> BUILT_IN["template"].template_error("{% if x %}\\nopen") is not None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+InputKind = Literal[
+    "string", "integer", "port", "boolean", "map", "list", "command", "duration", "template", "any"
+]
+OutputRule = Literal["fixed", "echo", "template", "requested", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class InputDeclaration:
+    """One input: `secret` ones belong in the definition's `secrets` block."""
+
+    name: str
+    kind: InputKind = "any"
+    required: bool = False
+    secret: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DriverDeclaration:
+    """A driver's inputs and outputs as far as they are known before apply.
+
+    `open_inputs`/`open_secrets`: names not declared are accepted (passed on to the
+    program or the templates). `outputs` says how the outputs follow from the definition:
+    `fixed` (always `fixed_outputs`), `echo` (the inputs and secrets, as `static`),
+    `template` (the keys its `outputs`/`secrets` templates write), `requested` (whatever
+    is asked for, as `environment`) or `unknown` (the program decides)."""
+
+    inputs: tuple[InputDeclaration, ...] = ()
+    open_inputs: bool = False
+    open_secrets: bool = False
+    outputs: OutputRule = "unknown"
+    fixed_outputs: frozenset[str] = frozenset()
+    template_inputs: tuple[str, ...] = ()
+
+    def input(self, name: str) -> InputDeclaration | None:
+        return next((i for i in self.inputs if i.name == name), None)
+
+    def output_names(
+        self, inputs: Mapping[str, object], secrets: Mapping[str, object]
+    ) -> frozenset[str] | None:
+        """The outputs (plain and secret) the driver returns for these plan-form values,
+        or None when that cannot be told before apply."""
+        if self.outputs == "fixed":
+            return self.fixed_outputs
+        if self.outputs == "echo":
+            return frozenset(inputs) | frozenset(secrets)
+        if self.outputs == "template":
+            return _template_keys(inputs)
+        return None
+
+    def template_error(self, text: str) -> tuple[int, str] | None:
+        """(line inside the template, message) of the first Jinja syntax error in `text`."""
+        from jinja2 import TemplateSyntaxError
+
+        from orchc.drivers.template import template_environment
+
+        try:
+            template_environment().parse(_mask_placeholders(text))
+        except TemplateSyntaxError as error:
+            return error.lineno, error.message or str(error)
+        return None
+
+
+def _required(name: str, kind: InputKind) -> InputDeclaration:
+    return InputDeclaration(name, kind, required=True)
+
+
+def _optional(name: str, kind: InputKind) -> InputDeclaration:
+    return InputDeclaration(name, kind)
+
+
+def _secret(name: str, kind: InputKind = "string") -> InputDeclaration:
+    return InputDeclaration(name, kind, secret=True)
+
+
+_DATABASE_OUTPUTS = frozenset({"host", "port", "name", "database", "username", "password", "url"})
+TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests")
+
+BUILT_IN: dict[str, DriverDeclaration] = {
+    "static": DriverDeclaration(open_inputs=True, open_secrets=True, outputs="echo"),
+    "template": DriverDeclaration(
+        inputs=tuple(_optional(name, "template") for name in TEMPLATE_INPUTS),
+        open_inputs=True,
+        open_secrets=True,
+        outputs="template",
+        template_inputs=TEMPLATE_INPUTS,
+    ),
+    "cmd": DriverDeclaration(
+        inputs=(_required("command", "command"), _optional("timeout", "duration")),
+        open_inputs=True,
+        open_secrets=True,
+    ),
+    "environment": DriverDeclaration(
+        inputs=(_optional("env_file", "string"),), open_secrets=True, outputs="requested"
+    ),
+    "postgres": DriverDeclaration(
+        inputs=(
+            _required("host", "string"),
+            _optional("port", "port"),
+            _required("admin_user", "string"),
+            _optional("admin_database", "string"),
+            _optional("database", "string"),
+            _optional("username", "string"),
+            _secret("admin_password"),
+        ),
+        outputs="fixed",
+        fixed_outputs=_DATABASE_OUTPUTS,
+    ),
+    "mysql": DriverDeclaration(
+        inputs=(
+            _required("host", "string"),
+            _optional("port", "port"),
+            _required("admin_user", "string"),
+            _optional("database", "string"),
+            _optional("username", "string"),
+            _secret("admin_password"),
+        ),
+        outputs="fixed",
+        fixed_outputs=_DATABASE_OUTPUTS,
+    ),
+    "redis": DriverDeclaration(
+        inputs=(
+            _required("host", "string"),
+            _optional("port", "port"),
+            _optional("admin_user", "string"),
+            _optional("username", "string"),
+            _optional("key_prefix", "string"),
+            _optional("flush_keys_on_delete", "boolean"),
+            _secret("admin_password"),
+        ),
+        outputs="fixed",
+        fixed_outputs=frozenset({"host", "port", "username", "key_prefix", "password", "url"}),
+    ),
+    "terraform": DriverDeclaration(
+        inputs=(
+            _required("source", "string"),
+            _optional("variables", "map"),
+            _optional("terraform_binary", "string"),
+            _secret("variables", "map"),
+        ),
+    ),
+    "kubernetes-manifests": DriverDeclaration(
+        inputs=(_optional("path", "string"), _optional("namespace", "string")),
+        open_secrets=True,
+        outputs="fixed",
+        fixed_outputs=frozenset({"kind", "path", "namespace"}),
+    ),
+    "compose": DriverDeclaration(
+        inputs=(_optional("path", "string"),),
+        open_secrets=True,
+        outputs="fixed",
+        fixed_outputs=frozenset({"kind", "path"}),
+    ),
+}
+"""The declarations of the drivers that ship with orchc, by registered name."""
+
+
+_TOP_LEVEL_KEY = re.compile(
+    r'^(?:"([^"\\]*)"|\'([^\'\\]*)\'|([A-Za-z0-9_][A-Za-z0-9_.-]*))\s*:(?:\s|$)'
+)
+_HARMLESS_TAG = re.compile(r"^\{%-?\s*(?:set|if|elif|else|endif|endset)\b|^\{#")
+
+
+def _template_keys(inputs: Mapping[str, object]) -> frozenset[str] | None:
+    """The top-level keys the `outputs` and `secrets` templates write, when every one
+    is written literally: a line at the left margin that starts with `{{`, a loop or a
+    flow mapping could write any key, and then nothing is known."""
+    keys: set[str] = set()
+    for name in ("outputs", "secrets"):
+        source = inputs.get(name)
+        if source is None:
+            continue
+        if not isinstance(source, str) or "${" in source:
+            return None
+        found = _literal_keys(source)
+        if found is None:
+            return None
+        keys |= found
+    return frozenset(keys)
+
+
+def _literal_keys(source: str) -> set[str] | None:
+    keys: set[str] = set()
+    for line in source.splitlines():
+        if not line.strip() or line[0] in " \t#":
+            continue
+        if line.startswith("{"):
+            if _HARMLESS_TAG.match(line):
+                continue
+            return None
+        found = _TOP_LEVEL_KEY.match(line)
+        if found is None:
+            return None
+        keys.add(next(group for group in found.groups() if group is not None))
+    return keys
+
+
+_PLACEHOLDER = re.compile(r"(?<!\$)\$\{[^}\n]*\}")
+
+
+def _mask_placeholders(text: str) -> str:
+    """`text` with each `${...}` (resolved before the template runs) replaced by as many
+    `x`, so Jinja sees plain text and every line keeps its number."""
+    return _PLACEHOLDER.sub(lambda m: "x" * len(m.group(0)), text)

@@ -1,0 +1,53 @@
+"""The built-in drivers' declarations (drivers/declarations.py) say what the drivers
+themselves accept: the same input names, the same required ones, secrets in the same
+block; and every built-in driver has one."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel
+
+from orchc.drivers import declarations, template
+from orchc.drivers.environment import EnvironmentInputs
+from orchc.drivers.mysql import MysqlInputs, MysqlSecrets
+from orchc.drivers.postgres import PostgresInputs, PostgresSecrets
+from orchc.drivers.redis import RedisInputs, RedisSecrets
+from orchc.drivers.registry import default_registry
+from orchc.drivers.targets.compose import ComposeInputs
+from orchc.drivers.targets.kubernetes_manifests import KubernetesManifestsInputs
+from orchc.drivers.terraform import TerraformInputs, TerraformSecrets
+
+STRICT: dict[str, tuple[type[BaseModel], type[BaseModel] | None]] = {
+    "postgres": (PostgresInputs, PostgresSecrets),
+    "mysql": (MysqlInputs, MysqlSecrets),
+    "redis": (RedisInputs, RedisSecrets),
+    "terraform": (TerraformInputs, TerraformSecrets),
+    "environment": (EnvironmentInputs, None),
+    "compose": (ComposeInputs, None),
+    "kubernetes-manifests": (KubernetesManifestsInputs, None),
+}
+
+
+def test_every_built_in_driver_is_declared() -> None:
+    registry = default_registry()
+    assert set(declarations.BUILT_IN) == set(registry.names())
+    assert all(registry.declaration(name) is not None for name in registry.names())
+
+
+@pytest.mark.parametrize("name", sorted(STRICT))
+def test_a_strict_driver_declares_its_models(name: str) -> None:
+    declaration = declarations.BUILT_IN[name]
+    inputs, secrets = STRICT[name]
+    for model, secret in ((inputs, False), (secrets, True)):
+        declared = {d.name: d.required for d in declaration.inputs if d.secret == secret}
+        if model is None:
+            assert declared == {}
+            assert declaration.open_secrets
+            continue
+        fields = {n: f.is_required() for n, f in model.model_fields.items()}
+        assert declared == fields
+    assert not declaration.open_inputs
+
+
+def test_template_inputs_are_the_templates_the_driver_renders() -> None:
+    assert declarations.TEMPLATE_INPUTS == template.TEMPLATE_INPUTS
