@@ -8,9 +8,10 @@ import pytest
 from pydantic import BaseModel
 
 from orchc.drivers import declarations, template
+from orchc.drivers.database import AdminSecrets
 from orchc.drivers.environment import EnvironmentInputs
-from orchc.drivers.mysql import MysqlInputs, MysqlSecrets
-from orchc.drivers.postgres import PostgresInputs, PostgresSecrets
+from orchc.drivers.mysql import MysqlInputs
+from orchc.drivers.postgres import PostgresInputs
 from orchc.drivers.redis import RedisInputs, RedisSecrets
 from orchc.drivers.registry import default_registry
 from orchc.drivers.targets.compose import ComposeInputs
@@ -18,8 +19,8 @@ from orchc.drivers.targets.kubernetes_manifests import KubernetesManifestsInputs
 from orchc.drivers.terraform import TerraformInputs, TerraformSecrets
 
 STRICT: dict[str, tuple[type[BaseModel], type[BaseModel] | None]] = {
-    "postgres": (PostgresInputs, PostgresSecrets),
-    "mysql": (MysqlInputs, MysqlSecrets),
+    "postgres": (PostgresInputs, AdminSecrets),
+    "mysql": (MysqlInputs, AdminSecrets),
     "redis": (RedisInputs, RedisSecrets),
     "terraform": (TerraformInputs, TerraformSecrets),
     "environment": (EnvironmentInputs, None),
