@@ -16,8 +16,10 @@ from click.testing import CliRunner
 from orchc.cli import main
 
 GOLDEN = Path(__file__).parent / "golden"
-# A state's lineage is a random uuid: cases that apply first see a new one every run.
+# A state's lineage is a random uuid: cases that apply first see a new one every run,
+# and the plan's digest covers it.
 _LINEAGE = re.compile(r'"lineage": "[0-9a-f-]{36}"')
+_PLAN_DIGEST = re.compile(r'"plan_digest": "sha256:[0-9a-f]{64}"')
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "case.toml").exists())
 
 
@@ -35,7 +37,10 @@ def run_case(case: str, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         CliRunner().invoke(main, before, catch_exceptions=False)
     result = CliRunner().invoke(main, spec["args"], catch_exceptions=False)
     output = f"exit: {result.exit_code}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
-    return _LINEAGE.sub('"lineage": "<lineage>"', output)
+    if not _LINEAGE.search(output):
+        return output
+    output = _LINEAGE.sub('"lineage": "<lineage>"', output)
+    return _PLAN_DIGEST.sub('"plan_digest": "<covers the lineage>"', output)
 
 
 @pytest.mark.parametrize("case", CASES)
