@@ -26,6 +26,7 @@ from orchc.compiler.render.diff import (
     render_diff_markdown,
     render_diff_text,
 )
+from orchc.compiler.render.markdown import DEFAULT_MAX_CHARS
 from orchc.compiler.state import StateReader
 from orchc.compiler.uid import ResourceUid
 from orchc.grammar.diagnostics import render
@@ -160,6 +161,14 @@ def _outputs(records: Sequence[Any]) -> KnownOutputs:
 
 # ---------------------------------------------------------------- orchc diff
 
+_max_chars_option = click.option(
+    "--max-chars",
+    type=click.IntRange(min=1000),
+    default=DEFAULT_MAX_CHARS,
+    show_default=True,
+    help="markdown: the most characters to print (entries are left out to fit)",
+)
+
 
 @click.command()
 @click.argument("old_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
@@ -170,15 +179,18 @@ def _outputs(records: Sequence[Any]) -> KnownOutputs:
     type=click.Choice(["text", "markdown", "json"]),
     default="text",
 )
+@_max_chars_option
 @click.option("--detailed-exitcode", is_flag=True, help="exit 2 when the plans differ")
 @user_errors
-def diff(old_file: Path, new_file: Path, output_format: str, detailed_exitcode: bool) -> None:
+def diff(
+    old_file: Path, new_file: Path, output_format: str, max_chars: int, detailed_exitcode: bool
+) -> None:
     """Compare two plan files: resources and workloads added, removed and changed."""
     old = load_plan(old_file.read_text(encoding="utf-8"), str(old_file))
     new = load_plan(new_file.read_text(encoding="utf-8"), str(new_file))
     title = f"Diff {_name(old)} ({old_file}) -> {_name(new)} ({new_file})"
     compared = [Compared(title, diff_plans(old, new))]
-    click.echo(render_compared(compared, output_format), nl=False)
+    click.echo(render_compared(compared, output_format, max_chars), nl=False)
     if detailed_exitcode and compared[0].diff.has_changes:
         sys.exit(2)
 
@@ -187,11 +199,13 @@ def _name(plan: Plan) -> str:
     return f"{plan.context.app}/{plan.context.env}"
 
 
-def render_compared(compared: list[Compared], output_format: str) -> str:
+def render_compared(
+    compared: list[Compared], output_format: str, max_chars: int = DEFAULT_MAX_CHARS
+) -> str:
     if output_format == "json":
         return render_diff_json(compared)
     if output_format == "markdown":
-        return render_diff_markdown(compared)
+        return render_diff_markdown(compared, max_chars)
     return render_diff_text(compared)
 
 
@@ -211,6 +225,7 @@ def render_compared(compared: list[Compared], output_format: str) -> str:
     type=click.Choice(["text", "markdown", "json"]),
     default="text",
 )
+@_max_chars_option
 @click.option("--detailed-exitcode", is_flag=True, help="exit 2 when anything would change")
 @user_errors
 def impact(
@@ -221,6 +236,7 @@ def impact(
     definitions: Path | None,
     score_files: tuple[Path, ...],
     output_format: str,
+    max_chars: int,
     detailed_exitcode: bool,
 ) -> None:
     """What a change since BASE does to every environment (no state is read)."""
@@ -231,6 +247,6 @@ def impact(
         compared = compare_with_base(Project.load(), request)
     except GitError as error:
         fail(str(error))
-    click.echo(render_compared(compared, output_format), nl=False)
+    click.echo(render_compared(compared, output_format, max_chars), nl=False)
     if detailed_exitcode and any(item.diff.has_changes for item in compared):
         sys.exit(2)

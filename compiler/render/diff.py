@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..plan import canonical_json
-from ..plan_diff import PlanDiff, Status
+from ..plan_diff import Entry, PlanDiff, Status
+from .markdown import DEFAULT_MAX_CHARS
 from .values import change_lines, fenced
 
+_NOTE_RESERVE = 600  # room kept for the note that says what was left out
+_NAMED_IN_NOTE = 8
 _EMOJI = {Status.ADDED: "🟢 added", Status.REMOVED: "🔴 removed", Status.CHANGED: "🟡 changed"}
 
 
@@ -44,19 +47,48 @@ def render_diff_text(compared: Sequence[Compared]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def render_diff_markdown(compared: Sequence[Compared]) -> str:
+def render_diff_markdown(compared: Sequence[Compared], max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """Each comparison's counts, then its entries while they fit under `max_chars`
+    (for a pull-request comment); a note names the entries left out."""
+    headers = [[f"### {item.title}", "", f"**{counts_line(item.diff)}**", ""] for item in compared]
+    budget = max_chars - _NOTE_RESERVE * len(compared) - sum(len("\n".join(h)) for h in headers)
     lines: list[str] = []
-    for item in compared:
-        lines += [f"### {item.title}", "", f"**{counts_line(item.diff)}**", ""]
+    for item, header in zip(compared, headers, strict=True):
+        lines += header
+        left_out = []
         for entry in item.diff.entries:
-            lines.append(f"#### {_EMOJI[entry.status]} `{entry.label}`")
-            if entry.definition:
-                lines.append(f"`{entry.definition}` at `{entry.source}`")
-            lines.append("")
-            if entry.changes:
-                body = [text for c in entry.changes for text in change_lines(c, {}, as_diff=True)]
-                lines += [*fenced(body, "diff"), ""]
+            block = _entry_block(entry)
+            if len(block) + 2 > budget:
+                left_out.append(entry.label)
+                continue
+            budget -= len(block) + 2
+            lines += [block, ""]
+        lines += _left_out(left_out, max_chars)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _entry_block(entry: Entry) -> str:
+    lines = [f"#### {_EMOJI[entry.status]} `{entry.label}`"]
+    if entry.definition:
+        lines.append(f"`{entry.definition}` at `{entry.source}`")
+    if entry.changes:
+        body = [text for c in entry.changes for text in change_lines(c, {}, as_diff=True)]
+        lines += ["", *fenced(body, "diff")]
+    return "\n".join(lines)
+
+
+def _left_out(labels: list[str], max_chars: int) -> list[str]:
+    if not labels:
+        return []
+    named = ", ".join(f"`{label}`" for label in labels[:_NAMED_IN_NOTE])
+    more = len(labels) - _NAMED_IN_NOTE
+    named += f" and {more} more" if more > 0 else ""
+    entries = "entry" if len(labels) == 1 else "entries"
+    return [
+        f"> **Left out** to keep this comment under {max_chars:,} characters: "
+        f"{len(labels)} {entries} ({named}).",
+        "",
+    ]
 
 
 def render_diff_json(compared: Sequence[Compared]) -> str:

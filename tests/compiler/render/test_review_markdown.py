@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchc.compiler.plan import Plan
+from orchc.compiler.plan import Plan, load_plan
+from orchc.compiler.plan_diff import diff_plans
+from orchc.compiler.render.diff import Compared, render_diff_markdown
 from orchc.compiler.render.markdown import DEFAULT_MAX_CHARS, render_markdown
 from orchc.compiler.render.text import render_text
 
@@ -86,3 +88,14 @@ def test_the_text_view_shows_a_template_change_as_a_unified_diff() -> None:
     text = render_text(big_plan(1))
     assert "        ~ inputs.manifest:\n            @@ -2,4 +2,4 @@\n" in text
     assert "            -  replicas: 1\n            +  replicas: 3\n" in text
+
+
+def test_a_plan_diff_in_markdown_stays_under_its_budget_and_names_what_it_left_out() -> None:
+    old = big_plan(2000)
+    new = load_plan(old.to_json().replace("replicas: 3", "replicas: 5"), "new.json")
+    text = render_diff_markdown([Compared("Diff", diff_plans(old, new))])
+    assert len(text) <= DEFAULT_MAX_CHARS
+    assert "**1600 changed, 0 added, 0 removed, 0 equal.**" in text
+    assert "-  replicas: 3\n+  replicas: 5\n" in text
+    assert "**Left out** to keep this comment under 60,000 characters:" in text
+    assert "`config.default#svc-1999`" not in text.split("Left out")[0]
