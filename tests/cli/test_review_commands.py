@@ -111,3 +111,39 @@ def test_plan_needs_an_environment(repository: Path) -> None:
     result = orchc("plan")
     assert result.exit_code == 2
     assert "pass --env ENV (repeatable) or --all-envs" in result.stderr
+
+
+def test_impact_in_a_shallow_ci_checkout_says_what_to_fetch(
+    repository: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clone = tmp_path / "ci"
+    source = repository.parent.as_uri()
+    subprocess.run(["git", "clone", "-q", "--depth=1", source, str(clone)], check=True)
+    monkeypatch.chdir(clone / "deploy")
+    missing = orchc("impact", "--base", "HEAD~1")
+    assert missing.exit_code == 1
+    assert "in a shallow CI checkout, fetch it first" in missing.stderr
+    git(clone, "fetch", "-q", "--depth=2", "origin", "main")
+    fetched = orchc("impact", "--base", "FETCH_HEAD~1", "--env", "dev", "--detailed-exitcode")
+    assert fetched.exit_code == 2, fetched.output
+    assert '~ definition: "cache" -> "cache-v2"' in fetched.stdout
+
+
+def test_graph_of_a_plan_file_as_html(repository: Path) -> None:
+    assert orchc("plan", "--env", "dev", "-o", "dev.json").exit_code == 0
+    page = orchc("graph", "dev.json", "--format", "html").stdout
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count('<g class="node create') == 6  # 5 resources, 1 workload
+
+
+class _Record:
+    def __init__(self, uid: str, outputs: dict[str, str], secrets: dict[str, str]) -> None:
+        self.resource = type("R", (), {"uid": uid})()
+        self.outputs, self.secrets = outputs, secrets
+
+
+def test_known_outputs_never_include_a_secret() -> None:
+    from orchc.cli_review import _outputs
+
+    record = _Record("db", {"host": "h", "password": "p4ss"}, {"password": "p4ss"})
+    assert _outputs([record]) == {"db": {"host": "h"}}
