@@ -1,6 +1,6 @@
-"""`orchc state list|show|unlock` and `orchc outputs`: read what exists. Secret outputs
-are shown as `(sensitive)` unless `outputs --show-secrets` asks for them; driver state
-is never shown."""
+"""`orchc state list|show|unlock|rekey|migrate` and `orchc outputs`: read, repair,
+re-encrypt or move what exists. Secret outputs are shown as `(sensitive)` unless
+`outputs --show-secrets` asks for them; driver state is never shown; keys never are."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ import click
 from orchc.compiler.plan import canonical_json
 from orchc.compiler.uid import ResourceUid
 from orchc.runtime.state.contract import ResourceRecord, StateStore
+from orchc.runtime.state.crypto import NEW_KEY_VARIABLE, key_from_environment
+from orchc.runtime.state.errors import StateStoreError
+from orchc.runtime.state.sql import SqlStateStore
 from orchc.sensitive import SENSITIVE
 
 from .options import fail, state_option, user_errors
-from .project import Project
+from .project import Project, UsageProblem
 
 
 @contextmanager
@@ -45,7 +48,7 @@ def _env_options(command: Any) -> Any:
 
 @click.group()
 def state() -> None:
-    """Inspect or unlock the state."""
+    """Inspect, unlock, re-encrypt or move the state."""
 
 
 @state.command(name="list")
@@ -99,6 +102,54 @@ def unlock(env: str, app: str | None, state_url: str | None) -> None:
             click.echo(f"orchc: {app_id}/{env} was not locked", err=True)
         else:
             click.echo(f"orchc: removed the lock held by {holder.describe()}", err=True)
+
+
+@state.command()
+@state_option
+@user_errors
+def rekey(state_url: str | None) -> None:
+    """Re-encrypt the state with ORCHC_STATE_NEW_KEY (or encrypt a plaintext state)."""
+    new_key = key_from_environment(NEW_KEY_VARIABLE)
+    if new_key is None:
+        raise UsageProblem(
+            f"set {NEW_KEY_VARIABLE} to the new key (and ORCHC_STATE_KEY to the old)"
+        )
+    with _store(state_url) as (_, store):
+        count = _sql_store(store).rekey(new_key)
+        where = _sql_store(store).where
+    click.echo(
+        f"orchc: encrypted the state at {where} with the new key ({count} resource(s)); "
+        "from now on give it in ORCHC_STATE_KEY",
+        err=True,
+    )
+
+
+@state.command()
+@click.option("--to", "destination", required=True, help="state URL to copy into (empty)")
+@state_option
+@user_errors
+def migrate(destination: str, state_url: str | None) -> None:
+    """Copy every app and environment to another (empty) store; the source stays."""
+    with _store(state_url) as (project, source):
+        tables = _sql_store(source).export_rows()
+        target = project.state_store(destination)
+        try:
+            _sql_store(target).import_rows(tables)
+            where = _sql_store(target).where
+        finally:
+            target.close()
+    counts = {table.name: len(table.rows) for table in tables}
+    click.echo(
+        f"orchc: copied {counts['lineages']} environment(s), {counts['resources']} resource(s) "
+        f"and {counts['deployments']} deployment(s) to {where}; the source is unchanged",
+        err=True,
+    )
+
+
+def _sql_store(store: StateStore) -> SqlStateStore:
+    if not isinstance(store, SqlStateStore):
+        raise StateStoreError("this command needs a SQL state store (sqlite or postgresql)")
+    return store
 
 
 def _outputs(record: ResourceRecord, show_secrets: bool) -> dict[str, Any]:

@@ -19,3 +19,8 @@ class StateUnavailableError(StateStoreError):
 
 class StateSchemaError(StateStoreError):
     """The store was written by a newer orchc (its schema version is unknown here)."""
+
+
+class StateKeyError(StateStoreError):
+    """The state key is missing, wrong, or does not fit the store (encryption at rest);
+    raised before anything is read or written. The message never contains a key."""

@@ -22,10 +22,11 @@ from pathlib import Path
 
 import psycopg
 
+from .crypto import StateKey
 from .errors import StateUnavailableError, StateUrlError
 from .locking import ProcessIdentity
 from .schema import POSTGRES
-from .sql import SqlStateStore, Transaction
+from .sql import KEY_FROM_ENVIRONMENT, SqlStateStore, Transaction
 from .url import PostgresLocation, parse_state_url, redact_url
 
 SCHEMA = "orchc"
@@ -58,8 +59,10 @@ def _location(url: str) -> PostgresLocation:
 class PostgresStateStore(SqlStateStore):
     """`StateStore` in a PostgreSQL database; creates its schema and tables if missing."""
 
-    def __init__(self, location: PostgresLocation) -> None:
-        super().__init__(POSTGRES)
+    def __init__(
+        self, location: PostgresLocation, key: StateKey | None = KEY_FROM_ENVIRONMENT
+    ) -> None:
+        super().__init__(POSTGRES, location.display, key)
         self.location = location
         self._mutex = threading.Lock()
         self._advisory_held: set[int] = set()
@@ -90,6 +93,18 @@ class PostgresStateStore(SqlStateStore):
     def close(self) -> None:
         with self._mutex:
             self._connection.close()  # also drops every session advisory lock we hold
+
+    def _after_import(self, tx: Transaction) -> None:
+        # Copied deployments kept their ids; new ones must be numbered after them.
+        tx.run(
+            "SELECT setval(pg_get_serial_sequence('deployments', 'id'), "
+            "COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM deployments"
+        )
+
+    def _serialize_all_locks(self, tx: Transaction) -> None:
+        # Conflicts with the row locks INSERT and DELETE take: no lock row changes
+        # until this transaction ends.
+        tx.run("LOCK TABLE locks IN SHARE ROW EXCLUSIVE MODE")
 
     def _serialize_lock(self, tx: Transaction, app: str, env: str) -> None:
         tx.run("SELECT pg_advisory_xact_lock(?, ?)", (_MUTEX_NAMESPACE, _lock_key(app, env)))

@@ -38,15 +38,17 @@ class Dialect:
     boolean: str
     param: str  # the DB-API parameter marker; the shared SQL is written with `?`
     add_column: str  # adds a column, and on a backend that can, only if it is missing
+    keep_ids: str  # what lets an INSERT give the auto-numbered key (when copying)
 
 
-SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "?", "ADD COLUMN")
+SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "?", "ADD COLUMN", "")
 POSTGRES = Dialect(
     "postgresql",
     "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
     "BOOLEAN",
     "%s",
     "ADD COLUMN IF NOT EXISTS",
+    "OVERRIDING SYSTEM VALUE",
 )
 
 _TABLES = (
@@ -127,6 +129,20 @@ RECORD_COLUMNS = (
     "resolved_params",
     "resolved_context",
 )
+# What encryption at rest seals (see `crypto.py`): every runtime-only column that may
+# hold a secret. Outputs are not secret by contract; a new column that may hold a secret
+# belongs here.
+ENCRYPTED_COLUMNS = (
+    "secrets",
+    "driver_state",
+    "manifests",
+    "resolved_inputs",
+    "resolved_secrets",
+    "resolved_params",
+)
+BOOLEAN_COLUMNS = ("prevent_destroy",)  # stored as 0/1 by SQLite: converted when copied
+# The tables `orchc state migrate` copies, parents first; `locks` and `meta` stay.
+COPIED_TABLES = ("lineages", "resources", "workloads", "deployments")
 
 
 def create_statements(dialect: Dialect) -> tuple[str, ...]:

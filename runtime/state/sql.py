@@ -17,8 +17,9 @@ import functools
 import json
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from orchc.compiler.state import (
@@ -31,9 +32,13 @@ from orchc.compiler.state import (
 from orchc.compiler.uid import ResourceUid
 
 from .contract import LockedError, LockHolder, ResourceRecord, ResourceTiming, StaleStateError
-from .errors import StateSchemaError
+from .crypto import KEY_VARIABLE, StateCipher, StateKey, key_from_environment
+from .errors import StateKeyError, StateSchemaError, StateStoreError
 from .locking import ProcessIdentity, process_is_gone, this_process, utc_now
 from .schema import (
+    BOOLEAN_COLUMNS,
+    COPIED_TABLES,
+    ENCRYPTED_COLUMNS,
     RECORD_COLUMNS,
     RESOURCE_COLUMNS,
     SCHEMA_VERSION,
@@ -56,6 +61,9 @@ _PUT_SQL = upsert_resource_sql(RECORD_COLUMNS[1:])
 # last time (outputs, secrets, driver state, manifests) stays for the next call.
 _MARK_SQL = upsert_resource_sql(RESOURCE_COLUMNS[1:])
 _LOCK_COLUMNS = "host, pid, process, since, operation"
+_SEALED = tuple((RECORD_COLUMNS.index(column), column) for column in ENCRYPTED_COLUMNS)
+# The default `key` of a store: read ORCHC_STATE_KEY when opening.
+KEY_FROM_ENVIRONMENT = StateKey("")
 
 
 class Cursor(Protocol):
@@ -69,6 +77,9 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
     def fetchall(self) -> Any: ...
+
+    @property
+    def description(self) -> Any: ...
 
 
 class Transaction:
@@ -93,6 +104,11 @@ class Transaction:
         rows: list[Row] = self._cursor.fetchall()
         return rows
 
+    def table(self, sql: str, params: Sequence[object] = ()) -> tuple[tuple[str, ...], list[Row]]:
+        """The rows of a query and the names of its columns (for `SELECT *`)."""
+        rows = self.all(sql, params)
+        return tuple(str(column[0]) for column in self._cursor.description), rows
+
 
 @functools.lru_cache(maxsize=128)
 def _with_markers(sql: str, param: str) -> str:
@@ -100,11 +116,26 @@ def _with_markers(sql: str, param: str) -> str:
     return sql if param == "?" else sql.replace("?", param)
 
 
+@dataclass(frozen=True)
+class TableRows:
+    """Every row of one table, values in clear, as `SqlStateStore.export_rows` reads them."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+
+
 class SqlStateStore(ABC):
     """`StateStore` (see `contract.py`) over the tables of `schema.py`."""
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, where: str, key: StateKey | None) -> None:
+        """`where` names the store in messages; `key` is the state key (the default
+        reads `ORCHC_STATE_KEY` when the schema is opened)."""
         self._dialect = dialect
+        self._where = where
+        self._key = key_from_environment() if key is KEY_FROM_ENVIRONMENT else key
+        self._cipher: StateCipher | None = None
+        self._encryption: str | None = None  # the `meta` value the cipher was made from
 
     @abstractmethod
     def _transaction(self, *, write: bool) -> AbstractContextManager[Transaction]:
@@ -115,6 +146,11 @@ class SqlStateStore(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @property
+    def where(self) -> str:
+        """Where the store is, for messages (no password)."""
+        return self._where
 
     # -- schema ---------------------------------------------------------------------
 
@@ -131,7 +167,8 @@ class SqlStateStore(ABC):
                 f"the state store has schema version {row[0]}, written by a newer orchc; "
                 f"this orchc understands up to version {SCHEMA_VERSION}"
             )
-        elif int(row[0]) < SCHEMA_VERSION:
+        self._unlock(tx)  # before a migration writes anything
+        if row is not None and int(row[0]) < SCHEMA_VERSION:
             for statement in migration_statements(self._dialect, int(row[0])):
                 tx.run(statement)
             tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
@@ -157,7 +194,7 @@ class SqlStateStore(ABC):
                 "WHERE app = ? AND env = ? AND uid = ?",
                 (app, env, str(uid)),
             )
-        return None if row is None else record_from_row(row)
+        return None if row is None else record_from_row(self._open_row(app, env, row))
 
     def records(self, app: str, env: str) -> tuple[ResourceRecord, ...]:
         with self._transaction(write=False) as tx:
@@ -166,7 +203,7 @@ class SqlStateStore(ABC):
                 "WHERE app = ? AND env = ? ORDER BY uid",
                 (app, env),
             )
-        return tuple(record_from_row(row) for row in rows)
+        return tuple(record_from_row(self._open_row(app, env, row)) for row in rows)
 
     def deployments(self, app: str, env: str, limit: int = 20) -> tuple[Mapping[str, Any], ...]:
         with self._transaction(write=False) as tx:
@@ -219,7 +256,13 @@ class SqlStateStore(ABC):
             changed = tx.run(
                 "UPDATE resources SET driver_state = ?, updated_at = ? "
                 "WHERE app = ? AND env = ? AND uid = ?",
-                (canonical_json(driver_state), utc_now(), app, env, str(uid)),
+                (
+                    self._seal("driver_state", app, env, str(uid), canonical_json(driver_state)),
+                    utc_now(),
+                    app,
+                    env,
+                    str(uid),
+                ),
             )
         if changed == 0:
             raise LookupError(f"{uid} is not in the state of {app}/{env}; mark it first")
@@ -243,7 +286,7 @@ class SqlStateStore(ABC):
 
     def _upsert(self, sql: str, app: str, env: str, record: ResourceRecord) -> None:
         with self._transaction(write=True) as tx:
-            tx.run(sql, (app, env, *record_values(record), utc_now()))
+            tx.run(sql, (app, env, *self._seal_row(app, env, record_values(record)), utc_now()))
 
     # -- the lock -------------------------------------------------------------------
 
@@ -251,6 +294,7 @@ class SqlStateStore(ABC):
         me = this_process(operation)
         with self._transaction(write=True) as tx:
             self._serialize_lock(tx, app, env)
+            self._check_key_unchanged(tx)
             held = _lock_row(tx, app, env)
             if held is not None and not self._holder_is_gone(tx, app, env, held):
                 raise LockedError(held.holder)
@@ -279,6 +323,184 @@ class SqlStateStore(ABC):
         self._lock_released(app, env)
         return None if held is None else held.holder
 
+    # -- encryption at rest -----------------------------------------------------------
+
+    def _unlock(self, tx: Transaction) -> None:
+        """Check the key against the store before anything else is read or written: an
+        encrypted store needs the right key; a key given for a store that holds
+        plaintext is refused too (`orchc state rekey` encrypts it); a new store given a
+        key is encrypted from the start."""
+        row = tx.one("SELECT value FROM meta WHERE key = 'encryption'")
+        if row is not None:
+            if self._key is None:
+                raise StateKeyError(
+                    f"the state at {self._where} is encrypted: set {KEY_VARIABLE} to its key"
+                )
+            self._cipher, self._encryption = self._key.cipher_for(str(row[0])), str(row[0])
+            return
+        if self._key is None:
+            return
+        if tx.one("SELECT 1 FROM resources LIMIT 1") is not None:
+            raise StateKeyError(
+                f"{KEY_VARIABLE} is set but the state at {self._where} is not encrypted: "
+                f"to encrypt it, unset {KEY_VARIABLE} and run `orchc state rekey` with the key "
+                "in ORCHC_STATE_NEW_KEY; else unset it"
+            )
+        self._cipher, self._encryption = self._key.new_cipher()
+        tx.run("INSERT INTO meta (key, value) VALUES ('encryption', ?)", (self._encryption,))
+
+    def _check_key_unchanged(self, tx: Transaction) -> None:
+        """Refuse to start a run when the store was re-keyed after this process opened it
+        (its writes would use the old key)."""
+        row = tx.one("SELECT value FROM meta WHERE key = 'encryption'")
+        if (None if row is None else str(row[0])) != self._encryption:
+            raise StateKeyError(
+                f"the key of the state at {self._where} changed since this command opened it "
+                "(`orchc state rekey`); run the command again with the new key"
+            )
+
+    def rekey(self, new_key: StateKey) -> int:
+        """Re-encrypt every sealed value with `new_key` (or encrypt a plaintext store) in
+        one transaction; refused while any (app, env) is locked. Returns how many
+        resources were re-encrypted. Afterwards the old key no longer opens the store."""
+        columns = ", ".join(ENCRYPTED_COLUMNS)
+        with self._transaction(write=True) as tx:
+            self._serialize_all_locks(tx)
+            self._check_key_unchanged(tx)
+            held = _any_lock(tx)
+            if held is not None:
+                raise StateKeyError(
+                    f"the state is locked ({held}); re-key when no apply or destroy runs"
+                )
+            cipher, encryption = new_key.new_cipher()
+            rows = tx.all(f"SELECT app, env, uid, {columns} FROM resources")
+            assignments = ", ".join(f"{column} = ?" for column in ENCRYPTED_COLUMNS)
+            for app, env, uid, *values in rows:
+                opened = self._open_values(app, env, uid, ENCRYPTED_COLUMNS, values)
+                sealed = [
+                    cipher.seal(value, _context(column, app, env, uid))
+                    for column, value in zip(ENCRYPTED_COLUMNS, opened, strict=True)
+                ]
+                tx.run(
+                    f"UPDATE resources SET {assignments} WHERE app = ? AND env = ? AND uid = ?",
+                    (*sealed, app, env, uid),
+                )
+            tx.run(
+                "INSERT INTO meta (key, value) VALUES ('encryption', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (encryption,),
+            )
+        self._cipher, self._encryption, self._key = cipher, encryption, new_key
+        return len(rows)
+
+    def _seal(self, column: str, app: str, env: str, uid: str, text: str) -> str:
+        if self._cipher is None:
+            return text
+        return self._cipher.seal(text, _context(column, app, env, uid))
+
+    def _seal_row(self, app: str, env: str, values: tuple[object, ...]) -> tuple[object, ...]:
+        """`record_values` with the `ENCRYPTED_COLUMNS` sealed."""
+        if self._cipher is None:
+            return values
+        sealed = list(values)
+        uid = str(values[0])
+        for index, column in _SEALED:
+            sealed[index] = self._seal(column, app, env, uid, str(values[index]))
+        return tuple(sealed)
+
+    def _open_row(self, app: str, env: str, row: Row) -> Row:
+        """A row of `RECORD_COLUMNS` with the `ENCRYPTED_COLUMNS` opened."""
+        if self._cipher is None:
+            return row
+        opened = list(row)
+        for index, column in _SEALED:
+            opened[index] = self._cipher.open(str(row[index]), _context(column, app, env, row[0]))
+        return opened
+
+    def _open_values(
+        self, app: str, env: str, uid: str, columns: Sequence[str], values: Sequence[object]
+    ) -> list[str]:
+        if self._cipher is None:
+            return [str(value) for value in values]
+        cipher = self._cipher
+        return [
+            cipher.open(str(value), _context(column, app, env, uid))
+            for column, value in zip(columns, values, strict=True)
+        ]
+
+    # -- copying a whole store (`orchc state migrate`) --------------------------------
+
+    def export_rows(self) -> tuple[TableRows, ...]:
+        """Every row of `COPIED_TABLES` (every app and environment, history included;
+        not the locks), with sealed values opened, read in one transaction. Refused
+        while a run holds a lock: its state is changing."""
+        with self._transaction(write=False) as tx:
+            held = _any_lock(tx)
+            if held is not None:
+                raise StateStoreError(
+                    f"the state at {self._where} is locked ({held}); copy it when no run holds it"
+                )
+            return tuple(self._export_table(tx, name) for name in COPIED_TABLES)
+
+    def import_rows(self, tables: tuple[TableRows, ...]) -> None:
+        """Write `tables` (from `export_rows`) into this store in one transaction,
+        sealing values with this store's key; refused unless the store is empty."""
+        with self._transaction(write=True) as tx:
+            self._serialize_all_locks(tx)
+            for name in COPIED_TABLES:
+                if tx.one(f"SELECT 1 FROM {name} LIMIT 1") is not None:
+                    raise StateStoreError(
+                        f"the state at {self._where} is not empty (its {name} table has rows); "
+                        "migrate only into an empty store"
+                    )
+            for table in tables:
+                self._import_table(tx, table)
+            self._after_import(tx)
+
+    def _export_table(self, tx: Transaction, name: str) -> TableRows:
+        columns, rows = tx.table(f"SELECT * FROM {name}")
+        if name == "resources" and self._cipher is not None:
+            rows = [self._map_sealed(columns, row, self._cipher.open) for row in rows]
+        return TableRows(name, columns, tuple(rows))
+
+    def _import_table(self, tx: Transaction, table: TableRows) -> None:
+        keep_ids = f" {self._dialect.keep_ids}" if "id" in table.columns else ""
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(table.columns)}){keep_ids} "
+            f"VALUES ({', '.join('?' for _ in table.columns)})"
+        )
+        booleans = [i for i, column in enumerate(table.columns) if column in BOOLEAN_COLUMNS]
+        for row in table.rows:
+            values = list(row)
+            for index in booleans:
+                values[index] = bool(values[index])
+            if table.name == "resources" and self._cipher is not None:
+                values = self._map_sealed(table.columns, values, self._cipher.seal)
+            tx.run(sql, values)
+
+    @staticmethod
+    def _map_sealed(
+        columns: Sequence[str], row: Row, change: Callable[[str, bytes], str]
+    ) -> list[object]:
+        """`row` of resources with `change` (seal or open) applied to its sealed columns."""
+        named = dict(zip(columns, row, strict=True))
+        app, env, uid = str(named["app"]), str(named["env"]), str(named["uid"])
+        return [
+            change(str(value), _context(column, app, env, uid))
+            if column in ENCRYPTED_COLUMNS
+            else value
+            for column, value in zip(columns, row, strict=True)
+        ]
+
+    def _after_import(self, tx: Transaction) -> None:
+        """Called at the end of `import_rows`, e.g. to move an id sequence past the
+        copied ids (SQLite's AUTOINCREMENT follows explicit ids by itself)."""
+        return
+
+    def _serialize_all_locks(self, tx: Transaction) -> None:
+        """Keep every `acquire_lock` out until this transaction ends (re-key, import)."""
+        return  # write transactions exclude each other (SQLite)
+
     def _serialize_lock(self, tx: Transaction, app: str, env: str) -> None:
         """Make the read-then-write of the lock row atomic (a write transaction may not
         be enough on its own, e.g. under PostgreSQL's READ COMMITTED)."""
@@ -294,6 +516,11 @@ class SqlStateStore(ABC):
     def _lock_released(self, app: str, env: str) -> None:
         """Called after our lock row was deleted (by us or by force)."""
         return
+
+
+def _context(column: str, app: str, env: str, uid: str) -> bytes:
+    """The associated data of a sealed value: its column and row."""
+    return f"{column}\x00{app}\x00{env}\x00{uid}".encode()
 
 
 def _current_lineage(tx: Transaction, app: str, env: str) -> tuple[str | None, int]:
@@ -356,6 +583,14 @@ def _deployment_from_row(row: Row) -> dict[str, Any]:
         "result": str(result),
         "timings": json.loads(timings),
     }
+
+
+def _any_lock(tx: Transaction) -> str | None:
+    row = tx.one("SELECT app, env, operation, pid, host FROM locks LIMIT 1")
+    if row is None:
+        return None
+    app, env, operation, pid, host = row
+    return f"{app}/{env} by {operation} pid {pid} on {host}"
 
 
 def _lock_row(tx: Transaction, app: str, env: str) -> ProcessIdentity | None:

@@ -23,9 +23,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .crypto import StateKey
 from .errors import StateUnavailableError, StateUrlError
 from .schema import SQLITE
-from .sql import SqlStateStore, Transaction
+from .sql import KEY_FROM_ENVIRONMENT, SqlStateStore, Transaction
 from .url import SqliteLocation, parse_state_url
 
 BUSY_TIMEOUT_MS = 30_000  # transactions are short; a long wait means a stuck writer
@@ -54,8 +55,8 @@ def _path(url: str, project_root: Path) -> Path:
 class SqliteStateStore(SqlStateStore):
     """`StateStore` in a SQLite file; the file and its directory are created if missing."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(SQLITE)
+    def __init__(self, path: Path, key: StateKey | None = KEY_FROM_ENVIRONMENT) -> None:
+        super().__init__(SQLITE, str(path), key)
         self.path = path
         self._mutex = threading.Lock()
         self._connection = _connect(path)

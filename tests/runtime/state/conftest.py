@@ -1,8 +1,7 @@
 """Fixtures for the state-store tests: every behavioural test runs once per backend.
 
 SQLite stores live in `tmp_path`; each PostgreSQL test gets a database of its own
-(`orchc_test_<hex>`, created through the `postgres` database and dropped afterwards),
-so concurrent runs never see each other's state.
+(`postgres_url` in tests/conftest.py), so concurrent runs never see each other's state.
 """
 
 from __future__ import annotations
@@ -10,13 +9,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from orchc.compiler.state import StateResource
@@ -25,7 +22,6 @@ from orchc.runtime.state import open_state
 from orchc.runtime.state.contract import ResourceRecord
 from orchc.runtime.state.sql import SqlStateStore
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CHILD = Path(__file__).with_name("state_child.py")
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)]
@@ -37,19 +33,6 @@ def state_url(request: pytest.FixtureRequest) -> str:
         return "sqlite:///state/orchc.db"  # relative: under the test's tmp_path
     url: str = request.getfixturevalue("postgres_url")
     return url
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database of its own on the local server, dropped afterwards."""
-    name = f"orchc_test_{uuid.uuid4().hex}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

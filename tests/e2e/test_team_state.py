@@ -1,0 +1,137 @@
+"""State for teams through the `orchc` command (SPEC §14): an encrypted state, re-keyed;
+a state migrated SQLite -> PostgreSQL -> SQLite keeps its generated passwords, history,
+lineage and serial (the next plan is a no-op); `--lock-timeout` waits for the lock."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+from e2e_helpers import STATIC_DEFINITIONS, Project
+
+from orchc.runtime.state import open_state
+
+DATABASE = """
+definition "db" {
+  type   = "postgres"
+  driver = "template"
+  match {}
+  inputs {
+    state   = "password: '{{ state.password | default(generate_password()) }}'"
+    outputs = "host: db.internal"
+    secrets = "password: '{{ state.password }}'"
+  }
+}
+"""
+
+SCORE = """
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  main:
+    image: nginx
+    variables:
+      DB_HOST: ${resources.db.host}
+resources:
+  db:
+    type: postgres
+"""
+
+DB_UID = "postgres.default#web.db"
+KEY = "a passphrase only the team knows"
+NEW_KEY = "the passphrase after the rotation"
+
+
+@pytest.fixture
+def applied(project: Project) -> Project:
+    project.write("definitions/platform.orch", STATIC_DEFINITIONS + DATABASE)
+    project.write("score.yaml", SCORE)
+    return project
+
+
+def password(project: Project, *state: str) -> str:
+    shown = project.run(
+        "outputs", DB_UID, "--env", "dev", "--format", "json", "--show-secrets", *state
+    )
+    value: str = json.loads(shown.stdout)["password"]
+    return value
+
+
+def serial(project: Project, *state: str) -> int:
+    project.run("plan", "--env", "dev", "-o", "plan.json", *state)
+    value: int = json.loads((project.root / "plan.json").read_text())["state"]["serial"]
+    return value
+
+
+def test_encrypted_state_through_the_cli(applied: Project) -> None:
+    applied.env["ORCHC_STATE_KEY"] = KEY
+    applied.run("apply", "--env", "dev", "--auto-approve")
+    generated = password(applied)
+    assert len(generated) >= 16
+    state_file = applied.root / ".orchc" / "state.db"
+    assert generated.encode() not in state_file.read_bytes()
+
+    del applied.env["ORCHC_STATE_KEY"]
+    refused = applied.run("state", "list", "--env", "dev", expect=1)
+    assert refused.stderr.startswith("orchc: error: the state at ")
+    assert "is encrypted: set ORCHC_STATE_KEY" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    applied.env["ORCHC_STATE_KEY"] = KEY
+    applied.env["ORCHC_STATE_NEW_KEY"] = NEW_KEY
+    rekeyed = applied.run("state", "rekey")
+    assert KEY not in rekeyed.stderr and NEW_KEY not in rekeyed.stderr
+    old = applied.run("plan", "--env", "dev", expect=1)
+    assert "ORCHC_STATE_KEY is not the key this state was encrypted with" in old.stderr
+
+    applied.env["ORCHC_STATE_KEY"] = NEW_KEY
+    assert password(applied) == generated
+    assert applied.actions() == {DB_UID: "noop", "target.default#target": "noop"}
+
+
+@pytest.mark.services
+def test_migrate_sqlite_to_postgresql_and_back_keeps_everything(
+    applied: Project, postgres_url: str
+) -> None:
+    applied.run("apply", "--env", "dev", "--auto-approve")
+    generated, at = password(applied), serial(applied)
+    state_file = applied.root / ".orchc" / "state.db"
+    before = state_file.read_bytes()
+
+    applied.run("state", "migrate", "--to", postgres_url)
+    assert state_file.read_bytes() == before  # the source is untouched
+    assert password(applied, "--state", postgres_url) == generated
+    assert serial(applied, "--state", postgres_url) == at
+    assert applied.actions() == {DB_UID: "noop", "target.default#target": "noop"}
+
+    refused = applied.run("state", "migrate", "--to", postgres_url, expect=1)
+    assert "is not empty" in refused.stderr
+
+    applied.run("apply", "--env", "dev", "--auto-approve", "--state", postgres_url)
+    back = "sqlite:///back/state.db"
+    applied.run("state", "migrate", "--state", postgres_url, "--to", back)
+    assert password(applied, "--state", back) == generated
+    assert serial(applied, "--state", back) == at + 1
+    applied.env["ORCHC_STATE"] = back
+    assert applied.actions() == {DB_UID: "noop", "target.default#target": "noop"}
+    store = open_state(back, applied.root)
+    try:
+        deployments = store.deployments("shop", "dev")
+    finally:
+        store.close()
+    assert [d["result"] for d in deployments] == ["ok", "ok"]  # both applies, in order
+    assert deployments[0]["id"] > deployments[1]["id"]
+
+
+@pytest.mark.services
+def test_migrate_an_encrypted_state(applied: Project, postgres_url: str) -> None:
+    applied.env["ORCHC_STATE_KEY"] = KEY
+    applied.run("apply", "--env", "dev", "--auto-approve")
+    generated = password(applied)
+    applied.run("state", "migrate", "--to", postgres_url)
+    assert password(applied, "--state", postgres_url) == generated
+    with psycopg.connect(postgres_url) as conn:
+        rows = conn.execute("SELECT * FROM orchc.resources").fetchall()
+    assert rows and generated not in repr(rows)
