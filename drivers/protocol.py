@@ -179,13 +179,28 @@ class DeployManifest(_Strict):
 class DeployRequest(_Strict):
     """What a target's `deploy` gets: its own resolved inputs, every workload of the
     plan, and every manifest drivers returned. Relative paths in `inputs` are relative
-    to `project_root`."""
+    to `project_root`.
+
+    A target also gets what a driver gets for its resource (see `DriverRequest`): the
+    definition's `secrets` (e.g. a token to push to a git remote), its driver `state`
+    (what its `create` returned last), a private `work_dir` that survives between runs
+    on this machine (e.g. a git checkout), and the definition's `policy.timeout`.
+    """
 
     context: DeployContext
     inputs: JsonObject
     project_root: Path
     workloads: tuple[DeployWorkload, ...]
     manifests: tuple[DeployManifest, ...] = ()
+    secrets: JsonObject = Field(default_factory=dict)
+    state: JsonObject = Field(default_factory=dict)
+    work_dir: Path
+    timeout: float | None = None
+
+    def secret_values(self) -> frozenset[str]:
+        """Every string a message about this deploy must not show: inside the target's
+        secrets and its driver state."""
+        return strings_in(self.secrets, self.state)
 
 
 class DeployResult(_Strict):

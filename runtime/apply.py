@@ -166,7 +166,7 @@ def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
             plan,
             operations.outputs,
             operations.manifests,
-            operations.resolved_inputs[target_uid],
+            operations.store.record(plan.context.app, plan.context.env, TARGET_UID),
             operations.root,
             operations.redactor,
         )

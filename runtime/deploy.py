@@ -17,10 +17,12 @@ from typing import Any
 from orchc.compiler.placeholders import PlaceholderError
 from orchc.compiler.plan import Action, Plan, PlannedWorkload
 from orchc.compiler.score import placeholders as score
+from orchc.compiler.uid import TARGET_UID
 from orchc.drivers.protocol import DeployManifest, DeployRequest, DeployWorkload, JsonPath
+from orchc.runtime.state.contract import ResourceRecord
 
 from .redact import Redactor
-from .requests import deploy_context
+from .requests import deploy_context, work_dir
 from .resolve import Outputs, ResolveError
 
 
@@ -90,10 +92,14 @@ def deploy_request(
     plan: Plan,
     outputs: Outputs,
     manifests: Mapping[str, tuple[dict[str, Any], ...]],
-    target_inputs: dict[str, Any],
+    target: ResourceRecord | None,
     root: Path,
     redactor: Redactor,
 ) -> DeployRequest:
+    """The request for the target's `deploy`: the workloads rendered, the manifests with
+    their secret paths, and what a driver gets for the target's resource (its resolved
+    inputs and secrets and its driver state as last recorded, its work directory, its
+    policy timeout)."""
     workloads = tuple(
         render_workload(name, workload, outputs)
         for name, workload in sorted(plan.workloads.items())
@@ -104,10 +110,17 @@ def deploy_request(
         for uid in sorted(manifests)
         for obj in manifests[uid]
     )
+    if target is None:  # it was created in this run or before: its record is there
+        raise DeployError(f"no state recorded for the target {TARGET_UID}")
+    planned = plan.resources[str(TARGET_UID)]
     return DeployRequest(
         context=deploy_context(plan),
-        inputs=target_inputs,
+        inputs=target.resolved_inputs,
         project_root=root,
         workloads=workloads,
         manifests=deploy_manifests,
+        secrets=target.resolved_secrets,
+        state=target.driver_state,
+        work_dir=work_dir(root, planned.guid),
+        timeout=planned.policy.timeout,
     )

@@ -171,6 +171,7 @@ def make_deploy(tmp_path: Path) -> MakeDeploy:
             project_root=tmp_path,
             workloads=tuple(workloads),
             manifests=tuple(manifests),
+            work_dir=tmp_path / ".orchc" / "work" / "target",
         )
 
     return build

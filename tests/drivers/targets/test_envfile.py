@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchc.drivers.targets._envfile import env_file_text, valid_key
+from orchc.drivers.targets.env_file import env_file_text, valid_key
 
 TRICKY = {
     "BACKSLASH_N": "a\\nb",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchc.drivers.targets._quantities import QuantityError, compose_cpus, compose_memory
+from orchc.drivers.targets.compose_quantities import QuantityError, compose_cpus, compose_memory
 
 
 @pytest.mark.parametrize(

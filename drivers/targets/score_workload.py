@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from orchc.drivers.protocol import DeployWorkload, DriverError, JsonObject, JsonPath
-from orchc.drivers.targets._sensitive import SensitivePaths, dotted, touches
+from orchc.drivers.targets.sensitive_paths import SensitivePaths, dotted, touches
 
 
 class _Model(BaseModel):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchc.drivers.protocol import DeployManifest, DriverError, JsonObject, JsonPath
-from orchc.drivers.targets._sensitive import SensitivePaths, dotted
+from orchc.drivers.targets.sensitive_paths import SensitivePaths, dotted
 
 SECTIONS = ("services", "volumes", "networks", "secrets", "configs")
 

@@ -19,9 +19,9 @@ import copy
 from typing import Any
 
 from orchc.drivers.protocol import DeployManifest, DriverError, JsonObject, JsonPath
-from orchc.drivers.targets._kubernetes_workload import encode, secret
-from orchc.drivers.targets._names import config_key
-from orchc.drivers.targets._sensitive import SensitivePaths, dotted
+from orchc.drivers.targets.kubernetes_names import config_key
+from orchc.drivers.targets.kubernetes_workload import encode, secret
+from orchc.drivers.targets.sensitive_paths import SensitivePaths, dotted
 
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 

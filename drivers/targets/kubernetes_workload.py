@@ -28,9 +28,9 @@ import binascii
 import re
 
 from orchc.drivers.protocol import DriverError, JsonObject
-from orchc.drivers.targets._names import DNS_SUBDOMAIN, config_key, port_name, volume_name
-from orchc.drivers.targets._sensitive import dotted
-from orchc.drivers.targets._workload import Container, ContainerFile, Probe, Workload
+from orchc.drivers.targets.kubernetes_names import DNS_SUBDOMAIN, config_key, port_name, volume_name
+from orchc.drivers.targets.score_workload import Container, ContainerFile, Probe, Workload
+from orchc.drivers.targets.sensitive_paths import dotted
 
 NAME_LABEL = "app.kubernetes.io/name"
 MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "orchc"}

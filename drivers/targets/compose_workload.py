@@ -38,10 +38,16 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from orchc.drivers.protocol import DriverError, JsonObject
-from orchc.drivers.targets._quantities import QuantityError, compose_cpus, compose_memory
-from orchc.drivers.targets._sensitive import dotted
-from orchc.drivers.targets._workload import Container, ContainerFile, Probe, Quantities, Workload
+from orchc.drivers.targets.compose_quantities import QuantityError, compose_cpus, compose_memory
 from orchc.drivers.targets.output_dir import OutputFile
+from orchc.drivers.targets.score_workload import (
+    Container,
+    ContainerFile,
+    Probe,
+    Quantities,
+    Workload,
+)
+from orchc.drivers.targets.sensitive_paths import dotted
 
 _CONDITIONS = {
     "started": "service_started",

@@ -1,0 +1,132 @@
+"""The Kubernetes render step: a deploy request -> Kubernetes objects, per owner.
+
+Public, so that every target that deploys to Kubernetes renders the same objects: the
+`kubernetes-manifests` target writes them to a directory (`OutputDir.sync`), a GitOps
+target can write the same files into a git checkout. Two steps, neither writes:
+
+- `render_kubernetes(request, namespace)`: for each workload (sorted by name) and each
+  resource whose driver returned manifests (sorted by uid), its objects, each object
+  owned by exactly one of them (two owners of one object are an error);
+- `kubernetes_files(owned)`: the YAML text of those objects as files by relative path:
+  `<workload>.yaml`, `resources/<uid>.yaml`, and beside each the Secrets alone in
+  `.secrets.yaml` (mode 0600), objects a pod needs first.
+
+>>> from orchc.drivers.protocol import DeployContext, DeployRequest, DeployWorkload
+>>> spec = {"apiVersion": "score.dev/v1b1", "metadata": {"name": "web"},
+...         "containers": {"main": {"image": "nginx"}}}
+>>> request = DeployRequest(
+...     context=DeployContext(app="shop", env="dev", env_type="development"),
+...     inputs={}, project_root=".", work_dir=".",
+...     workloads=(DeployWorkload(name="web", spec=spec),),
+... )
+>>> [(o.owner, o.stem, [obj["kind"] for obj in o.objects]) for o in render_kubernetes(request)]
+[("workload 'web'", 'web', ['Deployment'])]
+>>> sorted(kubernetes_files(render_kubernetes(request)))
+['web.yaml']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from orchc.drivers.protocol import DeployManifest, DeployRequest, DriverError, JsonObject
+from orchc.drivers.targets.kubernetes_driver_manifests import identity, seal_manifest
+from orchc.drivers.targets.kubernetes_names import file_stem
+from orchc.drivers.targets.kubernetes_workload import render_workload
+from orchc.drivers.targets.output_dir import OutputFile
+from orchc.drivers.targets.score_workload import parse_workload
+from orchc.drivers.targets.yaml_text import dump_documents
+
+# Objects a pod needs come before the pod's controller, so `kubectl apply` of one file
+# never creates a pod whose ConfigMap does not exist yet.
+_KIND_ORDER = ("Namespace", "ConfigMap", "Secret", "PersistentVolumeClaim")
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedObjects:
+    """The objects one workload or one resource produced. `owner` names it as messages
+    do (`workload 'web'`, `resource 'postgres.default#db'`); `stem` is where its files
+    go, relative to the output directory and without suffix (`web`,
+    `resources/postgres.default_db`)."""
+
+    owner: str
+    stem: str
+    objects: tuple[JsonObject, ...]
+
+
+def render_kubernetes(
+    request: DeployRequest, namespace: str | None = None
+) -> tuple[OwnedObjects, ...]:
+    """Every object of `request`: the workloads' (with `namespace`, when given), then
+    the manifests drivers returned (Secrets made of their secret values). Raises a
+    `DriverError` for what cannot be rendered, or for one object with two owners."""
+    owned = (*_workload_objects(request, namespace), *_manifest_objects(request.manifests))
+    _refuse_duplicates(owned)
+    return owned
+
+
+def kubernetes_files(owned: Iterable[OwnedObjects]) -> dict[str, OutputFile]:
+    """The files of `owned`, by path relative to the output directory: multi-document
+    YAML, keys sorted, so equal objects give equal bytes."""
+    files: dict[str, OutputFile] = {}
+    for one in owned:
+        secrets = [obj for obj in one.objects if obj["kind"] == "Secret"]
+        others = [obj for obj in one.objects if obj["kind"] != "Secret"]
+        if others:
+            files[f"{one.stem}.yaml"] = _yaml_file(_in_apply_order(others), 0o644)
+        if secrets:
+            files[f"{one.stem}.secrets.yaml"] = _yaml_file(secrets, 0o600)
+    return files
+
+
+def _workload_objects(request: DeployRequest, namespace: str | None) -> list[OwnedObjects]:
+    return [
+        OwnedObjects(
+            f"workload '{w.name}'", w.name, tuple(render_workload(parse_workload(w), namespace))
+        )
+        for w in sorted(request.workloads, key=lambda w: w.name)
+    ]
+
+
+def _manifest_objects(manifests: Iterable[DeployManifest]) -> list[OwnedObjects]:
+    by_uid: dict[str, list[JsonObject]] = {}
+    positions: dict[str, int] = {}
+    for manifest in manifests:
+        position = positions.get(manifest.uid, 0)
+        positions[manifest.uid] = position + 1
+        by_uid.setdefault(manifest.uid, []).extend(seal_manifest(manifest, position))
+    return [
+        OwnedObjects(f"resource '{uid}'", f"resources/{file_stem(uid)}", tuple(objects))
+        for uid, objects in sorted(by_uid.items())
+    ]
+
+
+def _refuse_duplicates(owned: Iterable[OwnedObjects]) -> None:
+    owners: dict[tuple[str, str, str], str] = {}
+    for one in owned:
+        for obj in one.objects:
+            key = identity(obj)
+            if key is None:
+                continue
+            if key in owners and owners[key] != one.owner:
+                raise DriverError(_produced_twice(key, owners[key], one.owner))
+            owners[key] = one.owner
+
+
+def _produced_twice(key: tuple[str, str, str], first: str, second: str) -> str:
+    kind, namespace, name = key
+    qualified = f"{namespace}/{name}" if namespace else name
+    return f"{kind} '{qualified}' is produced by both {first} and {second}"
+
+
+def _in_apply_order(objects: list[JsonObject]) -> list[JsonObject]:
+    def rank(obj: JsonObject) -> int:
+        kind = obj["kind"]
+        return _KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER)
+
+    return sorted(objects, key=rank)  # stable: a driver's own order is kept otherwise
+
+
+def _yaml_file(objects: list[JsonObject], mode: int) -> OutputFile:
+    return OutputFile(dump_documents(objects).encode("utf-8"), mode)
