@@ -175,6 +175,15 @@ class ServerFailure(Generic[ServerError]):
     errors: type[ServerError]
     server_message: Callable[[ServerError], str]
 
+    def refusal(self, attempt: Callable[[], object], secrets: Iterable[str]) -> str | None:
+        """None when `attempt` (a login, say) succeeds; else the server's words, with
+        `secrets` scrubbed out."""
+        try:
+            attempt()
+        except self.errors as error:
+            return redact(self.server_message(error), secrets)
+        return None
+
     @contextmanager
     def __call__(self, what: str, secrets: Iterable[str | None] = ()) -> Iterator[None]:
         try:

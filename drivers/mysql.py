@@ -28,7 +28,6 @@ from orchc.drivers import database as db
 from orchc.drivers.input_blocks import Port
 from orchc.drivers.protocol import DriverError, DriverRequest, Journal, Observation
 from orchc.drivers.time_limits import TimeLimits, time_limits
-from orchc.sensitive import redact
 
 USER_HOSTS = ("%", "localhost")
 DatabaseName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")]
@@ -111,19 +110,20 @@ def _login_drift(
     inputs: MysqlInputs, names: db.Names, request: DriverRequest, limits: TimeLimits
 ) -> list[str]:
     password = str(request.state.get("password") or "")
-    try:
-        pymysql.connect(
+    reason = _failure.refusal(
+        lambda: pymysql.connect(
             host=inputs.host,
             port=inputs.port,
             user=names.username,
             password=password,
             database=names.database,
             connect_timeout=limits[0],
-        ).close()
-    except pymysql.MySQLError as error:
-        reason = redact(_server_message(error), [password])
-        return [f"user '{names.username}' cannot log in with its recorded password: {reason}"]
-    return []
+        ).close(),
+        [password],
+    )
+    if reason is None:
+        return []
+    return [f"user '{names.username}' cannot log in with its recorded password: {reason}"]
 
 
 def _server_message(error: pymysql.MySQLError) -> str:

@@ -30,7 +30,6 @@ from orchc.drivers import database as db
 from orchc.drivers.input_blocks import Port
 from orchc.drivers.protocol import DriverError, DriverRequest, Journal, Observation
 from orchc.drivers.time_limits import TimeLimits, time_limits
-from orchc.sensitive import redact
 
 # PostgreSQL truncates identifiers to 63 bytes; refuse longer names rather than
 # silently managing a different one.
@@ -146,7 +145,8 @@ def _login_drift(
     inputs: PostgresInputs, names: db.Names, request: DriverRequest, limits: TimeLimits
 ) -> str | None:
     password = str(request.state.get("password") or "")
-    try:
+
+    def log_in() -> None:
         psycopg.connect(
             host=inputs.host,
             port=inputs.port,
@@ -156,10 +156,11 @@ def _login_drift(
             connect_timeout=limits[0],
             application_name="orchc",
         ).close()
-    except psycopg.Error as error:
-        reason = redact(_server_message(error), [password])
-        return f"role '{names.username}' cannot log in with its recorded password: {reason}"
-    return None
+
+    reason = _failure.refusal(log_in, [password])
+    if reason is None:
+        return None
+    return f"role '{names.username}' cannot log in with its recorded password: {reason}"
 
 
 def _marker(names: db.Names) -> str:

@@ -11,18 +11,17 @@ target can write the same files into a git checkout. Two steps, neither writes:
   `<workload>.yaml`, `resources/<uid>.yaml`, and beside each the Secrets alone in
   `.secrets.yaml` (mode 0600), objects a pod needs first.
 
->>> from orchc.drivers.protocol import DeployContext, DeployRequest, DeployWorkload
->>> spec = {"apiVersion": "score.dev/v1b1", "metadata": {"name": "web"},
-...         "containers": {"main": {"image": "nginx"}}}
->>> request = DeployRequest(
+>>> from orchc.drivers.protocol import DeployContext, DeployManifest, DeployRequest
+>>> settings = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}}
+>>> owned = render_kubernetes(DeployRequest(
 ...     context=DeployContext(app="shop", env="dev", env_type="development"),
-...     inputs={}, project_root=".", work_dir=".",
-...     workloads=(DeployWorkload(name="web", spec=spec),),
-... )
->>> [(o.owner, o.stem, [obj["kind"] for obj in o.objects]) for o in render_kubernetes(request)]
-[("workload 'web'", 'web', ['Deployment'])]
->>> sorted(kubernetes_files(render_kubernetes(request)))
-['web.yaml']
+...     inputs={}, project_root=".", work_dir=".", workloads=(),
+...     manifests=(DeployManifest(uid="config.default#settings", object=settings),),
+... ))
+>>> [(one.owner, one.stem, one.objects == (settings,)) for one in owned]
+[("resource 'config.default#settings'", 'resources/config.default_settings', True)]
+>>> sorted(kubernetes_files(owned))
+['resources/config.default_settings.yaml']
 """
 
 from __future__ import annotations
