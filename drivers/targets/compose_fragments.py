@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchc.drivers.protocol import DeployManifest, DriverError, JsonObject, JsonPath
-from orchc.drivers.targets.sensitive_paths import SensitivePaths, dotted
+from orchc.drivers.targets.sensitive_paths import SensitivePaths
 
 SECTIONS = ("services", "volumes", "networks", "secrets", "configs")
 
@@ -101,13 +101,8 @@ def _is_environment_entry(path: JsonPath) -> bool:
 def _take_secret_env(
     fragment: JsonObject, sensitive: SensitivePaths, where: str
 ) -> dict[str, dict[str, str]]:
-    misplaced = sensitive.outside(lambda _: True, _is_environment_entry)
-    if misplaced:
-        fields = ", ".join(dotted(path) for path in misplaced)
-        raise DriverError(
-            f"{where}: {fields} embeds a secret, but only service environment values can "
-            "be delivered as secrets"
-        )
+    channels = "service environment values"
+    sensitive.refuse_outside(lambda _: True, _is_environment_entry, where, channels)
     taken: dict[str, dict[str, str]] = {}
     for name, service in sorted((fragment.get("services") or {}).items()):
         environment = (service or {}).get("environment")

@@ -35,13 +35,8 @@ def seal_manifest(manifest: DeployManifest, position: int) -> list[JsonObject]:
     sensitive = SensitivePaths(manifest.sensitive)
     is_secret = obj["kind"] == "Secret" and obj["apiVersion"] == "v1"
     allowed = _in_secret_data if is_secret else _is_env_value
-    misplaced = sensitive.outside(lambda _: True, allowed)
-    if misplaced:
-        fields = ", ".join(dotted(path) for path in misplaced)
-        raise DriverError(
-            f"{where} ({obj['kind']}): {fields} embeds a secret, but only a Secret's data "
-            "and container env values can be delivered as secrets"
-        )
+    channels = "a Secret's data and container env values"
+    sensitive.refuse_outside(lambda _: True, allowed, f"{where} ({obj['kind']})", channels)
     if is_secret:
         return [_without_string_data(obj)]
     return [obj, *_move_env_secrets(obj, manifest.sensitive, where)]

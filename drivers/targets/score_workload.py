@@ -185,13 +185,8 @@ def _secret_channel(path: JsonPath) -> bool:
 
 
 def _check_secret_places(name: str, sensitive: SensitivePaths) -> None:
-    misplaced = sensitive.outside(_rendered, _secret_channel)
-    if misplaced:
-        fields = ", ".join(dotted(path) for path in misplaced)
-        raise DriverError(
-            f"workload '{name}': {fields} embeds a secret, but only container variables "
-            "and file contents can be delivered as secrets"
-        )
+    channels = "container variables and file contents"
+    sensitive.refuse_outside(_rendered, _secret_channel, f"workload '{name}'", channels)
 
 
 def _check_file_contents(name: str, spec: Spec) -> None:

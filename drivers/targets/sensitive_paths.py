@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from orchc.drivers.protocol import JsonPath
+from orchc.drivers.protocol import DriverError, JsonPath
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -46,6 +46,30 @@ class SensitivePaths:
         (('image',),)
         """
         return tuple(p for p in self._paths if rendered(p) and not allowed(p))
+
+    def refuse_outside(
+        self,
+        rendered: Callable[[JsonPath], bool],
+        allowed: Callable[[JsonPath], bool],
+        where: str,
+        channels: str,
+    ) -> None:
+        """Raise a `DriverError` naming (by path, never by value) every secret `outside`
+        the `channels` a target can deliver secrets through.
+
+        >>> SensitivePaths([("image",)]).refuse_outside(
+        ...     lambda p: True, lambda p: p[0] == "env", "workload 'web'", "env values")
+        Traceback (most recent call last):
+        ...
+        orchc.drivers.protocol.DriverError: workload 'web': image embeds a secret, but only ...
+        """
+        misplaced = self.outside(rendered, allowed)
+        if misplaced:
+            fields = ", ".join(dotted(path) for path in misplaced)
+            raise DriverError(
+                f"{where}: {fields} embeds a secret, but only {channels} can be delivered "
+                "as secrets"
+            )
 
     def under(self, prefix: JsonPath) -> SensitivePaths:
         """The paths below `prefix`, relative to it (a path above `prefix` becomes `()`:
