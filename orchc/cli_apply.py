@@ -10,10 +10,13 @@ import click
 
 from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan
+from orchc.compiler.plan_actions import protects
 from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, load_verified
 from orchc.compiler.render.text import render_text
+from orchc.grammar.diagnostics import DiagnosticError
 from orchc.runtime.apply import Runtime, apply_plan, destroy, destroy_preview
 from orchc.runtime.operations import ApplyOptions
+from orchc.runtime.preflight import DefinitionPolicies, check_destroy
 from orchc.runtime.redact import Redactor
 from orchc.runtime.report import JsonReporter, LiveReporter, PlainReporter, Reporter
 from orchc.runtime.state.contract import StateStore
@@ -123,6 +126,22 @@ def apply(
         sys.exit(1)
 
 
+def definition_policies(project: Project) -> DefinitionPolicies:
+    """Each definition's prevent_destroy now, with its file:line: the policy in force for
+    what it made. Definitions that cannot be read leave the recorded policies in force."""
+    sources = pipeline.Sources(project.root, project.config.definitions_dir(None))
+    try:
+        program = pipeline.read(sources, project.drivers).program
+    except DiagnosticError:
+        click.echo(
+            "orchc: warning: the definitions have errors; prevent_destroy is taken from "
+            "the state (as recorded at the last apply)",
+            err=True,
+        )
+        return {}
+    return {d.id: (protects(d), d.span.location) for d in program.definitions}
+
+
 @click.command(name="destroy")
 @click.option("--env", required=True, help="environment id")
 @click.option("--app", help="application id (default: app in orchc.toml)")
@@ -144,9 +163,11 @@ def destroy_command(
     """Delete every resource of an environment and undeploy its workloads."""
     project = Project.load()
     app_id = project.app(app)
+    policies = definition_policies(project)
     store = project.state_store(state_url)
     try:
         doomed = destroy_preview(store, app_id, env)
+        check_destroy({str(r.resource.uid): r for r in doomed}, policies)
         if not doomed:
             click.echo(f"orchc: nothing to destroy for {app_id}/{env}", err=True)
             return
@@ -154,7 +175,8 @@ def destroy_command(
             click.echo(f"  -   {record.resource.uid}  {record.resource.definition}", err=True)
         click.echo(f"Destroy: {len(doomed)} resource(s) of {app_id}/{env}.", err=True)
         confirm_or_fail("Destroy all of these?", auto_approve)
-        report = destroy(app_id, env, make_runtime(project, store, json_events, parallelism))
+        runtime = make_runtime(project, store, json_events, parallelism)
+        report = destroy(app_id, env, runtime, policies)
     finally:
         store.close()
     if not report.ok:

@@ -1,4 +1,4 @@
-"""`orchc state list|show|unlock|rekey|migrate` and `orchc outputs`: read, repair,
+"""`orchc state list|show|unlock|rm|rekey|migrate` and `orchc outputs`: read, forget, repair,
 re-encrypt or move what exists. Secret outputs are shown as `(sensitive)` unless
 `outputs --show-secrets` asks for them; driver state is never shown; keys never are."""
 
@@ -48,7 +48,7 @@ def _env_options(command: Any) -> Any:
 
 @click.group()
 def state() -> None:
-    """Inspect, unlock, re-encrypt or move the state."""
+    """Inspect, unlock, edit, re-encrypt or move the state."""
 
 
 @state.command(name="list")
@@ -142,6 +142,34 @@ def migrate(destination: str, state_url: str | None) -> None:
     click.echo(
         f"orchc: copied {counts['lineages']} environment(s), {counts['resources']} resource(s) "
         f"and {counts['deployments']} deployment(s) to {where}; the source is unchanged",
+        err=True,
+    )
+
+
+@state.command(name="rm")
+@click.argument("uid")
+@_env_options
+@state_option
+@user_errors
+def remove(uid: str, env: str, app: str | None, state_url: str | None) -> None:
+    """Forget a resource without calling its driver (the next apply creates it again)."""
+    from orchc.runtime.forget import NotInStateError, forget
+
+    with _store(state_url) as (project, store):
+        app_id = project.app(app)
+        try:
+            record = forget(store, app_id, env, ResourceUid.parse(uid))
+        except NotInStateError as error:
+            fail(str(error))
+            return
+    resource = record.resource
+    click.echo(
+        f"forgot {resource.uid} ({resource.status.value}; definition '{resource.definition}' "
+        f"at {resource.source}, driver {resource.driver}) in {app_id}/{env}"
+    )
+    click.echo(
+        "orchc: its driver was not called: what it made still exists; the next apply "
+        "creates it again",
         err=True,
     )
 

@@ -24,6 +24,12 @@ from .deploy import DeployError, deploy_request
 from .executor import Executor, Job, Outcome, critical_path
 from .jobs import destroy_jobs, plan_jobs
 from .operations import ApplyOptions, Operations
+from .preflight import (
+    DefinitionPolicies,
+    check_destroy,
+    check_environment,
+    check_protection,
+)
 from .redact import Redactor
 from .report import JobRecord, Reporter, RunReport
 
@@ -135,6 +141,8 @@ def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
 
     def body() -> RunReport:
         operations = _prepare(runtime, app, env, plan)
+        check_protection(plan, operations.records)
+        check_environment(plan)
         jobs = plan_jobs(plan, operations.records)
         operations.load_drivers(jobs)
         report = RunReport("apply")
@@ -183,13 +191,17 @@ def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
     operations.store.put_workloads(plan.context.app, plan.context.env, workloads)
 
 
-def destroy(app: str, env: str, runtime: Runtime) -> RunReport:
+def destroy(
+    app: str, env: str, runtime: Runtime, policies: DefinitionPolicies | None = None
+) -> RunReport:
     """Delete every resource of (app, env): the target first (undeploying the
-    workloads), then the others in reverse dependency order."""
+    workloads), then the others in reverse dependency order. Refuses (`PreflightError`)
+    while any is protected; `policies` are the definitions' policies now."""
 
     def body() -> RunReport:
         snapshot = runtime.store.snapshot(app, env)
         operations = _prepare(runtime, app, env, None)
+        check_destroy(operations.records, policies or {})
         jobs = destroy_jobs(operations.records)
         operations.load_drivers(jobs)
         report = RunReport("destroy")

@@ -22,6 +22,7 @@ from ..plan import (
 from ..plan_actions import (
     Decision,
     PlanRules,
+    Policies,
     check_prevent_destroy,
     deleted_resources,
     propagate_upstream,
@@ -108,7 +109,7 @@ def assemble_plan(
     for gone in deleted_resources(snapshot, set(expansion.resources)):
         decision = Decision(Action.DELETE, "no longer in the graph")
         check_prevent_destroy(gone.uid, decision, gone, None, rules.policies, diagnostics)
-        resources[str(gone.uid)] = _deleted_resource(gone, expansion)
+        resources[str(gone.uid)] = _deleted_resource(gone, expansion, rules.policies)
     workloads = _planned_workloads(expansion, graph, snapshot, decisions)
     return Plan(
         context=PlanContext(
@@ -160,7 +161,10 @@ def _planned_resource(
     )
 
 
-def _deleted_resource(gone: StateResource, expansion: Expansion) -> PlannedResource:
+def _deleted_resource(
+    gone: StateResource, expansion: Expansion, policies: Policies
+) -> PlannedResource:
+    """A resource only the state knows; its policy is the one in force (SPEC §9)."""
     return PlannedResource.model_construct(
         type=gone.uid.type,
         class_=gone.uid.class_,
@@ -170,7 +174,7 @@ def _deleted_resource(gone: StateResource, expansion: Expansion) -> PlannedResou
         source=gone.source,
         driver=gone.driver,
         inputs=gone.inputs,
-        policy=PlanPolicy(prevent_destroy=gone.prevent_destroy),
+        policy=PlanPolicy(prevent_destroy=policies.in_force(gone)[0]),
         depends_on=[str(d) for d in gone.depends_on],
         inputs_digest=gone.inputs_digest,
         action=Action.DELETE,
