@@ -8,6 +8,7 @@ errors stops the pipeline with a `DiagnosticError` carrying all of them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,16 +163,19 @@ def plan(
     state: StateReader,
     drivers: DriverCatalog,
     replace: frozenset[ResourceUid] = frozenset(),
+    drift: Mapping[ResourceUid, str] | None = None,
 ) -> Plan:
     """The plan for `target`, with actions against the current state; `replace` names
-    resources to replace even though nothing changed (`orchc plan --replace`)."""
+    resources to replace even though nothing changed (`orchc plan --replace`), `drift`
+    what drivers saw differ from what they recorded (`orchc plan --refresh`)."""
     expansion, graph = build(compilation, target)
     diagnostics = Diagnostics()
     check_references(expansion, compilation.program, drivers, diagnostics)
     _raise_with_sources(diagnostics, compilation.sources)
     snapshot = state.snapshot(target.app, target.env)
     check_forced(replace, expansion, diagnostics)
-    rules = PlanRules(drivers.replace_inputs, Policies.of(compilation.program), replace)
+    policies = Policies.of(compilation.program)
+    rules = PlanRules(drivers.replace_inputs, policies, replace, drift or {})
     result = assemble_plan(
         expansion, graph, snapshot, rules, compilation.inputs_digest, diagnostics
     )

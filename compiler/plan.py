@@ -20,6 +20,9 @@ from orchc import __version__
 
 FORMAT_VERSION: Literal[1] = 1
 SEAL_FIELDS = ("plan_digest", "signature")
+# The reason of an update `plan --refresh` plans for a drifted resource: apply then calls
+# the driver even when the inputs it would send are the ones it sent last time.
+DRIFT_REASON_PREFIX = "drift: "
 
 
 class Action(enum.Enum):

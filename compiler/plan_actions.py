@@ -14,14 +14,14 @@ else the one recorded in state when it was last applied.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orchc.grammar.diagnostics import Diagnostics
 
 from . import ir
 from .passes.build_graph import Node, ResourceGraph
 from .passes.expand import ExpandedResource, ExpandedWorkload, Expansion
-from .plan import Action
+from .plan import DRIFT_REASON_PREFIX, Action
 from .state import ResourceStatus, StateResource, StateSnapshot, StateWorkload
 from .uid import ResourceUid
 
@@ -62,6 +62,7 @@ class PlanRules:
     replace_inputs: ReplaceInputs
     policies: Policies
     forced: frozenset[ResourceUid] = frozenset()
+    drift: Mapping[ResourceUid, str] = field(default_factory=dict)  # uid -> what was seen
 
 
 def protects(definition: ir.Definition) -> bool:
@@ -101,6 +102,14 @@ def resource_action(
     if known.prevent_destroy != protects(definition):
         return Decision(Action.UPDATE, "policy changed")
     return Decision(Action.NOOP)
+
+
+def with_drift(decision: Decision, drift: str | None) -> Decision:
+    """A drifted resource that would be left alone or updated is updated because of
+    its drift (`plan --refresh`): apply calls its driver to repair it."""
+    if drift is None or decision.action not in (Action.NOOP, Action.UPDATE):
+        return decision
+    return Decision(Action.UPDATE, DRIFT_REASON_PREFIX + drift)
 
 
 def _changed_keys(new: dict[str, object], old: dict[str, object]) -> list[str]:

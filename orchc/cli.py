@@ -152,6 +152,11 @@ def fmt(check_only: bool, paths: tuple[Path, ...]) -> None:
     metavar="UID",
     help="plan a replace of this resource even if nothing changed (repeatable)",
 )
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="ask every driver that can observe for drift; plan an update of what drifted",
+)
 @user_errors
 def plan(
     envs: tuple[str, ...],
@@ -166,12 +171,15 @@ def plan(
     max_chars: int,
     detailed_exitcode: bool,
     replace: tuple[str, ...],
+    refresh: bool,
 ) -> None:
     """Compile definitions and Score files into a plan (one or several environments)."""
     from .cli_review import PlanRequest, run_plan
 
     forced = frozenset(ResourceUid.parse(uid) for uid in replace)
-    request = PlanRequest(envs, all_envs, app, env_type, out, output_format, max_chars, forced)
+    request = PlanRequest(
+        envs, all_envs, app, env_type, out, output_format, max_chars, forced, refresh
+    )
     changed = run_plan(request, definitions, score_files, state_url)
     if detailed_exitcode and changed:
         sys.exit(2)
@@ -227,6 +235,7 @@ LazyGroup.lazy_commands = {
     "state": "orchc.cli_state:state",
     "outputs": "orchc.cli_state:outputs",
     "defaults": "orchc.cli_defaults:defaults",
+    "drift": "orchc.cli_drift:drift",
     "types": "orchc.cli_types:types",
     "diff": "orchc.cli_review:diff",
     "impact": "orchc.cli_review:impact",

@@ -48,6 +48,7 @@ class PlanRequest:
     output_format: str
     max_chars: int
     replace: frozenset[ResourceUid] = frozenset()
+    refresh: bool = False
 
 
 def select_envs(
@@ -90,6 +91,7 @@ def run_plan(
                 state,
                 project.drivers,
                 request.replace,
+                _drift(project, state, request, env) if request.refresh else None,
             ),
             key,
         )
@@ -101,6 +103,24 @@ def run_plan(
     outputs = {} if request.output_format == "json" else _outputs_by_env(state, plans)
     click.echo(_render_plans(plans, request, outputs), nl=False)
     return any(plan.summary.has_changes for plan in plans)
+
+
+def _drift(
+    project: Project, state: StateReader, request: PlanRequest, env: str
+) -> dict[ResourceUid, str]:
+    """`plan --refresh`: what each driver that can observe saw differ; a driver that
+    cannot look stops the plan."""
+    from orchc.runtime.drift import ObserveError, Seen, observe_all
+
+    if not hasattr(state, "records"):
+        return {}  # no state yet: nothing to observe
+    reader: _RecordReader = state  # type: ignore[assignment]
+    app = project.app(request.app)
+    observed = observe_all(reader, project.drivers, project.root, app, env)
+    errors = [f"  {o.uid} ({o.driver}): {o.detail}" for o in observed if o.seen is Seen.ERROR]
+    if errors:
+        raise ObserveError("--refresh: cannot observe, so cannot plan:\n" + "\n".join(errors))
+    return {ResourceUid.parse(o.uid): str(o.detail) for o in observed if o.seen is Seen.DRIFTED}
 
 
 def _write_plans(out: Path, plans: list[Plan], several: bool) -> None:

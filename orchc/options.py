@@ -16,6 +16,7 @@ from orchc.compiler.plan import PlanFileError
 from orchc.compiler.uid import UidError
 from orchc.drivers.registry import DriverLoadError, UnknownDriverError
 from orchc.grammar.diagnostics import DiagnosticError
+from orchc.runtime.drift import ObserveError
 from orchc.runtime.preflight import PreflightError
 from orchc.runtime.state.contract import LockedError, StaleStateError
 from orchc.runtime.state.errors import StateStoreError
@@ -27,6 +28,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 USER_ERRORS = (
     PreflightError,
+    ObserveError,
     ConfigError,
     PlanFileError,
     StateStoreError,

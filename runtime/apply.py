@@ -18,6 +18,7 @@ from orchc.compiler.state import StateWorkload
 from orchc.compiler.uid import TARGET_UID
 from orchc.drivers.protocol import DriverError, Target
 from orchc.drivers.registry import DriverRegistry
+from orchc.drivers.targets.deployed_files import STATE_KEY, file_digests
 from orchc.runtime.state.contract import ResourceRecord, ResourceTiming, StateStore
 
 from .deploy import DeployError, deploy_request
@@ -183,12 +184,23 @@ def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
         report.deploy_error = operations.redactor.redact(str(error))
         return
     report.deployed_files = result.files
+    _record_deployed_files(operations, result.files)
     workloads = tuple(
         StateWorkload(name, w.source, w.digest, w.spec, w.resources)
         for name, w in sorted(plan.workloads.items())
         if w.action is not Action.DELETE
     )
     operations.store.put_workloads(plan.context.app, plan.context.env, workloads)
+
+
+def _record_deployed_files(operations: Operations, files: tuple[str, ...]) -> None:
+    """The digest of every file the target wrote, in its driver state: what the
+    target's `observe` compares with the disk (drift)."""
+    record = operations.store.record(operations.app, operations.env, TARGET_UID)
+    if record is None:
+        return
+    state = {**record.driver_state, STATE_KEY: file_digests(operations.root, files)}
+    operations.store.save_driver_state(operations.app, operations.env, TARGET_UID, state)
 
 
 def destroy(

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchc.compiler.origin import file_of
-from orchc.compiler.plan import Plan, PlannedResource, digest_of
+from orchc.compiler.plan import DRIFT_REASON_PREFIX, Plan, PlannedResource, digest_of
 from orchc.compiler.state import ResourceStatus, StateResource
 from orchc.compiler.uid import ResourceUid
-from orchc.drivers.protocol import DeployContext, DriverError, DriverRequest, DriverResult
+from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult
 from orchc.drivers.registry import DriverRegistry
 from orchc.runtime.state.contract import ResourceRecord, StateStore
 
@@ -29,7 +28,7 @@ from .executor import Job, Outcome
 from .jobs import DELETE, UPDATE, Operation
 from .redact import Redactor
 from .report import Reporter
-from .requests import RequestError, build_request, uid_of, work_dir
+from .requests import RequestError, build_request, delete_request, uid_of
 from .resolve import Outputs
 
 
@@ -218,6 +217,7 @@ class Operations:
         )
         if (
             operation.kind == UPDATE
+            and not (planned.reason or "").startswith(DRIFT_REASON_PREFIX)
             and previous is not None
             and previous.resource.status is ResourceStatus.READY
             and previous.resolved_digest == digest
@@ -246,32 +246,8 @@ class Operations:
         record = self.records[uid]
         driver = self.drivers.get(record.resource.driver)
         driver.delete(
-            self._delete_request(record),
+            delete_request(record, self.app, self.env, self.root),
             _Journal(self.store, self.app, self.env, record.resource.uid),
-        )
-
-    def _delete_request(self, record: ResourceRecord) -> DriverRequest:
-        """From what the driver last saw: the definition may be gone by now."""
-        resource = record.resource
-        uid = resource.uid
-        guid = uid.guid(self.app, self.env)
-        context = record.resolved_context or {"app": self.app, "env": self.env, "env_type": ""}
-        return DriverRequest(
-            action="delete",
-            uid=str(uid),
-            type=uid.type,
-            class_=uid.class_,
-            id=uid.id,
-            guid=guid,
-            definition=resource.definition,
-            context=DeployContext.model_validate(context),
-            params=record.resolved_params,
-            inputs=record.resolved_inputs,
-            secrets=record.resolved_secrets,
-            state=record.driver_state,
-            source_dir=file_of(resource.source, self.root).parent,
-            project_root=self.root,
-            work_dir=work_dir(self.root, guid),
         )
 
 

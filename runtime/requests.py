@@ -21,6 +21,7 @@ from orchc.grammar.diagnostics import Diagnostics
 from orchc.grammar.parse import parse_document
 
 from .resolve import Outputs, ResolveError, resolve_mapping, resolve_value
+from .state.contract import ResourceRecord
 
 
 class RequestError(Exception):
@@ -123,3 +124,28 @@ def _literal_secrets(
             raise ResolveError(f"definition '{resource.definition}' no longer has secret '{key}'")
         found[key] = evaluate(value, scope, diagnostics)
     return found
+
+
+def delete_request(record: ResourceRecord, app: str, env: str, root: Path) -> DriverRequest:
+    """The request to delete a recorded resource, from what its driver last saw."""
+    resource = record.resource
+    uid = resource.uid
+    guid = uid.guid(app, env)
+    context = record.resolved_context or {"app": app, "env": env, "env_type": ""}
+    return DriverRequest(
+        action="delete",
+        uid=str(uid),
+        type=uid.type,
+        class_=uid.class_,
+        id=uid.id,
+        guid=guid,
+        definition=resource.definition,
+        context=DeployContext.model_validate(context),
+        params=record.resolved_params,
+        inputs=record.resolved_inputs,
+        secrets=record.resolved_secrets,
+        state=record.driver_state,
+        source_dir=file_of(resource.source, root).parent,
+        project_root=root,
+        work_dir=work_dir(root, guid),
+    )

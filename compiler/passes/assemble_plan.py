@@ -27,6 +27,7 @@ from ..plan_actions import (
     deleted_resources,
     propagate_upstream,
     resource_action,
+    with_drift,
     workload_action,
 )
 from ..state import StateResource, StateSnapshot
@@ -86,8 +87,15 @@ def assemble_plan(
 ) -> Plan:
     digests = {uid: resource_digest(r) for uid, r in expansion.resources.items()}
     decisions = {
-        uid: resource_action(
-            r, digests[uid], snapshot.resources.get(uid), rules.replace_inputs, uid in rules.forced
+        uid: with_drift(
+            resource_action(
+                r,
+                digests[uid],
+                snapshot.resources.get(uid),
+                rules.replace_inputs,
+                uid in rules.forced,
+            ),
+            rules.drift.get(uid),
         )
         for uid, r in expansion.resources.items()
     }

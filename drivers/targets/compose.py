@@ -36,8 +36,10 @@ from orchc.drivers.protocol import (
     DriverRequest,
     DriverResult,
     Journal,
+    Observation,
 )
 from orchc.drivers.targets.compose_render import compose_files, render_compose
+from orchc.drivers.targets.deployed_files import observe_deployed
 from orchc.drivers.targets.output_dir import OutputDir
 
 DEFAULT_PATH = "compose.yaml"
@@ -59,6 +61,10 @@ class ComposeTarget:
     def delete(self, request: DriverRequest, journal: Journal) -> None:
         inputs = parse_block(ComposeInputs, request.inputs, "inputs")
         _output_dir(request.project_root, inputs.path).remove_all()
+
+    def observe(self, request: DriverRequest) -> Observation:
+        """Drift: the files the last deploy wrote are present and unchanged."""
+        return observe_deployed(request)
 
     def deploy(self, request: DeployRequest) -> DeployResult:
         """Render (`compose_render.py`), then write (`OutputDir.sync`)."""

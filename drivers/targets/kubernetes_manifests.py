@@ -39,7 +39,9 @@ from orchc.drivers.protocol import (
     DriverResult,
     Journal,
     JsonObject,
+    Observation,
 )
+from orchc.drivers.targets.deployed_files import observe_deployed
 from orchc.drivers.targets.kubernetes_render import kubernetes_files, render_kubernetes
 from orchc.drivers.targets.output_dir import OutputDir
 
@@ -73,6 +75,10 @@ class KubernetesManifestsTarget:
         output = _output_dir(request.project_root, inputs.output_path(request.context))
         output.remove_all()
         _remove_if_empty(output.root)
+
+    def observe(self, request: DriverRequest) -> Observation:
+        """Drift: the files the last deploy wrote are present and unchanged."""
+        return observe_deployed(request)
 
     def deploy(self, request: DeployRequest) -> DeployResult:
         """Render (`kubernetes_render.py`), then write (`OutputDir.sync`)."""

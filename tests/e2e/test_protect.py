@@ -117,7 +117,9 @@ def test_a_removed_protected_definition_still_protects(project: Project, databas
     project.run("apply", "--env", "dev", "--auto-approve")
     text = (project.root / "definitions" / "platform.orch").read_text()
     start = text.index('definition "pg"')
-    project.write("definitions/platform.orch", text[:start] + text[text.index('definition "dns"') :])
+    project.write(
+        "definitions/platform.orch", text[:start] + text[text.index('definition "dns"') :]
+    )
     refused = project.run("destroy", "--env", "dev", "--auto-approve", expect=1)
     assert f"{DB}: definition 'pg' (definitions/platform.orch:10)" in refused.stderr
     assert database_exists(database)

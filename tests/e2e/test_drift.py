@@ -1,0 +1,135 @@
+"""Drift through the CLI (SPEC §9) against the real PostgreSQL server: a database
+dropped by hand and a deployed file removed by hand are seen by `orchc drift` (exit 2),
+planned by `orchc plan --refresh` as updates with reason `drift: ...`, and repaired by
+apply; then `drift` exits 0."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from e2e_helpers import Project
+
+DEFINITIONS = """
+environment "dev" { type = "development" }
+
+definition "compose" {
+  type   = "target"
+  driver = "compose"
+  match {}
+  inputs { path = "out/compose.yaml" }
+}
+
+definition "pg" {
+  type   = "postgres"
+  driver = "postgres"
+  match {}
+  inputs { host = "127.0.0.1", port = 5432, admin_user = "postgres", database = "DB" }
+}
+
+definition "dns" {
+  type   = "dns"
+  driver = "static"
+  match {}
+  inputs { host = "shop.example.com" }
+}
+"""
+
+SCORE = """
+apiVersion: score.dev/v1b1
+metadata:
+  name: api
+containers:
+  main:
+    image: busybox
+    variables:
+      PG_URL: ${resources.db.url}
+      HOST: ${resources.dns.host}
+resources:
+  db: {type: postgres}
+  dns: {type: dns}
+"""
+
+DB = "postgres.default#api.db"
+TARGET = "target.default#target"
+
+
+def admin() -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True)
+
+
+def database_exists(name: str) -> bool:
+    with admin() as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
+
+
+@pytest.fixture
+def applied(project: Project) -> Iterator[tuple[Project, str]]:
+    name = f"orchc_drift_{uuid.uuid4().hex[:10]}"
+    project.write("definitions/platform.orch", DEFINITIONS.replace("DB", name))
+    project.write("score.yaml", SCORE)
+    project.run("apply", "--env", "dev", "--auto-approve")
+    yield project, name
+    project.run("destroy", "--env", "dev", "--auto-approve", expect=None)
+    with admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.services
+def test_a_dropped_database_is_seen_and_repaired(applied: tuple[Project, str]) -> None:
+    project, name = applied
+    clean = project.run("drift", "--env", "dev", expect=0)
+    assert f"  {DB}  in sync" in clean.stdout
+    assert "? dns.default#api.dns  not observed" in clean.stdout
+
+    with admin() as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    drifted = project.run("drift", "--env", "dev", expect=2)
+    assert f"~ {DB}  drifted: database '{name}' does not exist" in drifted.stdout
+    assert drifted.stdout.endswith("Drift: 1 in sync, 1 drifted, 1 not observed.\n")
+    as_json = json.loads(project.run("drift", "--env", "dev", "--format", "json", expect=2).stdout)
+    assert as_json["drifted"] == [DB]
+    assert as_json["resources"][DB] == {
+        "driver": "postgres",
+        "status": "drifted",
+        "detail": f"database '{name}' does not exist",
+    }
+    assert not database_exists(name)  # drift only reports
+
+    assert project.plan()["resources"][DB]["action"] == "noop"  # without --refresh
+    plan = project.plan("--refresh")
+    assert plan["resources"][DB]["action"] == "update"
+    assert plan["resources"][DB]["reason"] == f"drift: database '{name}' does not exist"
+    project.run("apply", "plan.json")
+    assert database_exists(name)
+    project.run("drift", "--env", "dev", expect=0)
+
+
+@pytest.mark.services
+def test_a_deleted_deployed_file_is_seen_and_deployed_again(applied: tuple[Project, str]) -> None:
+    project, _ = applied
+    compose = project.root / "out" / "compose.yaml"
+    written = compose.read_text()
+    compose.unlink()
+    drifted = project.run("drift", "--env", "dev", expect=2)
+    assert f"~ {TARGET}  drifted: out/compose.yaml was deleted" in drifted.stdout
+
+    plan = project.plan("--refresh")
+    assert plan["resources"][TARGET]["reason"] == "drift: out/compose.yaml was deleted"
+    project.run("apply", "plan.json")
+    assert compose.read_text() == written
+    project.run("drift", "--env", "dev", expect=0)
+
+    compose.write_text(written + "# edited by hand\n")
+    changed = project.run("drift", "--env", "dev", expect=2)
+    assert f"~ {TARGET}  drifted: out/compose.yaml was changed" in changed.stdout
+
+
+def test_drift_without_state_is_an_error(project: Project) -> None:
+    refused = project.run("drift", "--env", "dev", expect=1)
+    assert "no state at" in refused.stderr
+    assert "Traceback" not in refused.stderr
