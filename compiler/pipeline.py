@@ -29,7 +29,7 @@ from .passes.expand import Expansion, expand
 from .passes.find_ambiguities import find_ambiguities
 from .passes.read_definitions import read_definitions
 from .plan import Plan
-from .plan_actions import PlanRules, Policies, check_forced
+from .plan_actions import PlanRules, Policies, SecretCheck, check_forced
 from .score.reader import ScoreWorkload, read_scores
 from .state import StateReader
 from .uid import ResourceUid
@@ -164,10 +164,12 @@ def plan(
     drivers: DriverCatalog,
     replace: frozenset[ResourceUid] = frozenset(),
     drift: Mapping[ResourceUid, str] | None = None,
+    secret_changed: SecretCheck | None = None,
 ) -> Plan:
     """The plan for `target`, with actions against the current state; `replace` names
     resources to replace even though nothing changed (`orchc plan --replace`), `drift`
-    what drivers saw differ from what they recorded (`orchc plan --refresh`)."""
+    what drivers saw differ from what they recorded (`orchc plan --refresh`);
+    `secret_changed` tells whether an env() secret differs from the last apply's."""
     expansion, graph = build(compilation, target)
     diagnostics = Diagnostics()
     check_references(expansion, compilation.program, drivers, diagnostics)
@@ -175,7 +177,7 @@ def plan(
     snapshot = state.snapshot(target.app, target.env)
     check_forced(replace, expansion, diagnostics)
     policies = Policies.of(compilation.program)
-    rules = PlanRules(drivers.replace_inputs, policies, replace, drift or {})
+    rules = PlanRules(drivers.replace_inputs, policies, replace, drift or {}, secret_changed)
     result = assemble_plan(
         expansion, graph, snapshot, rules, compilation.inputs_digest, diagnostics
     )

@@ -26,6 +26,9 @@ from .state import ResourceStatus, StateResource, StateSnapshot, StateWorkload
 from .uid import ResourceUid
 
 ReplaceInputs = Callable[[str], frozenset[str]]
+# Whether the secret `key` of a resource, given by this plan-form template, differs from
+# what the last apply recorded (compared through salted digests; see orchc/secret_changes.py)
+SecretCheck = Callable[[ResourceUid, str, object], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class PlanRules:
     policies: Policies
     forced: frozenset[ResourceUid] = frozenset()
     drift: Mapping[ResourceUid, str] = field(default_factory=dict)  # uid -> what was seen
+    secret_changed: SecretCheck | None = None
 
 
 def protects(definition: ir.Definition) -> bool:
@@ -110,6 +114,24 @@ def with_drift(decision: Decision, drift: str | None) -> Decision:
     if drift is None or decision.action not in (Action.NOOP, Action.UPDATE):
         return decision
     return Decision(Action.UPDATE, DRIFT_REASON_PREFIX + drift)
+
+
+def with_secret_changes(
+    decision: Decision, resource: ExpandedResource, known: StateResource | None, rules: PlanRules
+) -> Decision:
+    """An unchanged resource whose env() secret now differs from the one last applied is
+    updated (`secret changed: KEY`); only the key is named, never a value or digest."""
+    if decision.action is not Action.NOOP or known is None or rules.secret_changed is None:
+        return decision
+    check = rules.secret_changed
+    changed = sorted(
+        key
+        for key, template in resource.secrets.items()
+        if key not in resource.secret_literals and check(resource.uid, key, template)
+    )
+    if not changed:
+        return decision
+    return Decision(Action.UPDATE, f"secret changed: {', '.join(changed)}")
 
 
 def _changed_keys(new: dict[str, object], old: dict[str, object]) -> list[str]:

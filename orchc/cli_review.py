@@ -18,6 +18,7 @@ import click
 
 from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan, canonical_json, load_plan
+from orchc.compiler.plan_actions import SecretCheck
 from orchc.compiler.plan_diff import diff_plans
 from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, seal
 from orchc.compiler.render.diff import (
@@ -92,6 +93,7 @@ def run_plan(
                 project.drivers,
                 request.replace,
                 _drift(project, state, request, env) if request.refresh else None,
+                _secret_check(project, state, request, env),
             ),
             key,
         )
@@ -103,6 +105,19 @@ def run_plan(
     outputs = {} if request.output_format == "json" else _outputs_by_env(state, plans)
     click.echo(_render_plans(plans, request, outputs), nl=False)
     return any(plan.summary.has_changes for plan in plans)
+
+
+def _secret_check(
+    project: Project, state: StateReader, request: PlanRequest, env: str
+) -> SecretCheck | None:
+    """Whether an env() secret set now differs from the last apply's (salted digests)."""
+    if not hasattr(state, "records"):
+        return None
+    from orchc.runtime.secret_changes import secret_check
+
+    reader: _RecordReader = state  # type: ignore[assignment]
+    app = project.app(request.app)
+    return secret_check(reader, app, env, state.snapshot(app, env).lineage)
 
 
 def _drift(

@@ -28,6 +28,7 @@ from ..plan_actions import (
     propagate_upstream,
     resource_action,
     with_drift,
+    with_secret_changes,
     workload_action,
 )
 from ..state import StateResource, StateSnapshot
@@ -77,6 +78,18 @@ def _policy(definition: ir.Definition) -> PlanPolicy:
     )
 
 
+def _decide(
+    resource: ExpandedResource, digest: str, snapshot: StateSnapshot, rules: PlanRules
+) -> Decision:
+    """The action from the state, then what drivers saw (drift), then secrets."""
+    uid = resource.uid
+    known = snapshot.resources.get(uid)
+    forced = uid in rules.forced
+    decision = resource_action(resource, digest, known, rules.replace_inputs, forced)
+    decision = with_drift(decision, rules.drift.get(uid))
+    return with_secret_changes(decision, resource, known, rules)
+
+
 def assemble_plan(
     expansion: Expansion,
     graph: ResourceGraph,
@@ -87,17 +100,7 @@ def assemble_plan(
 ) -> Plan:
     digests = {uid: resource_digest(r) for uid, r in expansion.resources.items()}
     decisions = {
-        uid: with_drift(
-            resource_action(
-                r,
-                digests[uid],
-                snapshot.resources.get(uid),
-                rules.replace_inputs,
-                uid in rules.forced,
-            ),
-            rules.drift.get(uid),
-        )
-        for uid, r in expansion.resources.items()
+        uid: _decide(r, digests[uid], snapshot, rules) for uid, r in expansion.resources.items()
     }
     decisions = propagate_upstream(graph, decisions)
     for uid, decision in decisions.items():
