@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import json
 from typing import Any, Literal
 
@@ -72,10 +73,23 @@ class PlanPolicy(_Strict):
 class SecretSource(_Strict):
     """Where apply finds a secret value: `value` is a plan-form template made only of
     placeholders (e.g. `${env.PG_PASSWORD}`); `literal` names the definition secret whose
-    text is read again from the definition file at apply time."""
+    text is read again from the definition file at apply time, and `digest` is what that
+    text must digest to (`literal_digest`): apply refuses a definition changed since."""
 
     value: Any = None
     literal: str | None = None
+    digest: str | None = None
+
+
+def literal_digest(uid: str, value: Any) -> str:
+    """HMAC-SHA256 of a literal secret's plan-form value, salted with the resource uid:
+    the plan can say "this is the text that was reviewed" without showing it.
+
+    >>> literal_digest("dns.default#x", "s3cret") == literal_digest("dns.default#y", "s3cret")
+    False
+    """
+    key = f"orchc literal secret {uid}".encode()
+    return "hmac-sha256:" + hmac.new(key, compact_json(value), hashlib.sha256).hexdigest()
 
 
 class PlannedResource(_Strict):

@@ -29,6 +29,7 @@ from .preflight import (
     DefinitionPolicies,
     check_destroy,
     check_environment,
+    check_literal_secrets,
     check_protection,
 )
 from .redact import Redactor
@@ -144,6 +145,7 @@ def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
         operations = _prepare(runtime, app, env, plan)
         check_protection(plan, operations.records)
         check_environment(plan)
+        check_literal_secrets(plan, runtime.root)
         jobs = plan_jobs(plan, operations.records)
         operations.load_drivers(jobs)
         report = RunReport("apply")

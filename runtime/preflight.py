@@ -1,5 +1,6 @@
 """Checks apply makes before any driver runs (SPEC §9).
 
+- Every literal secret apply reads again from a definition file is the one planned.
 - Every `${env.NAME}` the plan needs is set: all missing ones are named at once, and
   nothing is created (a missing variable must not fail the run after ten resources).
 - `prevent_destroy` holds against the state too: a plan that deletes or replaces a
@@ -12,11 +13,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from orchc.compiler.placeholders import Placeholder, PlaceholderError, parse_template
 from orchc.compiler.plan import Action, Plan, PlannedResource
 
+from .resolve import ResolveError
 from .state.contract import ResourceRecord
 
 RUNS = (Action.CREATE, Action.UPDATE, Action.REPLACE)
@@ -41,6 +44,22 @@ def check_environment(plan: Plan) -> None:
             f"{len(missing)} environment variable(s) the plan needs are not set; nothing "
             "was changed:\n" + "\n".join(lines)
         )
+
+
+def check_literal_secrets(plan: Plan, root: Path) -> None:
+    """Every literal secret apply will read again from a definition file is the text the
+    plan recorded; else "definitions changed since the plan", before anything runs."""
+    from .requests import literal_secrets  # reads definition files: imports the parser
+
+    problems = []
+    for _, planned in sorted(plan.resources.items()):
+        if planned.action in RUNS and any(s.literal for s in planned.secret_sources.values()):
+            try:
+                literal_secrets(plan, planned, root)
+            except ResolveError as error:
+                problems.append(f"  {error}")
+    if problems:
+        raise PreflightError("cannot apply this plan; nothing was changed:\n" + "\n".join(problems))
 
 
 def env_names(planned: PlannedResource) -> Iterator[str]:

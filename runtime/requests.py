@@ -7,6 +7,7 @@ definition, the definition file itself, read again here (the plan only names the
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,7 +15,7 @@ from orchc.compiler import ir
 from orchc.compiler.evaluate import Scope, evaluate
 from orchc.compiler.origin import file_of
 from orchc.compiler.passes.build_ir import build_ir
-from orchc.compiler.plan import Plan, PlannedResource
+from orchc.compiler.plan import Plan, PlannedResource, literal_digest
 from orchc.compiler.uid import ResourceUid
 from orchc.drivers.protocol import DeployContext, DriverRequest
 from orchc.grammar.diagnostics import Diagnostics
@@ -85,8 +86,7 @@ def build_request(
 
 def _secrets(plan: Plan, resource: PlannedResource, outputs: Outputs, root: Path) -> dict[str, Any]:
     secrets: dict[str, Any] = {}
-    literal_keys = [key for key, s in resource.secret_sources.items() if s.literal is not None]
-    literals = _literal_secrets(plan, resource, root, literal_keys) if literal_keys else {}
+    literals = literal_secrets(plan, resource, root)
     for key, source in resource.secret_sources.items():
         value = literals[key] if source.literal is not None else source.value
         try:
@@ -94,6 +94,28 @@ def _secrets(plan: Plan, resource: PlannedResource, outputs: Outputs, root: Path
         except ResolveError as error:
             raise ResolveError(f"secret {key}: {error}") from None
     return secrets
+
+
+def literal_secrets(plan: Plan, resource: PlannedResource, root: Path) -> dict[str, Any]:
+    """The literal secrets of `resource`, read again from its definition file and
+    checked against the digests the plan recorded."""
+    keys = [key for key, s in resource.secret_sources.items() if s.literal is not None]
+    literals = _literal_secrets(plan, resource, root, keys) if keys else {}
+    check_literals(resource, literals)
+    return literals
+
+
+def check_literals(resource: PlannedResource, literals: dict[str, Any]) -> None:
+    """A literal secret read again must be the text the plan recorded (its digest)."""
+    uid = str(uid_of(resource))
+    for key, value in sorted(literals.items()):
+        recorded = resource.secret_sources[key].digest
+        if recorded is not None and not hmac.compare_digest(recorded, literal_digest(uid, value)):
+            raise ResolveError(
+                f"definitions changed since the plan: secret '{key}' of definition "
+                f"'{resource.definition}' ({resource.source}) is not the one planned; "
+                "run `orchc plan` again"
+            )
 
 
 def _literal_secrets(

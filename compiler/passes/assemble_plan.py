@@ -18,6 +18,7 @@ from ..plan import (
     SecretSource,
     Summary,
     digest_of,
+    literal_digest,
 )
 from ..plan_actions import (
     Decision,
@@ -51,7 +52,7 @@ def resource_digest(resource: ExpandedResource) -> str:
 
 def _secret_sources(resource: ExpandedResource) -> dict[str, SecretSource]:
     return {
-        key: SecretSource(literal=key)
+        key: SecretSource(literal=key, digest=literal_digest(str(resource.uid), value))
         if key in resource.secret_literals
         else SecretSource(value=value)
         for key, value in resource.secrets.items()
