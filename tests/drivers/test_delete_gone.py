@@ -88,7 +88,13 @@ def test_targets_whose_files_are_gone(
     target.create(request, NullJournal())
     context = DeployContext(app="app", env="test", env_type="development")
     deployed = target.deploy(  # type: ignore[attr-defined]
-        DeployRequest(context=context, inputs={"path": path}, project_root=tmp_path, workloads=())
+        DeployRequest(
+            context=context,
+            inputs={"path": path},
+            project_root=tmp_path,
+            workloads=(),
+            work_dir=tmp_path / "work",
+        )
     )
     for file in deployed.files:
         (tmp_path / file).unlink()
