@@ -38,6 +38,28 @@ class ApplyOptions:
     retry_backoff: float = 0.5  # seconds before the first retry; doubles each time
 
 
+class _AttemptFailed(Exception):
+    """A driver call failed: the request it was given is kept in the state, so a
+    delete of whatever the failed call left behind has the inputs it needs."""
+
+    def __init__(self, error: DriverError, request: DriverRequest) -> None:
+        super().__init__(str(error))
+        self.error, self.request = error, request
+
+
+def _attempt(request: DriverRequest) -> ResourceRecord:
+    """The record of an attempted create/update: only what was sent counts."""
+    uid = ResourceUid.parse(request.uid)
+    placeholder = StateResource(uid, request.definition, "", "", {}, "")
+    return ResourceRecord(
+        resource=placeholder,
+        resolved_inputs=request.inputs,
+        resolved_secrets=request.secrets,
+        resolved_params=request.params,
+        resolved_context=request.context.model_dump(),
+    )
+
+
 @dataclass(frozen=True)
 class _Created:
     request: DriverRequest
@@ -119,6 +141,8 @@ class Operations:
 
     def record_outcome(self, operation: Operation, outcome: Outcome) -> Outcome:
         if not outcome.succeeded:
+            if isinstance(outcome.value, DriverRequest):  # a driver call that failed
+                self.store.record_attempt(self.app, self.env, _attempt(outcome.value))
             return outcome
         if operation.kind == DELETE:
             self.store.remove(self.app, self.env, ResourceUid.parse(operation.uid))
@@ -194,6 +218,9 @@ class Operations:
                 self._delete(operation.uid)
                 return Outcome("ok")
             created = self._create(operation)
+        except _AttemptFailed as failed:
+            message = self.redactor.redact(str(failed.error))
+            return Outcome("failed", message=message, value=failed.request)
         except (DriverError, RequestError) as error:
             return Outcome("failed", message=self.redactor.redact(str(error)))
         return Outcome("ok" if created.result is not None else "unchanged", value=created)
@@ -223,7 +250,10 @@ class Operations:
             and previous.resolved_digest == digest
         ):
             return _Created(request, None, digest)
-        result = self._call(planned, request)
+        try:
+            result = self._call(planned, request)
+        except DriverError as error:
+            raise _AttemptFailed(error, request) from None
         assert result is not None
         return _Created(request, result, digest)
 

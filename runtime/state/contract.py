@@ -107,6 +107,11 @@ class ResourceWriter(Protocol):
         (`resource.status` is CREATING or DELETING); keeps outputs and driver state."""
         ...
 
+    def record_attempt(self, app: str, env: str, record: ResourceRecord) -> None:
+        """Keep the request of a failed create/update (`resolved_*` of `record`, whose
+        resource names the uid); every other column stays as it is."""
+        ...
+
     def save_driver_state(
         self, app: str, env: str, uid: ResourceUid, driver_state: JsonObject
     ) -> None:

@@ -60,6 +60,10 @@ _PUT_SQL = upsert_resource_sql(RECORD_COLUMNS[1:])
 # `mark` records intent: the planner-visible columns change, what the driver returned
 # last time (outputs, secrets, driver state, manifests) stays for the next call.
 _MARK_SQL = upsert_resource_sql(RESOURCE_COLUMNS[1:])
+# `record_attempt` keeps what a failed call was given (a delete needs it), nothing else.
+_ATTEMPT_SQL = upsert_resource_sql(
+    ("resolved_inputs", "resolved_secrets", "resolved_params", "resolved_context")
+)
 _LOCK_COLUMNS = "host, pid, process, since, operation"
 _SEALED = tuple((RECORD_COLUMNS.index(column), column) for column in ENCRYPTED_COLUMNS)
 # The default `key` of a store: read ORCHC_STATE_KEY when opening.
@@ -248,6 +252,9 @@ class SqlStateStore(ABC):
 
     def mark(self, app: str, env: str, resource: StateResource) -> None:
         self._upsert(_MARK_SQL, app, env, ResourceRecord(resource))
+
+    def record_attempt(self, app: str, env: str, record: ResourceRecord) -> None:
+        self._upsert(_ATTEMPT_SQL, app, env, record)
 
     def save_driver_state(
         self, app: str, env: str, uid: ResourceUid, driver_state: JsonObject
