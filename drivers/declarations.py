@@ -102,6 +102,26 @@ def _secret(name: str, kind: InputKind = "string") -> InputDeclaration:
 
 
 _DATABASE_OUTPUTS = frozenset({"host", "port", "name", "database", "username", "password", "url"})
+
+
+def _database(*extra: InputDeclaration) -> DriverDeclaration:
+    """A database server driver (drivers/database.py): admin credentials in, one
+    database and user out."""
+    return DriverDeclaration(
+        inputs=(
+            _required("host", "string"),
+            _optional("port", "port"),
+            _required("admin_user", "string"),
+            *extra,
+            _optional("database", "string"),
+            _optional("username", "string"),
+            _secret("admin_password"),
+        ),
+        outputs="fixed",
+        fixed_outputs=_DATABASE_OUTPUTS,
+    )
+
+
 TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests")
 
 BUILT_IN: dict[str, DriverDeclaration] = {
@@ -121,31 +141,8 @@ BUILT_IN: dict[str, DriverDeclaration] = {
     "environment": DriverDeclaration(
         inputs=(_optional("env_file", "string"),), open_secrets=True, outputs="requested"
     ),
-    "postgres": DriverDeclaration(
-        inputs=(
-            _required("host", "string"),
-            _optional("port", "port"),
-            _required("admin_user", "string"),
-            _optional("admin_database", "string"),
-            _optional("database", "string"),
-            _optional("username", "string"),
-            _secret("admin_password"),
-        ),
-        outputs="fixed",
-        fixed_outputs=_DATABASE_OUTPUTS,
-    ),
-    "mysql": DriverDeclaration(
-        inputs=(
-            _required("host", "string"),
-            _optional("port", "port"),
-            _required("admin_user", "string"),
-            _optional("database", "string"),
-            _optional("username", "string"),
-            _secret("admin_password"),
-        ),
-        outputs="fixed",
-        fixed_outputs=_DATABASE_OUTPUTS,
-    ),
+    "postgres": _database(_optional("admin_database", "string")),
+    "mysql": _database(),
     "redis": DriverDeclaration(
         inputs=(
             _required("host", "string"),
