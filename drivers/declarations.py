@@ -12,10 +12,15 @@ driver's own validation (pydantic's lax mode: `port = "6432"` is a port).
 
 >>> BUILT_IN["postgres"].input("port").kind
 'port'
->>> BUILT_IN["static"].output_names({"host": "db"}, {"password": "x"})
-frozenset({'host', 'password'})
+>>> sorted(BUILT_IN["static"].output_names({"host": "db"}, {"password": "x"}))
+['host', 'password']
 >>> sorted(BUILT_IN["template"].output_names({"outputs": "host: h\\nport: 1\\n"}, {}))
 ['host', 'port']
+>>> sorted(BUILT_IN["template"].output_names({"outputs": "{% if a %}\\n  x: 1\\n{% endif %}"}, {}))
+['x']
+>>> loop = "{% for k in ks %}\\n{{ k }}: 1\\n{% endfor %}"
+>>> BUILT_IN["template"].output_names({"outputs": loop}, {}) is None
+True
 >>> BUILT_IN["template"].template_error("{% if x %}\\nopen") is not None
 True
 """
@@ -183,13 +188,14 @@ BUILT_IN: dict[str, DriverDeclaration] = {
 _TOP_LEVEL_KEY = re.compile(
     r'^(?:"([^"\\]*)"|\'([^\'\\]*)\'|([A-Za-z0-9_][A-Za-z0-9_.-]*))\s*:(?:\s|$)'
 )
-_HARMLESS_TAG = re.compile(r"^\{%-?\s*(?:set|if|elif|else|endif|endset)\b|^\{#")
+_HARMLESS_TAG = re.compile(r"^\{%-?\s*(?:set|if|elif|else|endif|endset)\b")
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 
 
 def _template_keys(inputs: Mapping[str, object]) -> frozenset[str] | None:
     """The top-level keys the `outputs` and `secrets` templates write, when every one
-    is written literally: a line at the left margin that starts with `{{`, a loop or a
-    flow mapping could write any key, and then nothing is known."""
+    is written literally: a key made by `{{ }}`, a loop or a flow mapping could be any
+    key, and then nothing is known."""
     keys: set[str] = set()
     for name in ("outputs", "secrets"):
         source = inputs.get(name)
@@ -205,19 +211,32 @@ def _template_keys(inputs: Mapping[str, object]) -> frozenset[str] | None:
 
 
 def _literal_keys(source: str) -> set[str] | None:
+    """The keys at the mapping's own indentation (the least of the text lines; Jinja
+    tags and comments do not count), or None when one of them is not written literally
+    or a tag at that level could write more (a loop, an include)."""
+    lines = [line for line in _JINJA_COMMENT.sub("", source).splitlines() if line.strip()]
+    text = [line for line in lines if not line.lstrip().startswith(("{%", "#"))]
+    if not text:
+        return set()
+    margin = min(_indentation(line) for line in text)
     keys: set[str] = set()
-    for line in source.splitlines():
-        if not line.strip() or line[0] in " \t#":
+    for line in lines:
+        body = line.lstrip()
+        if body.startswith("{%"):
+            if _indentation(line) <= margin and not _HARMLESS_TAG.match(body):
+                return None
             continue
-        if line.startswith("{"):
-            if _HARMLESS_TAG.match(line):
-                continue
-            return None
-        found = _TOP_LEVEL_KEY.match(line)
+        if body.startswith("#") or _indentation(line) != margin:
+            continue
+        found = _TOP_LEVEL_KEY.match(body)
         if found is None:
             return None
         keys.add(next(group for group in found.groups() if group is not None))
     return keys
+
+
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip())
 
 
 _PLACEHOLDER = re.compile(r"(?<!\$)\$\{[^}\n]*\}")
