@@ -24,7 +24,7 @@ import re
 
 from orchc.compiler import ir
 from orchc.grammar.diagnostics import Diagnostics
-from orchc.grammar.syntax import Attribute, Block, ListValue, String
+from orchc.grammar.syntax import Attribute, Block, ListValue, String, Value
 
 from .syntax_checks import Shape, describe, expect_string, first_at, split_body, wrong_kind
 
@@ -73,12 +73,11 @@ def _names(
 
 
 def _name(
-    item: object, list_name: str, seen: dict[str, ir.OutputName], diagnostics: Diagnostics
+    item: Value, list_name: str, seen: dict[str, ir.OutputName], diagnostics: Diagnostics
 ) -> ir.OutputName | None:
     if not isinstance(item, String):
-        span = getattr(item, "span")  # noqa: B009 - every syntax value has one
-        found = describe(item)  # type: ignore[arg-type]
-        diagnostics.error(span, f"'{list_name}' holds output names (strings), found {found}")
+        found = describe(item)
+        diagnostics.error(item.span, f"'{list_name}' holds output names (strings), found {found}")
         return None
     if not _OUTPUT_NAME.fullmatch(item.value):
         message = (

@@ -22,8 +22,10 @@ import difflib
 from dataclasses import dataclass
 
 from orchc.grammar.diagnostics import Diagnostics
+from orchc.grammar.source import Span
 
 from .. import ir
+from ..uid import ResourceUid
 from .check_definitions import DriverCatalog
 from .expand import ExpandedResource, Expansion
 
@@ -39,8 +41,8 @@ class Provided:
 def check_references(
     expansion: Expansion, program: ir.Program, drivers: DriverCatalog, diagnostics: Diagnostics
 ) -> None:
-    reported: set[tuple[object, ...]] = set()
-    known: dict[object, Provided | None] = {}
+    reported: set[tuple[Span, ResourceUid, str]] = set()
+    known: dict[ResourceUid, Provided | None] = {}
     for reference in expansion.references:
         target = expansion.resources.get(reference.target)
         if target is None:
