@@ -6,7 +6,8 @@ definition names it. For each: the outputs and secret outputs its contract promi
 defaults. `--format json` gives the same as one object, keys sorted, for tools.
 
 The text form lists one type per line; with TYPE it details that type: where its
-contract is written and each definition's driver, location and match blocks.
+contract is written and each definition's driver, location, match blocks and the
+outputs it returns when its driver can tell (naming what it misses from the contract).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 import click
 
 from orchc.compiler import ir, pipeline
+from orchc.compiler.passes.check_definitions import DriverCatalog
 from orchc.grammar.strings import quote
 
 from .options import definitions_option, fail, user_errors
@@ -37,11 +39,11 @@ def types(resource_type: str | None, output_format: str, definitions: Path | Non
     project = Project.load()
     sources = dataclasses.replace(project.sources(definitions, ()), score_files=())
     program = pipeline.read(sources, project.drivers).program
-    described = describe_types(program)
+    described = describe_types(program, project.drivers)
     if resource_type is not None:
         described = [t for t in described if t["type"] == resource_type]
         if not described:
-            known = ", ".join(t["type"] for t in describe_types(program))
+            known = ", ".join(t["type"] for t in described_names(program))
             fail(f"no contract or definition for type '{resource_type}' (types: {known})")
     if output_format == "json":
         text = json.dumps({"types": described}, sort_keys=True, indent=2, ensure_ascii=False)
@@ -52,13 +54,18 @@ def types(resource_type: str | None, output_format: str, definitions: Path | Non
         click.echo(render_table(described), nl=False)
 
 
-def describe_types(program: ir.Program) -> list[dict[str, Any]]:
-    """One entry per type, sorted by name: its contract and its definitions."""
+def described_names(program: ir.Program) -> list[dict[str, str]]:
     names = {c.name for c in program.resource_types} | {d.type for d in program.definitions}
-    return [_describe(program, name) for name in sorted(names)]
+    return [{"type": name} for name in sorted(names)]
 
 
-def _describe(program: ir.Program, name: str) -> dict[str, Any]:
+def describe_types(program: ir.Program, drivers: DriverCatalog) -> list[dict[str, Any]]:
+    """One entry per type, sorted by name: its contract and its definitions, each with
+    the outputs it returns when its driver can tell (`returns`, else null)."""
+    return [_describe(program, entry["type"], drivers) for entry in described_names(program)]
+
+
+def _describe(program: ir.Program, name: str, drivers: DriverCatalog) -> dict[str, Any]:
     contract = program.contract(name)
     served = sorted(program.definitions_of(name), key=lambda d: (-d.tier, d.id))
     return {
@@ -72,10 +79,30 @@ def _describe(program: ir.Program, name: str) -> dict[str, Any]:
                 "default": d.tier is ir.Tier.DEFAULT,
                 "source": str(d.span),
                 "match": [m.as_dict() for m in d.matches],
+                "returns": _returns(d, drivers),
             }
             for d in served
         ],
     }
+
+
+def _returns(definition: ir.Definition, drivers: DriverCatalog) -> list[str] | None:
+    """The outputs the definition's driver says it returns, from the values as written
+    (a `${...}` stays text); None when only apply can tell."""
+    declaration = drivers.declaration(definition.driver) if definition.driver else None
+    if declaration is None:
+        return None
+    names = declaration.output_names(_written(definition.inputs), _written(definition.secrets))
+    return None if names is None else sorted(names)
+
+
+def _written(values: ir.MapValue | None) -> dict[str, object]:
+    def text(value: ir.Value) -> object:
+        if isinstance(value, ir.Scalar):
+            return value.value
+        return value.content if isinstance(value, ir.FileContent) else None
+
+    return {e.key: text(e.value) for e in values.entries} if values else {}
 
 
 def _contract(contract: ir.ResourceType | None) -> dict[str, Any] | None:
@@ -108,6 +135,21 @@ def render_table(described: list[dict[str, Any]]) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
+def _match_block(criteria: dict[str, str]) -> str:
+    if not criteria:
+        return "match {}"
+    return "match { " + ", ".join(f"{k} = {quote(v)}" for k, v in criteria.items()) + " }"
+
+
+def _returned(returns: list[str] | None, contract: dict[str, Any] | None) -> str:
+    if returns is None:
+        return "known at apply"
+    shown = ", ".join(returns) or "nothing"
+    promised = [*contract["outputs"], *contract["secrets"]] if contract else []
+    missing = [name for name in promised if name not in returns]
+    return shown + (f" (missing from the contract: {', '.join(missing)})" if missing else "")
+
+
 def render_detail(entry: dict[str, Any]) -> str:
     contract = entry["contract"]
     lines = [f"type: {entry['type']}"]
@@ -123,12 +165,10 @@ def render_detail(entry: dict[str, Any]) -> str:
     lines.append("definitions:" if entry["definitions"] else "definitions: none")
     for definition in entry["definitions"]:
         default = " (default)" if definition["default"] else ""
-        matches = "; ".join(
-            "match { " + ", ".join(f"{k} = {quote(v)}" for k, v in m.items()) + " }"
-            for m in definition["match"]
-        )
+        matches = "; ".join(_match_block(m) for m in definition["match"])
         lines.append(
             f"  {definition['id']}{default}: driver {definition['driver']}, "
             f"{definition['source']}" + (f", {matches}" if matches else ", never selected")
         )
+        lines.append(f"    returns: {_returned(definition['returns'], contract)}")
     return "\n".join(lines) + "\n"

@@ -69,7 +69,21 @@ def test_one_type_is_detailed(project: Path) -> None:
         "secrets: api-key\n"
         "definitions:\n"
         '  llm-dev: driver static, definitions/platform.orch:7:1, match { env_type = "development" }\n'
+        "    returns: api-key, model, url\n"
     )
+
+
+def test_the_detail_names_what_a_definition_misses_from_the_contract(project: Path) -> None:
+    lines = run("postgres").stdout.splitlines()
+    assert lines[lines.index(next(x for x in lines if x.startswith("  pg-dev"))) + 1] == (
+        "    returns: host (missing from the contract: "
+        "port, name, database, username, password, url)"
+    )
+    assert lines[-2:] == [
+        "  default-postgres (default): driver template, orchc:defaults/postgres.orch:17:1, "
+        "match {}",
+        "    returns: database, host, name, password, port, url, username",
+    ]
 
 
 def test_json_has_the_contract_and_the_definitions(project: Path) -> None:
@@ -79,6 +93,7 @@ def test_json_has_the_contract_and_the_definitions(project: Path) -> None:
     assert entry["contract"]["secrets"] == ["password", "url"]
     assert entry["contract"]["default"] is True
     assert [d["id"] for d in entry["definitions"]] == ["pg-dev", "default-postgres"]
+    assert entry["definitions"][0]["returns"] == ["host"]
 
 
 def test_an_unknown_type_is_one_error_line(project: Path) -> None:
