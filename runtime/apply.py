@@ -172,6 +172,7 @@ def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
         )
         return
     operations.reporter.note(f"deploying {len(plan.workloads)} workload(s)")
+    report.target_path = _target_path(operations)
     try:
         request = deploy_request(
             plan,
@@ -186,6 +187,9 @@ def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
         report.deploy_error = operations.redactor.redact(str(error))
         return
     report.deployed_files = result.files
+    report.deployed_workloads = sum(
+        1 for w in plan.workloads.values() if w.action is not Action.DELETE
+    )
     _record_deployed_files(operations, result.files)
     workloads = tuple(
         StateWorkload(name, w.source, w.digest, w.spec, w.resources)
@@ -193,6 +197,12 @@ def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
         if w.action is not Action.DELETE
     )
     operations.store.put_workloads(plan.context.app, plan.context.env, workloads)
+
+
+def _target_path(operations: Operations) -> str | None:
+    """Where the target writes, as its definition gave it (`path`), for the report."""
+    path = operations.resolved_inputs.get(str(TARGET_UID), {}).get("path")
+    return path if isinstance(path, str) else None
 
 
 def _record_deployed_files(operations: Operations, files: tuple[str, ...]) -> None:

@@ -55,8 +55,11 @@ def _set(document: dict[str, Any], path: JsonPath, value: Any) -> None:
 
 
 def render_workload(name: str, workload: PlannedWorkload, outputs: Outputs) -> DeployWorkload:
+    """`workload` with its Score placeholders filled; raises `DeployError` naming every
+    placeholder that cannot be filled (one per line), not only the first."""
     spec = copy.deepcopy(workload.spec)
     sensitive: list[JsonPath] = []
+    problems: list[str] = []
     lookup = _score_lookup(workload, outputs)
     for site in score.sites(workload.spec):
         if site.holder is not None or "$" not in site.text:
@@ -65,10 +68,13 @@ def render_workload(name: str, workload: PlannedWorkload, outputs: Outputs) -> D
             resolved = score.substitute(site.text, lookup)
         except (ResolveError, PlaceholderError) as error:
             where = ".".join(str(p) for p in site.path)
-            raise DeployError(f"workload '{name}', {where}: {error}") from None
+            problems.append(f"workload '{name}', {where}: {error}")
+            continue
         _set(spec, site.path, resolved.value)
         if resolved.sensitive:
             sensitive.append(site.path)
+    if problems:
+        raise DeployError("\n".join(problems))
     return DeployWorkload(
         name=name,
         spec=spec,
@@ -88,6 +94,21 @@ def sensitive_paths(value: Any, redactor: Redactor, path: JsonPath = ()) -> list
     return []
 
 
+def _render_all(plan: Plan, outputs: Outputs) -> tuple[DeployWorkload, ...]:
+    """Every workload rendered; every problem of every workload reported at once."""
+    rendered, problems = [], []
+    for name, workload in sorted(plan.workloads.items()):
+        if workload.action is Action.DELETE:
+            continue
+        try:
+            rendered.append(render_workload(name, workload, outputs))
+        except DeployError as error:
+            problems.append(str(error))
+    if problems:
+        raise DeployError("\n".join(problems))
+    return tuple(rendered)
+
+
 def deploy_request(
     plan: Plan,
     outputs: Outputs,
@@ -100,11 +121,7 @@ def deploy_request(
     their secret paths, and what a driver gets for the target's resource (its resolved
     inputs and secrets and its driver state as last recorded, its work directory, its
     policy timeout)."""
-    workloads = tuple(
-        render_workload(name, workload, outputs)
-        for name, workload in sorted(plan.workloads.items())
-        if workload.action is not Action.DELETE
-    )
+    workloads = _render_all(plan, outputs)
     deploy_manifests = tuple(
         DeployManifest(uid=uid, object=obj, sensitive=tuple(sensitive_paths(obj, redactor)))
         for uid in sorted(manifests)

@@ -41,7 +41,9 @@ class RunReport:
     critical_path: list[str] = field(default_factory=list)
     critical_time: float = 0.0
     deployed_files: tuple[str, ...] = ()
-    deploy_error: str | None = None
+    deploy_error: str | None = None  # every problem, one per line
+    deployed_workloads: int = 0
+    target_path: str | None = None  # where the target writes (its `path` input)
 
     @property
     def failed(self) -> list[JobRecord]:
@@ -84,14 +86,23 @@ def summary_lines(report: RunReport) -> list[str]:
         where = f" (definition {job.source})" if job.source else ""
         lines.append(f"error: {job.operation} of {job.uid} failed{where}: {job.message}")
     if report.deploy_error:
-        lines.append(f"error: deploy failed: {report.deploy_error}")
+        problems = report.deploy_error.splitlines()
+        lines.extend(f"error: deploy failed: {problem}" for problem in problems)
+        if report.target_path:
+            lines.append(f"note: the target writes to {report.target_path}")
+    elif report.deployed_workloads or report.deployed_files:
+        where = f" to {report.target_path}" if report.target_path else ""
+        lines.append(
+            f"deployed {report.deployed_workloads} workload(s){where} "
+            f"({len(report.deployed_files)} file(s) written)"
+        )
     if report.critical_path:
         chain = " -> ".join(report.critical_path)
         lines.append(f"critical path: {chain} ({_seconds(report.critical_time)})")
-    counts = (
-        ", ".join(f"{n} {result}" for result, n in sorted(report.counts().items()))
-        or "nothing to do"
-    )
+    totals = [f"{n} {result}" for result, n in sorted(report.counts().items())]
+    if report.deployed_workloads:
+        totals.append(f"{report.deployed_workloads} workload(s) deployed")
+    counts = ", ".join(totals) or "nothing to do"
     verdict = "complete" if report.ok else "FAILED"
     lines.append(
         f"{report.operation.capitalize()} {verdict}: {counts} in {_seconds(report.wall_time)}."
@@ -183,6 +194,8 @@ class JsonReporter:
             critical_time=round(report.critical_time, 4),
             deployed_files=list(report.deployed_files),
             deploy_error=report.deploy_error,
+            deployed_workloads=report.deployed_workloads,
+            target_path=report.target_path,
         )
 
 
