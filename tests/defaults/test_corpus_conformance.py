@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -36,9 +35,9 @@ from typing import Any
 
 import pytest
 import yaml
+from shared_corpus import CORPUS, corpus_files
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("ORCHC_SHARED", ROOT.parent / "shared")) / "score" / "corpus"
+pytestmark = pytest.mark.corpus
 
 DEFAULT_TYPES = frozenset(
     {
@@ -91,7 +90,7 @@ ENVIRONMENT: dict[str, dict[str, str | None]] = {
 }
 UNSET = {"NAME": None, "TEST": None}
 
-CASES = sorted({str(p.parent.relative_to(CORPUS)) for p in CORPUS.rglob("*.yaml")})
+CASES = sorted({str(p.parent.relative_to(CORPUS)) for p in corpus_files()})
 
 
 def used_types(documents: list[Path]) -> set[str]:

@@ -8,7 +8,6 @@ else is compared byte for byte.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -16,9 +15,8 @@ from typing import Any
 
 import pytest
 import yaml
+from shared_corpus import CORPUS
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("ORCHC_SHARED", ROOT.parent / "shared")) / "score" / "corpus"
 GOLDEN = Path(__file__).parent / "golden"
 
 CASES = {
@@ -58,6 +56,7 @@ def read_tree(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("target", sorted(TARGETS))
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_golden(case: str, target: str, project: Any, update_golden: bool) -> None:

@@ -4,11 +4,8 @@ validates against the Kubernetes 1.30 schemas and with `docker-compose config`."
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +13,14 @@ import kubernetes_validate
 import pytest
 import yaml
 from click.testing import CliRunner
+from compose_check import run_compose_config
+from shared_corpus import CORPUS, corpus_files
 
 from orchc.cli import main
 
-# Collection happens before fixtures exist: read ORCHC_SHARED as tests/conftest.py does.
-SHARED = Path(os.environ.get("ORCHC_SHARED", Path(__file__).resolve().parents[3] / "shared"))
-CORPUS = SHARED / "score" / "corpus"
-DOCUMENTS = sorted(p for p in CORPUS.rglob("*.yaml"))
+pytestmark = pytest.mark.corpus
+DOCUMENTS = corpus_files()
 PLACEHOLDER = re.compile(r"\$\{resources\.([a-z0-9-]+)((?:\.[A-Za-z0-9_-]+)*)\}")
-DOCKER_COMPOSE = str(Path(sys.executable).with_name("docker-compose"))
 
 
 def outputs_needed(document: dict[str, Any], text: str) -> dict[str, dict[str, Any]]:
@@ -112,13 +108,7 @@ def test_corpus_document_applies_to_both_targets(
         orchc("plan", "--env", env, "--detailed-exitcode")  # exits 0: nothing left to do
 
     compose = root / "out" / "compose.yaml"
-    checked = subprocess.run(
-        [DOCKER_COMPOSE, "-f", str(compose), "config", "--quiet"],
-        capture_output=True,
-        check=False,
-        text=True,
-        cwd=root,
-    )
+    checked = run_compose_config(compose, "--quiet", cwd=root)
     assert checked.returncode == 0, checked.stderr
     objects = kubernetes_objects(root / "build" / "corpus" / "staging")
     assert any(o["kind"] == "Deployment" for o in objects)

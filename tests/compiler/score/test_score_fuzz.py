@@ -144,10 +144,9 @@ def corpus(shared_dir: Path) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def schemas(shared_dir: Path) -> tuple[jsonschema.Draft202012Validator, ...]:
-    folder = shared_dir / "score" / "schema"
+def schemas(score_schema_dir: Path) -> tuple[jsonschema.Draft202012Validator, ...]:
     return tuple(
-        jsonschema.Draft202012Validator(json.loads((folder / name).read_text()))
+        jsonschema.Draft202012Validator(json.loads((score_schema_dir / name).read_text()))
         for name in ("score-v1b1.json", "score-v1b1.for-validation.json")
     )
 

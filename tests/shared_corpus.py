@@ -1,0 +1,37 @@
+"""Where the tests find the public Score corpus, and which tests need it.
+
+The corpus (48 Score documents other people wrote) is read in place from
+`../shared/score/corpus` beside the checkout, or from `$ORCHC_SHARED/score/corpus`;
+it is never copied in. A test needs it when it carries the `corpus` marker or uses the
+`shared_dir` fixture. On a clone without it those tests are not run, and the run says
+so in one line (tests/conftest.py); everything else runs from the repository alone. With
+`ORCHC_REQUIRE_CORPUS=1` (CI) a missing corpus is an error instead.
+
+The Score schemas are vendored in `tests/score_schema/` (see its README).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("ORCHC_SHARED", ROOT.parent / "shared")).resolve()
+CORPUS = SHARED / "score" / "corpus"
+SCHEMAS = ROOT / "tests" / "score_schema"
+
+
+def corpus_available() -> bool:
+    return CORPUS.is_dir()
+
+
+def corpus_files(pattern: str = "*.yaml") -> list[Path]:
+    """The corpus files matching `pattern`, sorted; none when the corpus is missing."""
+    return sorted(CORPUS.rglob(pattern)) if corpus_available() else []
+
+
+def why_not_run(count: int) -> str:
+    return (
+        f"not run: {count} tests that need the public Score corpus, which is not at "
+        f"{CORPUS} (put the shared folder beside this checkout or set ORCHC_SHARED)"
+    )
