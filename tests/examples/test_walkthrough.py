@@ -1,9 +1,10 @@
 """The example shop's README is executable documentation, and this test executes it.
 
 Each ```sh block of `examples/shop/README.md` runs, in order, as one bash script
-(`set -euo pipefail`) in a fresh copy of the example, with the venv's `orchc` and
-`docker-compose` (the real binary, see `compose_check.py`) first on PATH; it must succeed, and every line of the ```text block
-that follows it must appear in its output (runs of whitespace compared as one space).
+(`set -euo pipefail`) in a fresh copy of the example, with the venv's `orchc` and the
+real `docker-compose` (see `compose_check.py`) first on PATH; it must succeed, and every
+line of the ```text block that follows it must appear in its output (runs of whitespace
+compared as one space).
 After the steps that deploy, the output is checked for real: the Compose file by
 `docker-compose config`, every Kubernetes object strictly against the 1.30 schemas,
 and in prod the database, role and Redis user the drivers created are used through
