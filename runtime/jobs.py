@@ -2,7 +2,10 @@
 
 Creates and updates wait for the creates of what they depend on; deletes wait for the
 deletes of what depends on them (reverse order, from the dependencies recorded in
-state); a replace is a delete, then a create that waits for it (SPEC §5, §8).
+state); a replace is a delete, then a create that waits for it (SPEC §5, §8) — unless
+its policy sets `create_before_destroy` (SPEC §9): then the create comes first, and the
+delete of the old resource (a "retire" operation) waits for it and for the creates and
+updates of everything that depends on it, so they are repointed before it goes.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ class Operation:
 
     uid: str
     kind: str  # CREATE, UPDATE or DELETE
-    replace: bool = False
+    replace: bool = False  # a DELETE with replace retires the old half of a replace
 
 
 def job_key(kind: str, uid: str) -> str:
@@ -63,11 +66,20 @@ def plan_jobs(plan: Plan, records: dict[str, ResourceRecord]) -> list[Job]:
         for uid, resource in plan.resources.items()
         if resource.action in (Action.DELETE, Action.REPLACE) and uid in records
     }
-    jobs = _delete_jobs(deleting, records)
+    first = {
+        uid
+        for uid in deleting
+        if plan.resources[uid].action is Action.REPLACE
+        and plan.resources[uid].policy.create_before_destroy
+    }
+    jobs = [
+        _retire(job, plan, changing) if _uid(job) in first else job
+        for job in _delete_jobs(deleting, records)
+    ]
     for uid in sorted(changing):
         resource = plan.resources[uid]
         after = {job_key(CREATE, d) for d in resource.depends_on if d in changing}
-        if uid in deleting:
+        if uid in deleting and uid not in first:
             after.add(job_key(DELETE, uid))
         kind = UPDATE if resource.action is Action.UPDATE else CREATE
         jobs.append(
@@ -80,6 +92,20 @@ def plan_jobs(plan: Plan, records: dict[str, ResourceRecord]) -> list[Job]:
             )
         )
     return jobs
+
+
+def _uid(job: Job) -> str:
+    assert isinstance(job.payload, Operation)
+    return job.payload.uid
+
+
+def _retire(job: Job, plan: Plan, changing: set[str]) -> Job:
+    """The delete half of a create-before-destroy replace: after the new resource and
+    after every changing resource that depends on it."""
+    uid = _uid(job)
+    dependents = {d for d in changing if uid in plan.resources[d].depends_on}
+    after = job.after | {job_key(CREATE, uid)} | {job_key(CREATE, d) for d in dependents}
+    return Job(job.key, frozenset(after), payload=Operation(uid, DELETE, replace=True))
 
 
 def destroy_jobs(records: dict[str, ResourceRecord]) -> list[Job]:

@@ -38,6 +38,12 @@ class ApplyOptions:
     retry_backoff: float = 0.5  # seconds before the first retry; doubles each time
 
 
+SAME_AS_NEW = (
+    "not deleted: the new resource has the old one's outputs, so it is the same one "
+    "(create_before_destroy needs a driver that makes the new beside the old)"
+)
+
+
 class _AttemptFailed(Exception):
     """A driver call failed: the request it was given is kept in the state, so a
     delete of whatever the failed call left behind has the inputs it needs."""
@@ -131,6 +137,8 @@ class Operations:
         return f"'{record.resource.definition}' at {record.resource.source}" if record else None
 
     def record_intent(self, operation: Operation) -> None:
+        if operation.kind == DELETE and operation.replace:
+            return  # retiring: the state row is the new resource's; the old is in memory
         if operation.kind == DELETE:
             resource = self.records[operation.uid].resource
             self.store.mark(self.app, self.env, _status(resource, ResourceStatus.DELETING))
@@ -144,6 +152,8 @@ class Operations:
             if isinstance(outcome.value, DriverRequest):  # a driver call that failed
                 self.store.record_attempt(self.app, self.env, _attempt(outcome.value))
             return outcome
+        if operation.kind == DELETE and operation.replace:
+            return outcome  # the old resource is gone; the state keeps the new one
         if operation.kind == DELETE:
             self.store.remove(self.app, self.env, ResourceUid.parse(operation.uid))
             self._forget(operation.uid)
@@ -214,6 +224,8 @@ class Operations:
     def perform(self, job: Job) -> Outcome:
         operation = self.operation(job)
         try:
+            if operation.kind == DELETE and operation.replace and self._same_as_new(operation):
+                return Outcome("unchanged", message=SAME_AS_NEW)
             if operation.kind == DELETE:
                 self._delete(operation.uid)
                 return Outcome("ok")
@@ -271,6 +283,13 @@ class Operations:
                     raise
                 time.sleep(self.options.retry_backoff * 2**attempt)
         return None
+
+    def _same_as_new(self, operation: Operation) -> bool:
+        """Whether the new resource of a create-before-destroy replace has exactly the
+        old one's outputs: then it is the same thing (a driver that names what it
+        makes after the uid adopted it), and deleting the old would delete the new."""
+        old = self.records[operation.uid]
+        return self.outputs.get(operation.uid) == (old.outputs, old.secrets)
 
     def _delete(self, uid: str) -> None:
         record = self.records[uid]
