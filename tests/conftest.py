@@ -59,8 +59,9 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def score_schema_dir() -> Path:
-    """The official Score schemas, vendored in `tests/score_schema/`."""
+def score_schema_dir(shared_dir: Path) -> Path:
+    """The official Score schemas, read in place from `../shared/score/schema` (tests
+    using them need the shared folder, like the corpus)."""
     return SCHEMAS
 
 

@@ -7,7 +7,8 @@ it is never copied in. A test needs it when it carries the `corpus` marker or us
 so in one line (tests/conftest.py); everything else runs from the repository alone. With
 `ORCHC_REQUIRE_CORPUS=1` (CI) a missing corpus is an error instead.
 
-The Score schemas are vendored in `tests/score_schema/` (see its README).
+The official Score schemas are read the same way, from `../shared/score/schema`: the
+shared README asks that none of these files be copied into the project.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ORCHC_SHARED", ROOT.parent / "shared")).resolve()
 CORPUS = SHARED / "score" / "corpus"
-SCHEMAS = ROOT / "tests" / "score_schema"
+SCHEMAS = SHARED / "score" / "schema"
 
 
 def corpus_available() -> bool:

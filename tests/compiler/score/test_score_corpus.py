@@ -1,5 +1,5 @@
-"""The reader against 48 real Score documents and the official schema (vendored in
-`tests/score_schema/`; the corpus is read from `../shared`).
+"""The reader against 48 real Score documents and the official schema (both read
+in place from `../shared/score/`).
 
 Every corpus document loads without diagnostics; its raw form is valid against
 `score-v1b1.json` and its normalised form (list forms upgraded, sources inlined) against
