@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from pathlib import Path
 
 from e2e_helpers import STATIC_DEFINITIONS, Project
@@ -106,9 +105,12 @@ def test_a_stale_plan_is_refused_and_changes_nothing(project: Project) -> None:
     assert project.run("state", "show", "redis.default#web.cache", "--env", "dev").stdout == before
 
 
-def world_definitions(world: Path, flag: Path, sleep: float = 0.0) -> str:
+def world_definitions(world: Path, flag: Path, release: Path | None = None) -> str:
+    """Definitions on the world program; with `release`, every driver call waits until
+    that file exists."""
     command = json.dumps([sys.executable, str(WORLD)])
     body = STATIC_DEFINITIONS
+    wait = f'wait_for = "{release}"' if release else ""
     for name, extra in (
         ("alpha", f'fail_if = "{flag}"'),
         ("beta", 'after = "${resources.alpha#alpha.outputs.value}"'),
@@ -123,7 +125,7 @@ definition "{name}" {{
     command = {command}
     world   = "{world}"
     value   = "{name}-value"
-    sleep   = {sleep}
+    {wait}
     {extra}
   }}
 }}
@@ -183,19 +185,29 @@ def test_a_failure_skips_dependents_finishes_the_rest_and_resumes(project: Proje
 
 def test_a_second_apply_fails_at_once_naming_the_holder(project: Project) -> None:
     world, flag = project.root / "world.json", project.root / "no-such-flag"
-    project.write("definitions/world.orch", world_definitions(world, flag, sleep=1.5))
+    release = project.root / "release"
+    project.write("definitions/world.orch", world_definitions(world, flag, release))
     project.write("score.yaml", WORLD_SCORE)
     project.plan()
     first = project.popen("apply", "plan.json", "--json")
     assert first.stdout is not None
-    assert json.loads(first.stdout.readline())["event"] == "run_started"  # the lock is held
-    started = time.monotonic()
+    # The first apply holds the lock and waits inside a driver call until `release` exists.
+    assert json.loads(first.stdout.readline())["event"] == "run_started"
+    assert json.loads(first.stdout.readline())["event"] == "resource_started"
+    # "At once": the second apply fails while the first is still held, so it cannot have
+    # waited for the first to finish (a wait would never end: the release file is absent).
     second = project.run("apply", "--env", "dev", "--auto-approve", expect=1)
-    assert time.monotonic() - started < 10  # "at once": it does not wait for the first
+    assert not release.exists() and first.poll() is None
     assert f"the state is locked: apply by pid {first.pid} on " in second.stderr
     assert "orchc state unlock" in second.stderr
-    first.communicate(timeout=120)
+    release.touch()
+    first.communicate(timeout=300)
     assert first.returncode == 0
+    assert sorted(json.loads(world.read_text())["present"]) == [
+        "alpha.default#alpha",
+        "beta.default#beta",
+        "gamma.default#gamma",
+    ]
 
 
 def test_prevent_destroy_stops_the_plan(project: Project) -> None:
