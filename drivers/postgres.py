@@ -13,6 +13,11 @@ Invariants:
   before changing anything.
 - `PUBLIC` loses its default CONNECT/TEMP rights on the database, so only its owner
   (and superusers) can use it.
+- Role and database DDL (CREATE/ALTER/DROP, GRANT/REVOKE, COMMENT) writes the server's
+  shared catalogs, and concurrent driver calls racing there fail with "tuple concurrently
+  deleted"; every call that changes them holds a server-wide advisory lock
+  (`CATALOG_LOCK`) for its changes. CREATE/DROP DATABASE cannot run inside a
+  transaction, so the lock is session-level, released when the changes end.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from orchc.drivers.time_limits import TimeLimits, time_limits
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")]
 
 Connection = psycopg.Connection[tuple[Any, ...]]
+
+CATALOG_LOCK = 0x6F72636863  # "orchc": the advisory lock key serialising our DDL
 
 _NOT_OURS_TO_DROP = (
     "refusing to drop {kind} '{name}': it exists but is not managed by orchc for this resource"
@@ -70,8 +77,9 @@ class PostgresDriver(db.DatabaseDriver[PostgresInputs, Connection, Found]):
 
     def upsert(self, server: Connection, names: db.Names, password: str, found: Found) -> None:
         role, database = found
-        _upsert_role(server, names, password, role)
-        _upsert_database(server, names, database)
+        with _catalog_lock(server):
+            _upsert_role(server, names, password, role)
+            _upsert_database(server, names, database)
 
     @contextmanager
     def admin_connection(
@@ -97,10 +105,11 @@ class PostgresDriver(db.DatabaseDriver[PostgresInputs, Connection, Found]):
         names = self.names(request, inputs)
         with self.admin_connection(inputs, admin, time_limits(request)) as conn:
             role, database = _check_ownership(conn, names, _NOT_OURS_TO_DROP)
-            if database is Presence.OURS:
-                _drop_database(conn, names.database)
-            if role is Presence.OURS:
-                _drop_role(conn, names.username)
+            with _catalog_lock(conn):
+                if database is Presence.OURS:
+                    _drop_database(conn, names.database)
+                if role is Presence.OURS:
+                    _drop_role(conn, names.username)
 
     def observe(self, request: DriverRequest) -> Observation:
         """Drift: the role and the database exist, are ours, and the recorded
@@ -123,6 +132,19 @@ class PostgresDriver(db.DatabaseDriver[PostgresInputs, Connection, Found]):
         if not any(found):
             found.append(_login_drift(inputs, names, request, time_limits(request)))
         return Observation(drift="; ".join(f for f in found if f) or None)
+
+
+@contextmanager
+def _catalog_lock(conn: Connection) -> Iterator[None]:
+    """Hold the server-wide lock on our role and database DDL (see the module's
+    docstring); waiting for it is bounded by the statement timeout."""
+    with _failure("cannot lock the server's role catalog"):
+        conn.execute("SELECT pg_advisory_lock(%s)", (CATALOG_LOCK,))
+    try:
+        yield
+    finally:
+        if not conn.closed and not conn.broken:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (CATALOG_LOCK,))
 
 
 def _can_login(conn: Connection, username: str) -> bool:

@@ -73,10 +73,12 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database of its own on the local server (`orchc_test_<hex>`,
-    created through the `postgres` database), dropped afterwards."""
+    created through the `postgres` database), dropped afterwards. It is copied from
+    template0, which nobody can connect to: a concurrent session on template1 (one test
+    holds one on purpose) would make a copy of template1 fail."""
     name = f"orchc_test_{uuid.uuid4().hex}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0")
     try:
         yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     finally:

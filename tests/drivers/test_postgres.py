@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -371,3 +372,33 @@ def test_an_output_echoing_a_sensitive_input_is_secret(
 
     assert set(result.outputs) == {"name", "database", "username"}
     assert (result.secrets["host"], result.secrets["port"]) == ("127.0.0.1", 5432)
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_creates_and_deletes_do_not_race_on_the_shared_catalogs(
+    make_request: Callable[..., DriverRequest], journal: Any, pg: Any, round_: int
+) -> None:
+    """Role DDL from parallel driver calls touches the server's shared catalogs; without
+    serialisation PostgreSQL fails some of them with "tuple concurrently deleted"."""
+    requests = [make_request("postgres", inputs=pg.inputs) for _ in range(8)]
+    for request in requests:
+        pg.track(request.guid)
+
+    def create(request: DriverRequest) -> JsonObject:
+        return DRIVER.create(request, journal).state
+
+    def delete(request: DriverRequest, state: JsonObject) -> None:
+        DRIVER.delete(with_state(request, state, action="delete"), journal)
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        states = list(pool.map(create, requests))
+        list(pool.map(delete, requests, states))
+
+    names = [request.guid for request in requests]
+    assert pg.admin.execute(
+        "SELECT count(*) FROM pg_roles WHERE rolname = ANY(%s)", (names,)
+    ).fetchone() == (0,)
+    assert pg.admin.execute(
+        "SELECT count(*) FROM pg_database WHERE datname = ANY(%s)", (names,)
+    ).fetchone() == (0,)

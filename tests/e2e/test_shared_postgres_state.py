@@ -40,7 +40,8 @@ definition "cache" {
 def state_url() -> Iterator[str]:
     name = f"orchc_e2e_{uuid.uuid4().hex[:12]}"
     with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        # template0: a concurrent session on template1 would make a copy of it fail.
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
     try:
         yield f"postgresql://postgres@127.0.0.1:5432/{name}"
     finally:
