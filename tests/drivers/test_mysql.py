@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pymysql
@@ -241,3 +242,30 @@ def test_invalid_inputs(
         DRIVER.create(make_request("mysql", inputs=inputs), journal)
 
     assert str(failure.value) == message
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_creates_and_deletes_do_not_race_on_the_grant_tables(
+    make_request: Callable[..., DriverRequest], journal: Any, mysql: Any, round_: int
+) -> None:
+    """Parallel driver calls run user DDL (CREATE/ALTER/DROP USER, GRANT) at once; the
+    server serialises its grant tables itself, so every call must succeed."""
+    requests = [make_request("mysql", inputs=mysql.inputs) for _ in range(8)]
+    for request in requests:
+        mysql.track(request.guid)
+
+    def create(request: DriverRequest) -> JsonObject:
+        return DRIVER.create(request, journal).state
+
+    def delete(request: DriverRequest, state: JsonObject) -> None:
+        DRIVER.delete(with_state(request, state, action="delete"), journal)
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        states = list(pool.map(create, requests))
+        assert all(mysql.exists("user", request.guid) for request in requests)
+        list(pool.map(delete, requests, states))
+
+    for request in requests:
+        assert not mysql.exists("user", request.guid)
+        assert not mysql.exists("database", request.guid)
