@@ -1,5 +1,8 @@
 """SIGKILL the apply (and the destroy) at several points: re-planning and re-applying
-must converge, with no resource provisioned twice and none forgotten."""
+must converge, with no resource provisioned twice and none forgotten.
+
+The last node's driver call waits for a release file, so the run is still in progress
+whenever it is killed, however loaded the machine (no sleep-based ordering)."""
 
 from __future__ import annotations
 
@@ -16,10 +19,12 @@ WORLD = Path(__file__).parent / "programs" / "world.py"
 NODES = ["n1", "n2", "n3", "n4", "n5", "n6", "n7"]  # a binary tree: n1 <- n2, n3 <- n4..n7
 
 
-def tree_definitions(world: Path) -> str:
+def tree_definitions(world: Path, release: Path) -> str:
+    """The tree on the world program; the last node's calls wait until `release` exists."""
     command = json.dumps([sys.executable, str(WORLD)])
     body = STATIC_DEFINITIONS
     for index, name in enumerate(NODES, start=1):
+        wait = f'\n    wait_for = "{release}"' if name == NODES[-1] else ""
         parent = (
             f'\n    parent = "${{resources.node#{NODES[index // 2 - 1]}.outputs.value}}"'
             if index > 1
@@ -34,7 +39,7 @@ definition "{name}" {{
     command = {command}
     world   = "{world}"
     value   = "{name}-value"
-    sleep   = 0.25{parent}
+    sleep   = 0.25{parent}{wait}
   }}
 }}
 """
@@ -95,10 +100,12 @@ def everything() -> list[str]:
 
 @pytest.mark.parametrize("events", [1, 2, 5, 9, 13])
 def test_killed_apply_converges_without_double_provisioning(project: Project, events: int) -> None:
-    project.write("definitions/tree.orch", tree_definitions(project.root / "world.json"))
+    release = project.root / "release"
+    project.write("definitions/tree.orch", tree_definitions(project.root / "world.json", release))
     project.write("score.yaml", SCORE)
     project.plan()
     kill_after(project, events, "apply", "plan.json")
+    release.touch()
 
     assert converge(project) >= 1
     assert sorted(world(project)["present"]) == everything()
@@ -109,10 +116,14 @@ def test_killed_apply_converges_without_double_provisioning(project: Project, ev
 
 @pytest.mark.parametrize("events", [2, 6])
 def test_killed_destroy_finishes_on_the_next_destroy(project: Project, events: int) -> None:
-    project.write("definitions/tree.orch", tree_definitions(project.root / "world.json"))
+    release = project.root / "release"
+    project.write("definitions/tree.orch", tree_definitions(project.root / "world.json", release))
     project.write("score.yaml", SCORE)
+    release.touch()
     project.run("apply", "--env", "dev", "--auto-approve")
+    release.unlink()
     kill_after(project, events, "destroy", "--env", "dev", "--auto-approve")
+    release.touch()
 
     project.run("destroy", "--env", "dev", "--auto-approve")
     assert world(project)["present"] == {}
