@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from orchc import __version__
-from orchc.compiler import pipeline
 from orchc.compiler.plan import load_plan
 from orchc.compiler.uid import ResourceUid
 from orchc.grammar.diagnostics import render
@@ -201,6 +200,7 @@ def explain(
     env_type: str | None,
 ) -> None:
     """Show how a resource's definition was chosen."""
+    from orchc.compiler import pipeline  # only here: `orchc apply` must not load it
     from orchc.compiler.render.explain import render_explain
 
     project = Project.load()

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import click
 
-from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan
 from orchc.compiler.plan_actions import protects
 from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, load_verified
-from orchc.compiler.render.text import render_text
 from orchc.grammar.diagnostics import DiagnosticError
 from orchc.runtime.apply import Runtime, apply_plan, destroy, destroy_preview
 from orchc.runtime.operations import ApplyOptions
@@ -61,6 +59,9 @@ def _plan_now(
 ) -> Plan:
     if env is None:
         raise UsageProblem("give a plan file, or --env to plan and apply in one step")
+    # Imported here: applying a plan file must not load the language front end.
+    from orchc.compiler import pipeline
+
     compilation = project.compile(definitions, score_files)
     target = project.target(app, env, env_type)
     return pipeline.plan(compilation, target, project.state_reader(state_url), project.drivers)
@@ -115,6 +116,8 @@ def apply(
         plan = read_plan_file(plan_file, env, app)
     else:
         plan = _plan_now(project, env, app, definitions, score_files, env_type, state_url)
+        from orchc.compiler.render.text import render_text
+
         click.echo(render_text(plan), err=True, nl=False)
         confirm_or_fail("Apply this plan?", auto_approve)
     store = project.state_store(state_url)
@@ -129,6 +132,8 @@ def apply(
 def definition_policies(project: Project) -> DefinitionPolicies:
     """Each definition's prevent_destroy now, with its file:line: the policy in force for
     what it made. Definitions that cannot be read leave the recorded policies in force."""
+    from orchc.compiler import pipeline  # destroy reads the definitions; apply does not
+
     sources = pipeline.Sources(project.root, project.config.definitions_dir(None))
     try:
         program = pipeline.read(sources, project.drivers).program

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from orchc.compiler import pipeline
 from orchc.compiler.state import InMemoryState, StateReader
 from orchc.drivers.registry import DriverRegistry, default_registry
 from orchc.runtime.state import StateUnavailableError, default_backends
 from orchc.runtime.state.contract import StateStore
 
 from .config import ProjectConfig, load_config
+
+if TYPE_CHECKING:  # the pipeline loads the parser, which `orchc apply plan.json` never needs
+    from orchc.compiler import pipeline
 
 
 class UsageProblem(Exception):
@@ -35,6 +38,8 @@ class Project:
     def sources(
         self, definitions: Path | None, score_files: tuple[Path, ...], use_defaults: bool = True
     ) -> pipeline.Sources:
+        from orchc.compiler import pipeline
+
         return pipeline.Sources(
             root=self.root,
             definitions=self.config.definitions_dir(definitions),
@@ -49,11 +54,15 @@ class Project:
         return app
 
     def target(self, app: str | None, env: str, env_type: str | None = None) -> pipeline.Target:
+        from orchc.compiler import pipeline
+
         return pipeline.Target(app=self.app(app), env=env, env_type=env_type)
 
     def compile(
         self, definitions: Path | None, score_files: tuple[Path, ...]
     ) -> pipeline.Compilation:
+        from orchc.compiler import pipeline
+
         return pipeline.read(self.sources(definitions, score_files), self.drivers)
 
     def state_reader(self, url_flag: str | None) -> StateReader:

@@ -21,9 +21,9 @@ from orchc.compiler.uid import TARGET_UID
 from orchc.drivers.protocol import DeployManifest, DeployRequest, DeployWorkload, JsonPath
 from orchc.runtime.state.contract import ResourceRecord
 
+from .placeholders import FillError, Outputs
 from .redact import Redactor
 from .requests import deploy_context, work_dir
-from .resolve import Outputs, ResolveError
 
 
 class DeployError(Exception):
@@ -66,7 +66,7 @@ def render_workload(name: str, workload: PlannedWorkload, outputs: Outputs) -> D
             continue
         try:
             resolved = score.substitute(site.text, lookup)
-        except (ResolveError, PlaceholderError) as error:
+        except (FillError, PlaceholderError) as error:
             where = ".".join(str(p) for p in site.path)
             problems.append(f"workload '{name}', {where}: {error}")
             continue

@@ -21,6 +21,7 @@ from orchc.drivers.protocol import DriverError, Observer
 from orchc.drivers.registry import DriverLoadError, DriverRegistry, UnknownDriverError
 
 from .redact import Redactor
+from .requests import delete_request
 from .state.contract import ResourceRecord
 
 
@@ -66,8 +67,6 @@ def observe_one(
 ) -> Observed:
     resource = record.resource
     uid, name = str(resource.uid), resource.driver
-    from .requests import delete_request  # the request builder imports the compiler
-
     redactor = Redactor()
     redactor.add([record.secrets, record.resolved_secrets])
     try:

@@ -26,10 +26,10 @@ from orchc.runtime.state.contract import ResourceRecord, StateStore
 
 from .executor import Job, Outcome
 from .jobs import DELETE, UPDATE, Operation
+from .placeholders import Outputs
 from .redact import Redactor
 from .report import Reporter
-from .requests import RequestError, build_request, delete_request, uid_of
-from .resolve import Outputs
+from .requests import RequestError, create_request, delete_request, uid_of
 
 
 @dataclass(frozen=True)
@@ -242,7 +242,7 @@ class Operations:
         planned = self.plan.resources[operation.uid]
         previous = self.records.get(operation.uid)
         state = previous.driver_state if previous and not operation.replace else {}
-        request = build_request(self.plan, planned, self.outputs, self.root, state)
+        request = create_request(self.plan, planned, self.outputs, self.root, state)
         self.redactor.add([request.secrets, [request.inputs[k] for k in request.sensitive_inputs]])
         # The outputs asked for are part of what the driver is asked to do: a driver
         # like `environment` returns exactly those, so a new one needs a new call.

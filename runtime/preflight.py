@@ -19,7 +19,8 @@ from typing import Any
 from orchc.compiler.placeholders import Placeholder, PlaceholderError, parse_template
 from orchc.compiler.plan import Action, Plan, PlannedResource
 
-from .resolve import ResolveError
+from .placeholders import FillError
+from .requests import literal_secrets
 from .state.contract import ResourceRecord
 
 RUNS = (Action.CREATE, Action.UPDATE, Action.REPLACE)
@@ -49,14 +50,12 @@ def check_environment(plan: Plan) -> None:
 def check_literal_secrets(plan: Plan, root: Path) -> None:
     """Every literal secret apply will read again from a definition file is the text the
     plan recorded; else "definitions changed since the plan", before anything runs."""
-    from .requests import literal_secrets  # reads definition files: imports the parser
-
     problems = []
     for _, planned in sorted(plan.resources.items()):
         if planned.action in RUNS and any(s.literal for s in planned.secret_sources.values()):
             try:
                 literal_secrets(plan, planned, root)
-            except ResolveError as error:
+            except FillError as error:
                 problems.append(f"  {error}")
     if problems:
         raise PreflightError("cannot apply this plan; nothing was changed:\n" + "\n".join(problems))

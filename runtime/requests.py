@@ -1,8 +1,15 @@
-"""Build a driver request for a planned resource: placeholders resolved, secrets read.
+"""Build the request a driver receives: the one place a `DriverRequest` is made.
 
-Secrets reach the request from three places and never from the plan: a plan-form
+A create (or update) request is the planned resource with its placeholders filled and
+its secrets read; a delete request is what the driver last received, as the state
+recorded it, since the definition may be gone by now.
+
+Secrets reach a create request from three places and never from the plan: a plan-form
 template (`${env.X}`, `${resources[...]...}`), or, for a secret written literally in a
-definition, the definition file itself, read again here (the plan only names the key).
+definition, the definition file itself, read again through the compiler's
+`read_literal_secrets` (the plan only names the key). That function is imported only
+when a resource has such a secret, so applying a plan does not load the language front
+end otherwise.
 """
 
 from __future__ import annotations
@@ -11,18 +18,13 @@ import hmac
 from pathlib import Path
 from typing import Any, Literal
 
-from orchc.compiler import ir
-from orchc.compiler.evaluate import Scope, evaluate
 from orchc.compiler.origin import file_of
-from orchc.compiler.passes.build_ir import build_ir
 from orchc.compiler.plan import Plan, PlannedResource, literal_digest
 from orchc.compiler.uid import ResourceUid
 from orchc.drivers.protocol import DeployContext, DriverRequest
-from orchc.grammar.diagnostics import Diagnostics
-from orchc.grammar.parse import parse_document
+from orchc.runtime.state.contract import ResourceRecord
 
-from .resolve import Outputs, ResolveError, resolve_mapping, resolve_value
-from .state.contract import ResourceRecord
+from .placeholders import FillError, Outputs, fill_mapping, fill_value
 
 
 class RequestError(Exception):
@@ -45,31 +47,25 @@ def deploy_context(plan: Plan) -> DeployContext:
     return DeployContext(app=context.app, env=context.env, env_type=context.env_type)
 
 
-def build_request(
-    plan: Plan,
-    resource: PlannedResource,
-    outputs: Outputs,
-    root: Path,
-    state: dict[str, Any],
-    action: Literal["create", "delete"] = "create",
+def create_request(
+    plan: Plan, resource: PlannedResource, outputs: Outputs, root: Path, state: dict[str, Any]
 ) -> DriverRequest:
+    """The request to create or update `resource`, placeholders filled from `outputs`;
+    `state` is what the driver saved last time (empty for a new resource)."""
     uid = uid_of(resource)
     try:
-        params = resolve_value(resource.params, outputs).value
-        inputs, sensitive_inputs = resolve_mapping(resource.inputs, outputs)
+        params = fill_value(resource.params, outputs).value
+        inputs, sensitive_inputs = fill_mapping(resource.inputs, outputs)
         secrets = _secrets(plan, resource, outputs, root)
-    except ResolveError as error:
+    except FillError as error:
         raise RequestError(str(error)) from None
-    definition_file = file_of(resource.source, root)
-    guid = resource.guid or uid.guid(plan.context.app, plan.context.env)
-    return DriverRequest(
-        action=action,
-        uid=str(uid),
-        type=uid.type,
-        class_=uid.class_,
-        id=uid.id,
-        guid=guid,
-        definition=resource.definition,
+    return _driver_request(
+        "create",
+        uid,
+        resource.guid or uid.guid(plan.context.app, plan.context.env),
+        resource.definition,
+        resource.source,
+        root,
         context=deploy_context(plan),
         params=params,
         inputs=inputs,
@@ -77,10 +73,52 @@ def build_request(
         sensitive_inputs=sensitive_inputs,
         state=state,
         requested_outputs=frozenset(resource.requested_outputs),
-        source_dir=definition_file.parent,
+        timeout=resource.policy.timeout,
+    )
+
+
+def delete_request(record: ResourceRecord, app: str, env: str, root: Path) -> DriverRequest:
+    """The request to delete a recorded resource, from what its driver last saw."""
+    resource = record.resource
+    context = record.resolved_context or {"app": app, "env": env, "env_type": ""}
+    return _driver_request(
+        "delete",
+        resource.uid,
+        resource.uid.guid(app, env),
+        resource.definition,
+        resource.source,
+        root,
+        context=DeployContext.model_validate(context),
+        params=record.resolved_params,
+        inputs=record.resolved_inputs,
+        secrets=record.resolved_secrets,
+        state=record.driver_state,
+    )
+
+
+def _driver_request(
+    action: Literal["create", "delete"],
+    uid: ResourceUid,
+    guid: str,
+    definition: str,
+    source: str,
+    root: Path,
+    **what: Any,
+) -> DriverRequest:
+    """The fields every request derives the same way (names, directories); `what` is
+    the rest (context, params, inputs, secrets, state, ...), validated by the model."""
+    return DriverRequest(
+        action=action,
+        uid=str(uid),
+        type=uid.type,
+        class_=uid.class_,
+        id=uid.id,
+        guid=guid,
+        definition=definition,
+        source_dir=file_of(source, root).parent,
         project_root=root,
         work_dir=work_dir(root, guid),
-        timeout=resource.policy.timeout,
+        **what,
     )
 
 
@@ -90,9 +128,9 @@ def _secrets(plan: Plan, resource: PlannedResource, outputs: Outputs, root: Path
     for key, source in resource.secret_sources.items():
         value = literals[key] if source.literal is not None else source.value
         try:
-            secrets[key] = resolve_value(value, outputs).value
-        except ResolveError as error:
-            raise ResolveError(f"secret {key}: {error}") from None
+            secrets[key] = fill_value(value, outputs).value
+        except FillError as error:
+            raise FillError(f"secret {key}: {error}") from None
     return secrets
 
 
@@ -111,7 +149,7 @@ def check_literals(resource: PlannedResource, literals: dict[str, Any]) -> None:
     for key, value in sorted(literals.items()):
         recorded = resource.secret_sources[key].digest
         if recorded is not None and not hmac.compare_digest(recorded, literal_digest(uid, value)):
-            raise ResolveError(
+            raise FillError(
                 f"definitions changed since the plan: secret '{key}' of definition "
                 f"'{resource.definition}' ({resource.source}) is not the one planned; "
                 "run `orchc plan` again"
@@ -121,53 +159,11 @@ def check_literals(resource: PlannedResource, literals: dict[str, Any]) -> None:
 def _literal_secrets(
     plan: Plan, resource: PlannedResource, root: Path, keys: list[str]
 ) -> dict[str, Any]:
-    """Evaluate literal secrets from the definition file, as the planner did."""
-    path = file_of(resource.source, root)
-    display = resource.source.rsplit(":", 1)[0]
+    # Imported here: it loads the parser (lark) and the compiler passes, which applying
+    # a plan needs only for a secret written literally in a definition.
+    from orchc.compiler.literal_secrets import LiteralSecretError, read_literal_secrets
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ResolveError(f"cannot read the definition file {display}: {error.strerror}") from None
-    diagnostics = Diagnostics()
-    document, problems = parse_document(display, text)
-    program = build_ir([document], root, diagnostics) if not problems else ir.Program()
-    definition = next((d for d in program.definitions if d.id == resource.definition), None)
-    if definition is None or definition.secrets is None:
-        raise ResolveError(
-            f"definition '{resource.definition}' in {display} changed since the plan was made; "
-            "run `orchc plan` again"
-        )
-    context = plan.context
-    scope = Scope(context.app, context.env, context.env_type, uid_of(resource), resource.params)
-    found = {}
-    for key in keys:
-        value = definition.secrets.get(key)
-        if value is None:
-            raise ResolveError(f"definition '{resource.definition}' no longer has secret '{key}'")
-        found[key] = evaluate(value, scope, diagnostics)
-    return found
-
-
-def delete_request(record: ResourceRecord, app: str, env: str, root: Path) -> DriverRequest:
-    """The request to delete a recorded resource, from what its driver last saw."""
-    resource = record.resource
-    uid = resource.uid
-    guid = uid.guid(app, env)
-    context = record.resolved_context or {"app": app, "env": env, "env_type": ""}
-    return DriverRequest(
-        action="delete",
-        uid=str(uid),
-        type=uid.type,
-        class_=uid.class_,
-        id=uid.id,
-        guid=guid,
-        definition=resource.definition,
-        context=DeployContext.model_validate(context),
-        params=record.resolved_params,
-        inputs=record.resolved_inputs,
-        secrets=record.resolved_secrets,
-        state=record.driver_state,
-        source_dir=file_of(resource.source, root).parent,
-        project_root=root,
-        work_dir=work_dir(root, guid),
-    )
+        return read_literal_secrets(plan.context, resource, root, keys)
+    except LiteralSecretError as error:
+        raise FillError(str(error)) from None

@@ -11,10 +11,17 @@ time, and how the Deploy phase substitutes it.
 Modules, in the order a file goes through them: `yaml_positions` (YAML -> data and node
 positions), `model` (the pydantic models of the schema), `messages` (validation errors
 in orchc's words), `reader` (the steps), `workload` (the result), `placeholders`.
+
+The reader and the schema models are imported on first use (`__getattr__`): the Deploy
+phase needs only `placeholders`, and applying a plan must not load the reader.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ..placeholders import PlaceholderError
-from .model import API_VERSION, ScoreDocument
 from .placeholders import (
     ParamsReference,
     Reference,
@@ -26,8 +33,18 @@ from .placeholders import (
     substitute,
     substitute_value,
 )
-from .reader import read_score, read_scores
 from .workload import ResourceRequest, ScoreWorkload
+
+if TYPE_CHECKING:
+    from .model import API_VERSION, ScoreDocument
+    from .reader import read_score, read_scores
+
+_ON_FIRST_USE = {
+    "API_VERSION": ".model",
+    "ScoreDocument": ".model",
+    "read_score": ".reader",
+    "read_scores": ".reader",
+}
 
 __all__ = [
     "API_VERSION",
@@ -47,3 +64,9 @@ __all__ = [
     "substitute",
     "substitute_value",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_ON_FIRST_USE[name], __name__), name)

@@ -1,15 +1,16 @@
 """Apply-time placeholders: fill the plan form with outputs and environment variables.
 
-The plan form (see `compiler/passes/evaluate.py`) leaves two kinds of placeholder for
-apply: `${resources['<uid>'].outputs.KEY...}` and `${env.NAME}`. A value resolved here
+The plan form (see `compiler/evaluate.py`) leaves two kinds of placeholder for apply:
+`${resources['<uid>'].outputs.KEY...}` and `${env.NAME}`; this module *fills* them (the
+compiler's `build_ir` and `evaluate` never see them). A value filled here
 knows whether it embeds a secret (a secret output, or anything in a `secrets` block),
 because a string that embeds a secret is itself secret (SPEC §4).
 
 >>> outputs = Outputs()
 >>> outputs.put("dns.default#x", {"host": "x.example.com"}, {"token": "t0ps3cret"})
->>> resolve_value("https://${resources['dns.default#x'].outputs.host}/", outputs)
-Resolved(value='https://x.example.com/', sensitive=False)
->>> resolve_value("${resources['dns.default#x'].outputs.token}", outputs).sensitive
+>>> fill_value("https://${resources['dns.default#x'].outputs.host}/", outputs)
+Filled(value='https://x.example.com/', sensitive=False)
+>>> fill_value("${resources['dns.default#x'].outputs.token}", outputs).sensitive
 True
 """
 
@@ -25,12 +26,12 @@ from typing import Any
 from orchc.compiler.placeholders import Placeholder, PlaceholderError, parse_template
 
 
-class ResolveError(Exception):
+class FillError(Exception):
     """A placeholder that cannot be filled in; the message says which and why."""
 
 
 @dataclass(frozen=True, slots=True)
-class Resolved:
+class Filled:
     value: Any
     sensitive: bool = False
 
@@ -54,18 +55,18 @@ class Outputs:
                 return None
             return self._values[uid], self._secrets[uid]
 
-    def lookup(self, uid: str, path: tuple[str, ...]) -> Resolved:
+    def lookup(self, uid: str, path: tuple[str, ...]) -> Filled:
         known = self.get(uid)
         if known is None:
-            raise ResolveError(f"resource '{uid}' has no outputs (it was not provisioned)")
+            raise FillError(f"resource '{uid}' has no outputs (it was not provisioned)")
         values, secrets = known
         key = path[0]
         if key in secrets:
-            return Resolved(_walk(secrets[key], path, uid), sensitive=True)
+            return Filled(_walk(secrets[key], path, uid), sensitive=True)
         if key in values:
-            return Resolved(_walk(values[key], path, uid))
+            return Filled(_walk(values[key], path, uid))
         names = ", ".join(sorted({*values, *secrets})) or "none"
-        raise ResolveError(f"resource '{uid}' has no output '{key}' (its outputs: {names})")
+        raise FillError(f"resource '{uid}' has no output '{key}' (its outputs: {names})")
 
 
 def _walk(value: Any, path: tuple[str, ...], uid: str) -> Any:
@@ -76,28 +77,28 @@ def _walk(value: Any, path: tuple[str, ...], uid: str) -> Any:
             value = value[int(key)]
         else:
             where = ".".join(path[: depth + 1])
-            raise ResolveError(f"output '{where}' of resource '{uid}' does not exist")
+            raise FillError(f"output '{where}' of resource '{uid}' does not exist")
     return value
 
 
-def _placeholder(placeholder: Placeholder, outputs: Outputs) -> Resolved:
+def _placeholder(placeholder: Placeholder, outputs: Outputs) -> Filled:
     if placeholder.root == "env":
         name = ".".join(placeholder.path)
         if name not in os.environ:
-            raise ResolveError(f"environment variable {name} is not set")
-        return Resolved(os.environ[name])
+            raise FillError(f"environment variable {name} is not set")
+        return Filled(os.environ[name])
     if placeholder.root == "resources" and placeholder.ref is not None:
         ref = placeholder.ref
         uid = f"{ref.type}.{ref.class_}#{ref.id}"
         return outputs.lookup(uid, placeholder.path)
-    raise ResolveError(f"placeholder '${{{placeholder.root}...}}' cannot be resolved at apply time")
+    raise FillError(f"placeholder '${{{placeholder.root}...}}' cannot be filled at apply time")
 
 
-def resolve_string(text: str, outputs: Outputs) -> Resolved:
+def fill_string(text: str, outputs: Outputs) -> Filled:
     try:
         template = parse_template(text)
     except PlaceholderError as error:
-        raise ResolveError(error.message) from None
+        raise FillError(error.message) from None
     if len(template) == 1 and isinstance(template[0], Placeholder):
         return _placeholder(template[0], outputs)
     pieces: list[str] = []
@@ -110,36 +111,36 @@ def resolve_string(text: str, outputs: Outputs) -> Resolved:
         sensitive = sensitive or found.sensitive
         value = found.value
         pieces.append(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
-    return Resolved("".join(pieces), sensitive)
+    return Filled("".join(pieces), sensitive)
 
 
-def resolve_value(value: Any, outputs: Outputs) -> Resolved:
-    """Resolve every string inside a plan-form JSON value."""
+def fill_value(value: Any, outputs: Outputs) -> Filled:
+    """Fill every placeholder inside a plan-form JSON value."""
     if isinstance(value, str):
-        return resolve_string(value, outputs) if "$" in value else Resolved(value)
+        return fill_string(value, outputs) if "$" in value else Filled(value)
     if isinstance(value, list):
-        items = [resolve_value(item, outputs) for item in value]
-        return Resolved([i.value for i in items], any(i.sensitive for i in items))
+        items = [fill_value(item, outputs) for item in value]
+        return Filled([i.value for i in items], any(i.sensitive for i in items))
     if isinstance(value, dict):
-        entries = {key: resolve_value(item, outputs) for key, item in value.items()}
-        return Resolved(
+        entries = {key: fill_value(item, outputs) for key, item in value.items()}
+        return Filled(
             {k: e.value for k, e in entries.items()}, any(e.sensitive for e in entries.values())
         )
-    return Resolved(value)
+    return Filled(value)
 
 
-def resolve_mapping(
+def fill_mapping(
     values: Mapping[str, Any], outputs: Outputs
 ) -> tuple[dict[str, Any], frozenset[str]]:
-    """Resolve a mapping key by key: the values, and the keys whose value is secret."""
-    resolved: dict[str, Any] = {}
+    """Fill a mapping key by key: the values, and the keys whose value is secret."""
+    filled: dict[str, Any] = {}
     sensitive: set[str] = set()
     for key, value in values.items():
         try:
-            found = resolve_value(value, outputs)
-        except ResolveError as error:
-            raise ResolveError(f"{key}: {error}") from None
-        resolved[key] = found.value
+            found = fill_value(value, outputs)
+        except FillError as error:
+            raise FillError(f"{key}: {error}") from None
+        filled[key] = found.value
         if found.sensitive:
             sensitive.add(key)
-    return resolved, frozenset(sensitive)
+    return filled, frozenset(sensitive)
