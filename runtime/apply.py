@@ -8,22 +8,23 @@ target. Destroy deletes everything the state records, the target first.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchc.compiler.plan import Action, Plan
 from orchc.compiler.state import StateWorkload
-from orchc.compiler.uid import TARGET_UID
+from orchc.compiler.uid import TARGET_UID, ResourceUid
 from orchc.drivers.protocol import DriverError, Target
 from orchc.drivers.registry import DriverRegistry
 from orchc.drivers.targets.deployed_files import STATE_KEY, file_digests
-from orchc.runtime.state.contract import ResourceRecord, ResourceTiming, StateStore
+from orchc.runtime.state.contract import ResourceRecord, ResourceTiming, RunResult, StateStore
 
 from .deploy import DeployError, deploy_request
+from .driver_calls import DriverCalls
 from .executor import Executor, Job, Outcome, critical_path
-from .jobs import destroy_jobs, plan_jobs
+from .jobs import destroy_jobs, plan_jobs, planned_resources
 from .operations import ApplyOptions, Operations
 from .preflight import (
     DefinitionPolicies,
@@ -34,6 +35,7 @@ from .preflight import (
 )
 from .redact import Redactor
 from .report import JobRecord, Reporter, RunReport
+from .run_state import RunState
 
 __all__ = ["ApplyOptions", "Runtime", "apply_plan", "destroy"]
 
@@ -48,9 +50,11 @@ def _locked(
         store.release_lock(app, env)
 
 
-def _run_jobs(operations: Operations, jobs: list[Job], report: RunReport) -> dict[str, Outcome]:
+def _run_jobs(
+    runtime: Runtime, operations: Operations, jobs: list[Job], report: RunReport
+) -> dict[str, Outcome]:
     """Run the jobs, reporting each, and fill the report's per-job records."""
-    reporter = operations.reporter
+    reporter = runtime.reporter
 
     def on_start(job: Job) -> None:
         operation = operations.operation(job)
@@ -75,7 +79,8 @@ def _run_jobs(operations: Operations, jobs: list[Job], report: RunReport) -> dic
         return outcome
 
     reporter.started(report.operation, len(jobs))
-    executor = Executor(jobs, operations.perform, operations.options.parallelism, on_start, on_done)
+    parallelism = runtime.options.parallelism
+    executor = Executor(jobs, operations.perform, parallelism, on_start, on_done)
     outcomes = executor.run()
     report.critical_path, report.critical_time = critical_path(jobs, outcomes)
     report.wall_time = executor.elapsed()
@@ -83,8 +88,10 @@ def _run_jobs(operations: Operations, jobs: list[Job], report: RunReport) -> dic
 
 
 def _timings(report: RunReport) -> tuple[ResourceTiming, ...]:
+    """The jobs as the history keeps them: in words, so old rows stay readable."""
     return tuple(
-        ResourceTiming(j.uid, j.operation, j.result, j.started, j.duration) for j in report.jobs
+        ResourceTiming(str(j.uid), j.operation.value, j.result.value, j.started, j.duration)
+        for j in report.jobs
     )
 
 
@@ -103,19 +110,10 @@ class Runtime:
 
 def _prepare(runtime: Runtime, app: str, env: str, plan: Plan | None) -> Operations:
     """Read the records and set up the run; nothing in the state changes yet."""
-    records = {str(r.resource.uid): r for r in runtime.store.records(app, env)}
-    return Operations(
-        runtime.store,
-        runtime.drivers,
-        runtime.root,
-        app,
-        env,
-        runtime.reporter,
-        runtime.redactor,
-        runtime.options,
-        records,
-        plan,
-    )
+    run = RunState.starting_from(runtime.store.records(app, env), runtime.redactor)
+    calls = DriverCalls(runtime.drivers, runtime.store, app, env, runtime.options.retry_backoff)
+    planned = planned_resources(plan) if plan is not None else {}
+    return Operations(runtime.store, app, env, runtime.root, plan, planned, run, calls)
 
 
 @contextmanager
@@ -128,9 +126,10 @@ def _deployment(
     try:
         yield
     except BaseException:
-        runtime.store.finish_deployment(deployment, "aborted", _timings(report))
+        runtime.store.finish_deployment(deployment, RunResult.ABORTED, _timings(report))
         raise
-    runtime.store.finish_deployment(deployment, "ok" if report.ok else "failed", _timings(report))
+    result = RunResult.OK if report.ok else RunResult.FAILED
+    runtime.store.finish_deployment(deployment, result, _timings(report))
     runtime.reporter.finished(report)
 
 
@@ -143,76 +142,85 @@ def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
 
     def body() -> RunReport:
         operations = _prepare(runtime, app, env, plan)
-        check_protection(plan, operations.records)
+        records = _by_text(operations.run.records)
+        check_protection(plan, records)
         check_environment(plan)
         check_literal_secrets(plan, runtime.root)
-        jobs = plan_jobs(plan, operations.records)
+        jobs = plan_jobs(plan, operations.run.records)
         operations.load_drivers(jobs)
         report = RunReport("apply")
         with _deployment(runtime, app, env, plan.digest, at, report):
-            outcomes = _run_jobs(operations, jobs, report)
+            outcomes = _run_jobs(runtime, operations, jobs, report)
             failed = [k for k, o in outcomes.items() if not o.succeeded]
             if failed:
                 runtime.reporter.note(f"deploy skipped: {len(failed)} operation(s) did not succeed")
-            elif plan.summary.has_changes or not operations.records:
-                _deploy(plan, operations, report)
+            elif plan.summary.has_changes or not operations.run.records:
+                _deploy(runtime, operations, report)
         return report
 
     return _locked(runtime.store, app, env, "apply", body)
 
 
-def _deploy(plan: Plan, operations: Operations, report: RunReport) -> None:
-    target_uid = str(TARGET_UID)
-    if target_uid not in plan.resources or plan.resources[target_uid].action is Action.DELETE:
+def _deploy(runtime: Runtime, operations: Operations, report: RunReport) -> None:
+    planned_target = operations.planned.get(TARGET_UID)
+    if planned_target is None or planned_target.action is Action.DELETE:
         return
-    target = operations.drivers.get(plan.resources[target_uid].driver)
+    target = runtime.drivers.get(planned_target.driver)
     if not isinstance(target, Target):
-        report.deploy_error = (
-            f"driver '{plan.resources[target_uid].driver}' cannot deploy workloads"
-        )
+        report.deploy_error = f"driver '{planned_target.driver}' cannot deploy workloads"
         return
-    operations.reporter.note(f"deploying {len(plan.workloads)} workload(s)")
-    report.target_path = _target_path(operations)
+    assert operations.plan is not None
+    plan, run = operations.plan, operations.run
+    runtime.reporter.note(f"deploying {len(plan.workloads)} workload(s)")
+    report.target_path = _target_path(run)
     try:
         request = deploy_request(
             plan,
-            operations.outputs,
-            operations.manifests,
-            operations.store.record(plan.context.app, plan.context.env, TARGET_UID),
-            operations.root,
-            operations.redactor,
+            run.outputs,
+            {str(uid): manifests for uid, manifests in run.manifests.items()},
+            runtime.store.record(plan.context.app, plan.context.env, TARGET_UID),
+            runtime.root,
+            runtime.redactor,
         )
         result = target.deploy(request)
     except (DeployError, DriverError, OSError) as error:  # reported, like a driver's failure
-        report.deploy_error = operations.redactor.redact(str(error))
+        report.deploy_error = runtime.redactor.redact(str(error))
         return
     report.deployed_files = result.files
     report.deployed_workloads = sum(
         1 for w in plan.workloads.values() if w.action is not Action.DELETE
     )
-    _record_deployed_files(operations, result.files)
+    _record_deployed_files(runtime, operations, result.files)
     workloads = tuple(
         StateWorkload(name, w.source, w.digest, w.spec, w.resources)
         for name, w in sorted(plan.workloads.items())
         if w.action is not Action.DELETE
     )
-    operations.store.put_workloads(plan.context.app, plan.context.env, workloads)
+    runtime.store.put_workloads(plan.context.app, plan.context.env, workloads)
 
 
-def _target_path(operations: Operations) -> str | None:
+def _target_path(run: RunState) -> str | None:
     """Where the target writes, as its definition gave it (`path`), for the report."""
-    path = operations.resolved_inputs.get(str(TARGET_UID), {}).get("path")
+    path = run.resolved_inputs.get(TARGET_UID, {}).get("path")
     return path if isinstance(path, str) else None
 
 
-def _record_deployed_files(operations: Operations, files: tuple[str, ...]) -> None:
+def _record_deployed_files(
+    runtime: Runtime, operations: Operations, files: tuple[str, ...]
+) -> None:
     """The digest of every file the target wrote, in its driver state: what the
     target's `observe` compares with the disk (drift)."""
-    record = operations.store.record(operations.app, operations.env, TARGET_UID)
+    app, env = operations.app, operations.env
+    record = runtime.store.record(app, env, TARGET_UID)
     if record is None:
         return
-    state = {**record.driver_state, STATE_KEY: file_digests(operations.root, files)}
-    operations.store.save_driver_state(operations.app, operations.env, TARGET_UID, state)
+    state = {**record.driver_state, STATE_KEY: file_digests(runtime.root, files)}
+    runtime.store.save_driver_state(app, env, TARGET_UID, state)
+
+
+def _by_text(records: Mapping[ResourceUid, ResourceRecord]) -> dict[str, ResourceRecord]:
+    """The records keyed as the plan file keys resources (for the preflight checks)."""
+    return {str(uid): record for uid, record in records.items()}
 
 
 def destroy(
@@ -225,12 +233,12 @@ def destroy(
     def body() -> RunReport:
         snapshot = runtime.store.snapshot(app, env)
         operations = _prepare(runtime, app, env, None)
-        check_destroy(operations.records, policies or {})
-        jobs = destroy_jobs(operations.records)
+        check_destroy(_by_text(operations.run.records), policies or {})
+        jobs = destroy_jobs(operations.run.records)
         operations.load_drivers(jobs)
         report = RunReport("destroy")
         with _deployment(runtime, app, env, "destroy", (snapshot.lineage, snapshot.serial), report):
-            outcomes = _run_jobs(operations, jobs, report)
+            outcomes = _run_jobs(runtime, operations, jobs, report)
             if all(o.succeeded for o in outcomes.values()):
                 runtime.store.put_workloads(app, env, ())
         return report

@@ -17,7 +17,7 @@ from typing import Any
 from orchc.compiler.placeholders import PlaceholderError
 from orchc.compiler.plan import Action, Plan, PlannedWorkload
 from orchc.compiler.score import placeholders as score
-from orchc.compiler.uid import TARGET_UID
+from orchc.compiler.uid import TARGET_UID, ResourceUid
 from orchc.drivers.protocol import DeployManifest, DeployRequest, DeployWorkload, JsonPath
 from orchc.runtime.state.contract import ResourceRecord
 
@@ -41,7 +41,7 @@ def _score_lookup(workload: PlannedWorkload, outputs: Outputs) -> score.Lookup:
             return score.Resolved(value)
         resource, keys = parts[1], parts[2:]
         uid = workload.resources[resource]
-        found = outputs.lookup(uid, keys or ("source",))
+        found = outputs.lookup(ResourceUid.parse(uid), keys or ("source",))
         return score.Resolved(found.value, found.sensitive)
 
     return lookup

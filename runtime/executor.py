@@ -10,6 +10,8 @@ the calling thread, which is where a caller persists results.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import heapq
 import time
 from collections.abc import Callable
@@ -27,12 +29,25 @@ class Job:
     payload: Any = None
 
 
+class JobResult(enum.Enum):
+    """How a job ended; the value is the word reports print."""
+
+    OK = "ok"
+    UNCHANGED = "unchanged"  # nothing to do: the work found it already done
+    FAILED = "failed"
+    SKIPPED = "skipped"  # never started: a job it waits for did not succeed
+
+    @property
+    def succeeded(self) -> bool:
+        return self in (JobResult.OK, JobResult.UNCHANGED)
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """`result` is "ok", "unchanged", "failed" or "skipped"; times are seconds since
-    the run started."""
+    """How a job ended; times are seconds since the run started, `value` is what the
+    work returned for the caller's `on_done`."""
 
-    result: str
+    result: JobResult
     started: float | None = None
     duration: float | None = None
     message: str | None = None
@@ -40,7 +55,7 @@ class Outcome:
 
     @property
     def succeeded(self) -> bool:
-        return self.result in ("ok", "unchanged")
+        return self.result.succeeded
 
 
 class _Progress:
@@ -87,8 +102,6 @@ class _Progress:
         return sorted(found)
 
 
-_PENDING = Outcome("pending")
-
 Work = Callable[[Job], Outcome]
 
 
@@ -123,7 +136,7 @@ class Executor:
                     self._finish(future)
         for key in sorted(progress.jobs.keys() - progress.outcomes.keys()):
             # Only possible when jobs wait for each other in a cycle.
-            progress.outcomes[key] = Outcome("skipped", message="waits for itself")
+            progress.outcomes[key] = Outcome(JobResult.SKIPPED, message="waits for itself")
         return progress.outcomes
 
     def _start_ready(self, pool: ThreadPoolExecutor) -> None:
@@ -152,10 +165,8 @@ class Executor:
         try:
             outcome = self._work(job)
         except Exception as error:  # a bug in one job must not stop the others
-            outcome = Outcome("failed", message=f"{type(error).__name__}: {error}")
-        return Outcome(
-            outcome.result, started, self.elapsed() - started, outcome.message, outcome.value
-        )
+            outcome = Outcome(JobResult.FAILED, message=f"{type(error).__name__}: {error}")
+        return dataclasses.replace(outcome, started=started, duration=self.elapsed() - started)
 
     def _finish(self, future: Future[Outcome]) -> None:
         progress = self._progress
@@ -169,7 +180,7 @@ class Executor:
             progress.succeeded(key)
             return
         for dependent in progress.unreachable(key):
-            skipped = Outcome("skipped", message=f"{key} did not succeed")
+            skipped = Outcome(JobResult.SKIPPED, message=f"{key} did not succeed")
             progress.outcomes[dependent] = self._on_done(progress.jobs[dependent], skipped)
 
 
@@ -181,7 +192,8 @@ def critical_path(jobs: list[Job], outcomes: dict[str, Outcome]) -> tuple[list[s
 
     def longest(key: str) -> tuple[float, list[str]]:
         if key not in finish:
-            own = outcomes.get(key, _PENDING).duration or 0.0
+            outcome = outcomes.get(key)
+            own = (outcome.duration if outcome else None) or 0.0
             best = max(
                 (longest(k) for k in sorted(by_key[key].after)),
                 default=(0.0, []),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from orchc.compiler.uid import ResourceUid
 
-from .state.contract import ResourceRecord, StateStore
+from .state.contract import ResourceRecord, RunResult, StateStore
 
 
 class NotInStateError(Exception):
@@ -32,7 +32,7 @@ def forget(store: StateStore, app: str, env: str, uid: ResourceUid) -> ResourceR
             app, env, f"state rm {uid}", snapshot.lineage, snapshot.serial
         )
         store.remove(app, env, uid)
-        store.finish_deployment(deployment, "ok", ())
+        store.finish_deployment(deployment, RunResult.OK, ())
         return record
     finally:
         store.release_lock(app, env)

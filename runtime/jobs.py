@@ -5,120 +5,149 @@ deletes of what depends on them (reverse order, from the dependencies recorded i
 state); a replace is a delete, then a create that waits for it (SPEC §5, §8) — unless
 its policy sets `create_before_destroy` (SPEC §9): then the create comes first, and the
 delete of the old resource (a "retire" operation) waits for it and for the creates and
-updates of everything that depends on it, so they are repointed before it goes.
+updates of everything that depends on it, so they are repointed before it goes. Jobs
+are keyed by text (the executor knows nothing of uids); their payload is a typed
+`Operation`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from orchc.compiler.plan import Action, Plan
-from orchc.compiler.uid import TARGET_UID
+from orchc.compiler.plan import Action, Plan, PlannedResource
+from orchc.compiler.uid import TARGET_UID, ResourceUid
 from orchc.runtime.state.contract import ResourceRecord
 
 from .executor import Job
 
-CREATE = "create"
-UPDATE = "update"
-DELETE = "delete"
+Records = Mapping[ResourceUid, ResourceRecord]
+
+
+class OperationKind(enum.Enum):
+    """What a job does to a resource; the value is the word reports print."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
 
 
 @dataclass(frozen=True)
 class Operation:
     """What a job does: create/update the planned resource, or delete a recorded one."""
 
-    uid: str
-    kind: str  # CREATE, UPDATE or DELETE
+    uid: ResourceUid
+    kind: OperationKind
     replace: bool = False  # a DELETE with replace retires the old half of a replace
 
 
-def job_key(kind: str, uid: str) -> str:
+def planned_resources(plan: Plan) -> dict[ResourceUid, PlannedResource]:
+    """The plan's resources by uid (the plan file keys them by text)."""
+    return {
+        ResourceUid(resource.type, resource.class_, resource.id): resource
+        for resource in plan.resources.values()
+    }
+
+
+def job_key(kind: OperationKind, uid: ResourceUid) -> str:
     # Creates and updates share a key prefix: dependents wait for either.
-    return f"{DELETE if kind == DELETE else CREATE} {uid}"
+    word = OperationKind.DELETE if kind is OperationKind.DELETE else OperationKind.CREATE
+    return f"{word.value} {uid}"
 
 
-def _delete_jobs(deleting: set[str], records: dict[str, ResourceRecord]) -> list[Job]:
+def _delete_jobs(deleting: set[ResourceUid], records: Records) -> list[Job]:
     """Each delete waits for the deletes of the resources that depend on it."""
-    dependents: dict[str, set[str]] = {uid: set() for uid in deleting}
+    dependents: dict[ResourceUid, set[ResourceUid]] = {uid: set() for uid in deleting}
     for uid in deleting:
         record = records.get(uid)
         for dependency in record.resource.depends_on if record else ():
-            if str(dependency) in deleting:
-                dependents[str(dependency)].add(uid)
+            if dependency in deleting:
+                dependents[dependency].add(uid)
     return [
         Job(
-            key=job_key(DELETE, uid),
-            after=frozenset(job_key(DELETE, d) for d in dependents[uid]),
-            payload=Operation(uid, DELETE),
+            key=job_key(OperationKind.DELETE, uid),
+            after=frozenset(job_key(OperationKind.DELETE, d) for d in dependents[uid]),
+            payload=Operation(uid, OperationKind.DELETE),
         )
         for uid in sorted(deleting)
     ]
 
 
-def plan_jobs(plan: Plan, records: dict[str, ResourceRecord]) -> list[Job]:
+def plan_jobs(plan: Plan, records: Records) -> list[Job]:
+    planned = planned_resources(plan)
     changing = {
         uid
-        for uid, resource in plan.resources.items()
+        for uid, resource in planned.items()
         if resource.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)
     }
     deleting = {
         uid
-        for uid, resource in plan.resources.items()
+        for uid, resource in planned.items()
         if resource.action in (Action.DELETE, Action.REPLACE) and uid in records
     }
     first = {
         uid
         for uid in deleting
-        if plan.resources[uid].action is Action.REPLACE
-        and plan.resources[uid].policy.create_before_destroy
+        if planned[uid].action is Action.REPLACE and planned[uid].policy.create_before_destroy
     }
     jobs = [
-        _retire(job, plan, changing) if _uid(job) in first else job
+        _retire(job, planned, changing) if _uid(job) in first else job
         for job in _delete_jobs(deleting, records)
     ]
     for uid in sorted(changing):
-        resource = plan.resources[uid]
-        after = {job_key(CREATE, d) for d in resource.depends_on if d in changing}
-        if uid in deleting and uid not in first:
-            after.add(job_key(DELETE, uid))
-        kind = UPDATE if resource.action is Action.UPDATE else CREATE
-        jobs.append(
-            Job(
-                key=job_key(kind, uid),
-                after=frozenset(after),
-                group=resource.definition,
-                max_parallel=resource.policy.max_parallel,
-                payload=Operation(uid, kind, replace=resource.action is Action.REPLACE),
-            )
-        )
+        deleted_first = uid in deleting and uid not in first
+        jobs.append(_change_job(uid, planned[uid], changing, deleted_first))
     return jobs
 
 
-def _uid(job: Job) -> str:
+def _uid(job: Job) -> ResourceUid:
     assert isinstance(job.payload, Operation)
     return job.payload.uid
 
 
-def _retire(job: Job, plan: Plan, changing: set[str]) -> Job:
+def _retire(
+    job: Job, planned: Mapping[ResourceUid, PlannedResource], changing: set[ResourceUid]
+) -> Job:
     """The delete half of a create-before-destroy replace: after the new resource and
     after every changing resource that depends on it."""
     uid = _uid(job)
-    dependents = {d for d in changing if uid in plan.resources[d].depends_on}
-    after = job.after | {job_key(CREATE, uid)} | {job_key(CREATE, d) for d in dependents}
-    return Job(job.key, frozenset(after), payload=Operation(uid, DELETE, replace=True))
+    text = str(uid)
+    dependents = {d for d in changing if text in planned[d].depends_on}
+    creates = {job_key(OperationKind.CREATE, d) for d in {uid, *dependents}}
+    operation = Operation(uid, OperationKind.DELETE, replace=True)
+    return dataclasses.replace(job, after=job.after | creates, payload=operation)
 
 
-def destroy_jobs(records: dict[str, ResourceRecord]) -> list[Job]:
+def _change_job(
+    uid: ResourceUid, resource: PlannedResource, changing: set[ResourceUid], deleted_first: bool
+) -> Job:
+    dependencies = (ResourceUid.parse(d) for d in resource.depends_on)
+    after = {job_key(OperationKind.CREATE, d) for d in dependencies if d in changing}
+    if deleted_first:
+        after.add(job_key(OperationKind.DELETE, uid))
+    kind = OperationKind.UPDATE if resource.action is Action.UPDATE else OperationKind.CREATE
+    return Job(
+        key=job_key(kind, uid),
+        after=frozenset(after),
+        group=resource.definition,
+        max_parallel=resource.policy.max_parallel,
+        payload=Operation(uid, kind, replace=resource.action is Action.REPLACE),
+    )
+
+
+def destroy_jobs(records: Records) -> list[Job]:
     """Delete everything. The target goes first (its dependents would normally be
     deleted before it), so the workloads are undeployed before the resources they use
     disappear."""
     jobs = _delete_jobs(set(records), records)
-    if str(TARGET_UID) not in records:
+    if TARGET_UID not in records:
         return jobs
-    target = job_key(DELETE, str(TARGET_UID))
+    target = job_key(OperationKind.DELETE, TARGET_UID)
     return [
-        Job(job.key, frozenset(), payload=job.payload)
+        dataclasses.replace(job, after=frozenset())
         if job.key == target
-        else Job(job.key, job.after | {target}, payload=job.payload)
+        else dataclasses.replace(job, after=job.after | {target})
         for job in jobs
     ]

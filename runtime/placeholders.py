@@ -7,7 +7,8 @@ knows whether it embeds a secret (a secret output, or anything in a `secrets` bl
 because a string that embeds a secret is itself secret (SPEC §4).
 
 >>> outputs = Outputs()
->>> outputs.put("dns.default#x", {"host": "x.example.com"}, {"token": "t0ps3cret"})
+>>> dns = ResourceUid("dns", "default", "x")
+>>> outputs.put(dns, {"host": "x.example.com"}, {"token": "t0ps3cret"})
 >>> fill_value("https://${resources['dns.default#x'].outputs.host}/", outputs)
 Filled(value='https://x.example.com/', sensitive=False)
 >>> fill_value("${resources['dns.default#x'].outputs.token}", outputs).sensitive
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchc.compiler.placeholders import Placeholder, PlaceholderError, parse_template
+from orchc.compiler.uid import ResourceUid
 
 
 class FillError(Exception):
@@ -40,22 +42,22 @@ class Outputs:
     """The outputs of every resource known so far in this run, by uid."""
 
     def __init__(self) -> None:
-        self._values: dict[str, dict[str, Any]] = {}
-        self._secrets: dict[str, dict[str, Any]] = {}
+        self._values: dict[ResourceUid, dict[str, Any]] = {}
+        self._secrets: dict[ResourceUid, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
-    def put(self, uid: str, values: Mapping[str, Any], secrets: Mapping[str, Any]) -> None:
+    def put(self, uid: ResourceUid, values: Mapping[str, Any], secrets: Mapping[str, Any]) -> None:
         with self._lock:
             self._values[uid] = dict(values)
             self._secrets[uid] = dict(secrets)
 
-    def get(self, uid: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    def get(self, uid: ResourceUid) -> tuple[dict[str, Any], dict[str, Any]] | None:
         with self._lock:
             if uid not in self._values:
                 return None
             return self._values[uid], self._secrets[uid]
 
-    def lookup(self, uid: str, path: tuple[str, ...]) -> Filled:
+    def lookup(self, uid: ResourceUid, path: tuple[str, ...]) -> Filled:
         known = self.get(uid)
         if known is None:
             raise FillError(f"resource '{uid}' has no outputs (it was not provisioned)")
@@ -69,7 +71,7 @@ class Outputs:
         raise FillError(f"resource '{uid}' has no output '{key}' (its outputs: {names})")
 
 
-def _walk(value: Any, path: tuple[str, ...], uid: str) -> Any:
+def _walk(value: Any, path: tuple[str, ...], uid: ResourceUid) -> Any:
     for depth, key in enumerate(path[1:], start=1):
         if isinstance(value, dict) and key in value:
             value = value[key]
@@ -89,8 +91,9 @@ def _placeholder(placeholder: Placeholder, outputs: Outputs) -> Filled:
         return Filled(os.environ[name])
     if placeholder.root == "resources" and placeholder.ref is not None:
         ref = placeholder.ref
-        uid = f"{ref.type}.{ref.class_}#{ref.id}"
-        return outputs.lookup(uid, placeholder.path)
+        if ref.class_ is None or ref.id is None:  # the plan form always names all three
+            raise FillError(f"placeholder '${{resources...}}' names no whole uid: {ref.type}")
+        return outputs.lookup(ResourceUid(ref.type, ref.class_, ref.id), placeholder.path)
     raise FillError(f"placeholder '${{{placeholder.root}...}}' cannot be filled at apply time")
 
 

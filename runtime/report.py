@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any, Protocol
 
+from orchc.compiler.uid import ResourceUid
+
+from .executor import JobResult
+from .jobs import OperationKind
 from .redact import Redactor
 
 
@@ -24,9 +28,9 @@ class JobRecord:
     """The outcome of one job, as the final report shows it."""
 
     key: str
-    uid: str
-    operation: str
-    result: str
+    uid: ResourceUid
+    operation: OperationKind
+    result: JobResult
     started: float | None
     duration: float | None
     message: str | None = None
@@ -47,29 +51,35 @@ class RunReport:
 
     @property
     def failed(self) -> list[JobRecord]:
-        return [j for j in self.jobs if j.result == "failed"]
+        return [j for j in self.jobs if j.result is JobResult.FAILED]
 
     @property
     def ok(self) -> bool:
         return not self.failed and self.deploy_error is None
 
     def counts(self) -> dict[str, int]:
+        """How many jobs ended each way, by the word printed for it."""
         counts: dict[str, int] = {}
         for job in self.jobs:
-            counts[job.result] = counts.get(job.result, 0) + 1
+            counts[job.result.value] = counts.get(job.result.value, 0) + 1
         return counts
 
 
 class Reporter(Protocol):
     def started(self, operation: str, total: int) -> None: ...
 
-    def job_started(self, key: str, uid: str, operation: str) -> None: ...
+    def job_started(self, key: str, uid: ResourceUid, operation: OperationKind) -> None: ...
 
     def job_finished(self, record: JobRecord) -> None: ...
 
     def note(self, message: str) -> None: ...
 
     def finished(self, report: RunReport) -> None: ...
+
+
+def _detail(record: JobRecord) -> str:
+    """The message of a job that did not simply succeed, to append to its line."""
+    return f": {record.message}" if record.message and record.result is not JobResult.OK else ""
 
 
 def _seconds(value: float | None) -> str:
@@ -81,10 +91,12 @@ def summary_lines(report: RunReport) -> list[str]:
     critical path and the totals."""
     lines = []
     for job in sorted(report.jobs, key=lambda j: (j.started is None, j.started or 0, j.key)):
-        lines.append(f"  {job.result:<9} {job.operation:<7} {job.uid}  {_seconds(job.duration)}")
+        lines.append(
+            f"  {job.result.value:<9} {job.operation.value:<7} {job.uid}  {_seconds(job.duration)}"
+        )
     for job in report.failed:
         where = f" (definition {job.source})" if job.source else ""
-        lines.append(f"error: {job.operation} of {job.uid} failed{where}: {job.message}")
+        lines.append(f"error: {job.operation.value} of {job.uid} failed{where}: {job.message}")
     if report.deploy_error:
         problems = report.deploy_error.splitlines()
         lines.extend(f"error: deploy failed: {problem}" for problem in problems)
@@ -124,13 +136,13 @@ class PlainReporter:
     def started(self, operation: str, total: int) -> None:
         self._write(f"{operation}: {total} operation(s)")
 
-    def job_started(self, key: str, uid: str, operation: str) -> None:
-        self._write(f"  {operation} {uid} ...")
+    def job_started(self, key: str, uid: ResourceUid, operation: OperationKind) -> None:
+        self._write(f"  {operation.value} {uid} ...")
 
     def job_finished(self, record: JobRecord) -> None:
-        detail = f": {record.message}" if record.message and record.result != "ok" else ""
+        detail = _detail(record)
         self._write(
-            f"  {record.operation} {record.uid}: {record.result} "
+            f"  {record.operation.value} {record.uid}: {record.result.value} "
             f"({_seconds(record.duration)}){detail}"
         )
 
@@ -166,15 +178,15 @@ class JsonReporter:
     def started(self, operation: str, total: int) -> None:
         self._emit("run_started", operation=operation, total=total)
 
-    def job_started(self, key: str, uid: str, operation: str) -> None:
-        self._emit("resource_started", uid=uid, operation=operation)
+    def job_started(self, key: str, uid: ResourceUid, operation: OperationKind) -> None:
+        self._emit("resource_started", uid=str(uid), operation=operation.value)
 
     def job_finished(self, record: JobRecord) -> None:
         self._emit(
             "resource_finished",
-            uid=record.uid,
-            operation=record.operation,
-            result=record.result,
+            uid=str(record.uid),
+            operation=record.operation.value,
+            result=record.result.value,
             duration=round(record.duration, 4) if record.duration is not None else None,
             message=record.message,
             source=record.source,
@@ -242,18 +254,18 @@ class LiveReporter:
         self._total = total
         self._live.start()
 
-    def job_started(self, key: str, uid: str, operation: str) -> None:
+    def job_started(self, key: str, uid: ResourceUid, operation: OperationKind) -> None:
         with self._lock:
-            self._running[key] = (uid, operation, time.monotonic())
+            self._running[key] = (str(uid), operation.value, time.monotonic())
 
     def job_finished(self, record: JobRecord) -> None:
         with self._lock:
             self._running.pop(record.key, None)
             self._done += 1
         self._live.refresh()  # a printed line redraws the live part as last refreshed
-        detail = f": {record.message}" if record.message and record.result != "ok" else ""
+        detail = _detail(record)
         self._print(
-            f"  {record.result:<9} {record.operation} {record.uid} "
+            f"  {record.result.value:<9} {record.operation.value} {record.uid} "
             f"({_seconds(record.duration)}){detail}"
         )
 

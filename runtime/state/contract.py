@@ -18,6 +18,7 @@ Invariants every store keeps:
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -34,6 +35,7 @@ __all__ = [
     "ResourceRecord",
     "ResourceTiming",
     "ResourceWriter",
+    "RunResult",
     "StaleStateError",
     "StateStore",
 ]
@@ -55,6 +57,14 @@ class ResourceRecord:
     resolved_secrets: JsonObject = field(default_factory=dict)
     resolved_params: JsonObject = field(default_factory=dict)
     resolved_context: JsonObject = field(default_factory=dict)  # app, env, env_type
+
+
+class RunResult(enum.Enum):
+    """How an apply or destroy ended, as the history records it."""
+
+    OK = "ok"
+    FAILED = "failed"  # a resource or the deploy failed; the others ran to the end
+    ABORTED = "aborted"  # something unexpected stopped the run (a crash, Ctrl-C)
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,7 @@ class History(Protocol):
         ...
 
     def finish_deployment(
-        self, deployment_id: int, result: str, timings: tuple[ResourceTiming, ...]
+        self, deployment_id: int, result: RunResult, timings: tuple[ResourceTiming, ...]
     ) -> None: ...
 
     def deployments(self, app: str, env: str, limit: int = 20) -> tuple[Mapping[str, Any], ...]:

@@ -31,7 +31,14 @@ from orchc.compiler.state import (
 )
 from orchc.compiler.uid import ResourceUid
 
-from .contract import LockedError, LockHolder, ResourceRecord, ResourceTiming, StaleStateError
+from .contract import (
+    LockedError,
+    LockHolder,
+    ResourceRecord,
+    ResourceTiming,
+    RunResult,
+    StaleStateError,
+)
 from .crypto import KEY_VARIABLE, StateCipher, StateKey, key_from_environment
 from .errors import StateKeyError, StateSchemaError, StateStoreError
 from .locking import ProcessIdentity, process_is_gone, this_process, utc_now
@@ -235,13 +242,13 @@ class SqlStateStore(ABC):
         return int(row[0])
 
     def finish_deployment(
-        self, deployment_id: int, result: str, timings: tuple[ResourceTiming, ...]
+        self, deployment_id: int, result: RunResult, timings: tuple[ResourceTiming, ...]
     ) -> None:
         encoded = canonical_json([dataclasses.asdict(timing) for timing in timings])
         with self._transaction(write=True) as tx:
             tx.run(
                 "UPDATE deployments SET ended = ?, result = ?, timings = ? WHERE id = ?",
-                (utc_now(), result, encoded, deployment_id),
+                (utc_now(), result.value, encoded, deployment_id),
             )
 
     # -- writing resources ----------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from orchc.runtime.executor import Executor, Job, Outcome, critical_path
+from orchc.runtime.executor import Executor, Job, JobResult, Outcome, critical_path
 
 
 def job(key: str, *after: str, group: str | None = None, limit: int | None = None) -> Job:
@@ -18,15 +18,15 @@ def test_dependencies_run_first_and_failures_skip_only_dependents() -> None:
 
     def work(j: Job) -> Outcome:
         finished.append(j.key)
-        return Outcome("failed", message="boom") if j.key == "b" else Outcome("ok")
+        return Outcome(JobResult.FAILED, message="boom") if j.key == "b" else Outcome(JobResult.OK)
 
     outcomes = Executor(jobs, work, parallelism=1).run()
     assert {k: o.result for k, o in outcomes.items()} == {
-        "a": "ok",
-        "b": "failed",
-        "c": "ok",
-        "d": "skipped",
-        "e": "ok",
+        "a": JobResult.OK,
+        "b": JobResult.FAILED,
+        "c": JobResult.OK,
+        "d": JobResult.SKIPPED,
+        "e": JobResult.OK,
     }
     assert outcomes["d"].message == "b did not succeed"
     assert "d" not in finished
@@ -43,12 +43,13 @@ def test_a_job_starts_as_soon_as_its_own_dependencies_are_done() -> None:
         if j.key == "fast-child":
             child_started.set()
         if j.key == "slow":
-            return Outcome("ok" if child_started.wait(timeout=120) else "failed")
-        return Outcome("ok")
+            ok = child_started.wait(timeout=120)
+            return Outcome(JobResult.OK if ok else JobResult.FAILED)
+        return Outcome(JobResult.OK)
 
     jobs = [job("slow"), job("fast"), job("fast-child", "fast")]
     outcomes = Executor(jobs, work, parallelism=4).run()
-    assert outcomes["slow"].result == "ok"  # fast-child started while slow was running
+    assert outcomes["slow"].result is JobResult.OK  # fast-child started while slow ran
 
 
 def test_parallelism_and_group_limits_are_respected() -> None:
@@ -68,11 +69,11 @@ def test_parallelism_and_group_limits_are_respected() -> None:
         with lock:
             running -= 1
             in_group -= j.group == "db"
-        return Outcome("ok")
+        return Outcome(JobResult.OK)
 
     jobs = [job(f"db{i}", group="db", limit=2) for i in range(6)] + [job(f"x{i}") for i in range(6)]
     outcomes = Executor(jobs, work, parallelism=3).run()
-    assert all(o.result == "ok" for o in outcomes.values())
+    assert all(o.result is JobResult.OK for o in outcomes.values())
     assert peak["all"] <= 3
     assert peak["db"] <= 2
 
@@ -82,9 +83,9 @@ def test_an_exception_in_a_job_is_a_failure_not_a_crash() -> None:
         raise RuntimeError("driver bug")
 
     outcomes = Executor([job("a"), job("b", "a")], work).run()
-    assert outcomes["a"].result == "failed"
+    assert outcomes["a"].result is JobResult.FAILED
     assert outcomes["a"].message == "RuntimeError: driver bug"
-    assert outcomes["b"].result == "skipped"
+    assert outcomes["b"].result is JobResult.SKIPPED
 
 
 def test_on_done_sees_every_outcome_on_the_calling_thread() -> None:
@@ -92,18 +93,18 @@ def test_on_done_sees_every_outcome_on_the_calling_thread() -> None:
     caller = threading.get_ident()
 
     def on_done(j: Job, outcome: Outcome) -> Outcome:
-        seen.append((j.key, outcome.result, threading.get_ident() == caller))
+        seen.append((j.key, outcome.result.value, threading.get_ident() == caller))
         return outcome
 
-    Executor([job("a"), job("b", "a")], lambda j: Outcome("failed"), on_done=on_done).run()
+    Executor([job("a"), job("b", "a")], lambda j: Outcome(JobResult.FAILED), on_done=on_done).run()
     assert sorted(seen) == [("a", "failed", True), ("b", "skipped", True)]
 
 
 def test_critical_path_is_the_longest_chain() -> None:
     jobs = [job("a"), job("b", "a"), job("c")]
     outcomes = {
-        "a": Outcome("ok", 0.0, 1.0),
-        "b": Outcome("ok", 1.0, 2.0),
-        "c": Outcome("ok", 0.0, 2.5),
+        "a": Outcome(JobResult.OK, 0.0, 1.0),
+        "b": Outcome(JobResult.OK, 1.0, 2.0),
+        "c": Outcome(JobResult.OK, 0.0, 2.5),
     }
     assert critical_path(jobs, outcomes) == (["a", "b"], 3.0)

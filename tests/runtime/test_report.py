@@ -8,10 +8,15 @@ import json
 
 import pytest
 
+from orchc.compiler.uid import ResourceUid
+from orchc.runtime.executor import JobResult
+from orchc.runtime.jobs import OperationKind
 from orchc.runtime.redact import Redactor
 from orchc.runtime.report import JobRecord, JsonReporter, LiveReporter, PlainReporter, RunReport
 
 SECRET = "pa55w0rd-very-secret"
+A, B = ResourceUid("db", "default", "a"), ResourceUid("app", "default", "b")
+CREATE = OperationKind.CREATE
 
 
 def run(reporter_class: type[PlainReporter | JsonReporter | LiveReporter]) -> str:
@@ -20,12 +25,12 @@ def run(reporter_class: type[PlainReporter | JsonReporter | LiveReporter]) -> st
     redactor.add({"password": SECRET})
     reporter = reporter_class(stream, redactor)
     reporter.started("apply", 2)
-    reporter.job_started("create a", "db.default#a", "create")
+    reporter.job_started("create a", A, CREATE)
     failed = JobRecord(
         "create a",
-        "db.default#a",
-        "create",
-        "failed",
+        A,
+        CREATE,
+        JobResult.FAILED,
         0.0,
         0.5,
         f"login {SECRET} refused",
@@ -33,7 +38,7 @@ def run(reporter_class: type[PlainReporter | JsonReporter | LiveReporter]) -> st
     )
     reporter.job_finished(failed)
     skipped = JobRecord(
-        "create b", "app.default#b", "create", "skipped", None, None, "create a did not succeed"
+        "create b", B, CREATE, JobResult.SKIPPED, None, None, "create a did not succeed"
     )
     reporter.job_finished(skipped)
     reporter.note(f"note with {SECRET}")

@@ -12,7 +12,12 @@ import pytest
 from orchc.compiler.state import ResourceStatus, StateResource, StateWorkload
 from orchc.compiler.uid import ResourceUid
 from orchc.runtime.state import StateSchemaError
-from orchc.runtime.state.contract import ResourceRecord, ResourceTiming, StaleStateError
+from orchc.runtime.state.contract import (
+    ResourceRecord,
+    ResourceTiming,
+    RunResult,
+    StaleStateError,
+)
 from orchc.runtime.state.sql import SqlStateStore
 
 DB = ResourceUid.parse("postgres.default#checkout.db")
@@ -94,7 +99,7 @@ def test_deployments_are_listed_newest_first_with_their_timings(store: SqlStateS
         ResourceTiming(str(DB), "create", "ok", started=0.0, duration=1.5),
         ResourceTiming("target.default#target", "create", "skipped"),
     )
-    store.finish_deployment(first, "failed", timings)
+    store.finish_deployment(first, RunResult.FAILED, timings)
     second = store.begin_deployment(
         "shop", "dev", "sha256:p2", store.snapshot("shop", "dev").lineage, 1
     )
