@@ -49,6 +49,7 @@ definition "network" {
   match {}
   inputs { cidr = "CIDR" }
   policy { retries = RETRIES }
+  SECRETS
 }
 
 definition "db" {
@@ -123,11 +124,12 @@ class World:
     driver: FakeDriver
     drivers: DriverRegistry
 
-    def define(self, cidr: str = "10.0.0.0/16", engine: str = "16", retries: int = 0) -> None:
+    def define(
+        self, cidr: str = "10.0.0.0/16", engine: str = "16", retries: int = 0, secrets: str = ""
+    ) -> None:
         text = DEFINITIONS.replace("CIDR", cidr).replace("ENGINE", engine)
-        (self.root / "definitions" / "platform.orch").write_text(
-            text.replace("RETRIES", str(retries)), encoding="utf-8"
-        )
+        text = text.replace("RETRIES", str(retries)).replace("SECRETS", secrets)
+        (self.root / "definitions" / "platform.orch").write_text(text, encoding="utf-8")
 
     def plan(self) -> Plan:
         sources = pipeline.Sources(
@@ -263,3 +265,24 @@ def test_the_intent_is_recorded_before_the_driver_is_called(world: World) -> Non
         ("delete", str(DB)): ResourceStatus.DELETING,
         ("delete", str(NETWORK)): ResourceStatus.DELETING,
     }
+
+
+def test_a_literal_secret_is_read_again_from_the_definition(world: World) -> None:
+    world.define(secrets='secrets { password = "lit-${context.env.id}-1" }')
+    plan = world.plan()
+    assert "lit-" not in plan.model_dump_json()
+    assert apply_plan(plan, world.runtime()).ok
+    network_request = world.driver.requests[0]
+    assert network_request.secrets == {"password": "lit-dev-1"}
+
+
+def test_a_literal_secret_whose_definition_changed_fails_its_resource(world: World) -> None:
+    world.define(secrets='secrets { password = "lit-1" }')
+    plan = world.plan()
+    world.define()  # the secret is gone from the file before apply reads it
+    report = apply_plan(plan, world.runtime())
+    assert [job.message for job in report.failed] == [
+        "definition 'network' in definitions/platform.orch changed since the plan was made; "
+        "run `orchc plan` again"
+    ]
+    assert world.driver.calls == []
