@@ -19,7 +19,14 @@ from orchc.compiler.uid import TARGET_UID, ResourceUid
 from orchc.drivers.protocol import DriverError, Target
 from orchc.drivers.registry import DriverRegistry
 from orchc.drivers.targets.deployed_files import STATE_KEY, file_digests
-from orchc.runtime.state.contract import ResourceRecord, ResourceTiming, RunResult, StateStore
+from orchc.runtime.state.contract import (
+    Locker,
+    RecordReader,
+    ResourceRecord,
+    ResourceTiming,
+    RunResult,
+    StateStore,
+)
 
 from .deploy import DeployError, deploy_request
 from .driver_calls import DriverCalls
@@ -41,7 +48,7 @@ __all__ = ["ApplyOptions", "Runtime", "apply_plan", "destroy"]
 
 
 def _locked(
-    store: StateStore, app: str, env: str, operation: str, body: Callable[[], RunReport]
+    store: Locker, app: str, env: str, operation: str, body: Callable[[], RunReport]
 ) -> RunReport:
     store.acquire_lock(app, env, operation)
     try:
@@ -246,6 +253,6 @@ def destroy(
     return _locked(runtime.store, app, env, "destroy", body)
 
 
-def destroy_preview(store: StateStore, app: str, env: str) -> list[ResourceRecord]:
+def destroy_preview(store: RecordReader, app: str, env: str) -> list[ResourceRecord]:
     """What `destroy` would delete, for the confirmation prompt."""
     return sorted(store.records(app, env), key=lambda r: r.resource.uid)

@@ -25,7 +25,7 @@ from orchc.compiler.plan import DRIFT_REASON_PREFIX, Plan, PlannedResource, dige
 from orchc.compiler.state import ResourceStatus, StateResource
 from orchc.compiler.uid import ResourceUid
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult
-from orchc.runtime.state.contract import ResourceRecord, StateStore
+from orchc.runtime.state.contract import ResourceRecord, ResourceWriter
 
 from .driver_calls import DriverCalls
 from .executor import Job, JobResult, Outcome
@@ -76,7 +76,7 @@ def _attempt(uid: ResourceUid, request: DriverRequest) -> ResourceRecord:
 
 @dataclass(frozen=True)
 class Operations:
-    store: StateStore
+    store: ResourceWriter  # intents and results; nothing else of the store
     app: str
     env: str
     root: Path
