@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,6 +24,9 @@ from .options import (
     user_errors,
 )
 from .project import Project
+
+if TYPE_CHECKING:  # imported where used: `orchc apply plan.json` must not load the parser
+    from orchc.compiler import pipeline
 
 
 class LazyGroup(click.Group):
@@ -83,6 +87,8 @@ def _check_every_environment(
 ) -> bool:
     """Plan-time checks in each declared environment, reported per environment;
     whether all of them passed."""
+    from orchc.compiler import pipeline
+
     passed = True
     for environment in sorted(compilation.program.environments, key=lambda e: e.id):
         target = project.target(app, environment.id)
