@@ -25,6 +25,7 @@ from orchc.drivers.targets.compose import ComposeTarget
 from orchc.runtime.apply import ApplyOptions, Runtime, apply_plan, destroy
 from orchc.runtime.executor import JobResult
 from orchc.runtime.jobs import OperationKind
+from orchc.runtime.preflight import PreflightError
 from orchc.runtime.redact import Redactor
 from orchc.runtime.report import PlainReporter, RunReport
 from orchc.runtime.state import open_state
@@ -276,13 +277,18 @@ def test_a_literal_secret_is_read_again_from_the_definition(world: World) -> Non
     assert network_request.secrets == {"password": "lit-dev-1"}
 
 
-def test_a_literal_secret_whose_definition_changed_fails_its_resource(world: World) -> None:
+def test_a_literal_secret_whose_definition_changed_stops_apply_before_any_call(
+    world: World,
+) -> None:
     world.define(secrets='secrets { password = "lit-1" }')
     plan = world.plan()
     world.define()  # the secret is gone from the file before apply reads it
-    report = apply_plan(plan, world.runtime())
-    assert [job.message for job in report.failed] == [
-        "definition 'network' in definitions/platform.orch changed since the plan was made; "
+    with pytest.raises(PreflightError) as raised:
+        apply_plan(plan, world.runtime())
+    assert str(raised.value) == (
+        "cannot apply this plan; nothing was changed:\n"
+        "  definition 'network' in definitions/platform.orch changed since the plan was made; "
         "run `orchc plan` again"
-    ]
+    )
     assert world.driver.calls == []
+    assert world.store.records("shop", "dev") == ()
