@@ -2,7 +2,9 @@
 
 Scalars, lists and maps keep their spans; `env("NAME")` becomes an `EnvRef` (read at
 apply time, never here); `file("path")` becomes a `FileContent` holding the file's text,
-read now, relative to the directory of the .orch file that calls it. Duplicate map
+read now, relative to the directory of the .orch file that calls it, confined to the
+project directory (no absolute path, no `..` or symlink out, a regular file of at most
+1 MiB). Duplicate map
 keys and bad calls are reported, and the offending entry is left out. Placeholders
 (`${...}`) stay text: the placeholder pass checks them.
 """
@@ -12,9 +14,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
 from orchc.compiler import ir
+from orchc.compiler.confined import ConfinementError, confining_dir, path_problem, read_confined
 from orchc.grammar import syntax
 from orchc.grammar.diagnostics import Diagnostics
 from orchc.grammar.source import Span, display_path
@@ -31,6 +34,7 @@ class ValueReader:
     def __init__(self, root: Path, path: str, diagnostics: Diagnostics) -> None:
         self.root = root
         self.directory = file_of(path, root).parent
+        self.confine = confining_dir(file_of(path, root), root)
         self.diagnostics = diagnostics
 
     def block_map(self, block: syntax.Block) -> ir.MapValue:
@@ -112,37 +116,28 @@ class ValueReader:
         return ir.EnvRef(call.span, name.value)
 
     def _file(self, call: syntax.Call, path: syntax.String) -> ir.Value:
-        problem = _path_problem(path.value)
-        content = None
-        if problem is None:
-            content, problem = self._read(path.value)
+        content, problem = self._read(path.value)
         if content is None:
-            self.diagnostics.error(path.span, f'file("{path.value}"): {problem}')
+            shown = path.value.replace("\0", "\\0")
+            self.diagnostics.error(path.span, f'file("{shown}"): {problem}')
             return ir.Scalar(call.span, None)
         return ir.FileContent(call.span, path.value, content)
 
     def _read(self, relative: str) -> tuple[str | None, str | None]:
-        """The file's text, or None and why it cannot be read."""
-        target = self.directory / relative
-        shown = display_path(target, self.root)
+        """The file's text, or None and why it cannot be read: the path is confined to
+        the project directory (see `orchc.compiler.confined`)."""
+        problem = path_problem(relative)
+        if problem is not None:
+            return None, f"{problem}; give a path relative to the .orch file"
+        shown = display_path(self.directory / relative, self.root)
         try:
-            return target.read_bytes().decode("utf-8"), None
-        except FileNotFoundError:
-            return None, f"no such file: {shown}"
-        except IsADirectoryError:
-            return None, f"{shown} is a directory, not a file"
+            raw = read_confined(self.directory, relative, self.confine)
+        except ConfinementError as error:
+            return None, f"{shown}: {error}"
+        try:
+            return raw.decode("utf-8"), None
         except UnicodeDecodeError:
             return None, f"{shown} is not UTF-8 text"
-        except OSError as error:
-            return None, f"cannot read {shown}: {error.strerror or type(error).__name__}"
-
-
-def _path_problem(path: str) -> str | None:
-    if not path:
-        return "the path is empty"
-    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute():
-        return "the path must be relative to the .orch file, not absolute"
-    return None
 
 
 def unknown_function(name: str) -> str:

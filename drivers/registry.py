@@ -140,6 +140,12 @@ class DriverRegistry:
             return None
         return BUILT_IN.get(name)
 
+    def code_inputs(self, name: str) -> frozenset[str]:
+        """The inputs the driver runs as code (templates): the compiler refuses
+        placeholders in them. Optional for plugins (`code_inputs`, default none)."""
+        found: object = getattr(self.get(name), "code_inputs", frozenset())
+        return found if isinstance(found, frozenset) else frozenset()
+
     def is_target(self, name: str) -> bool:
         """Whether the driver can deploy workloads (the `target` resource needs one)."""
         return isinstance(self.get(name), Target)

@@ -25,12 +25,13 @@ import base64
 import functools
 import hashlib
 import json
+import re
 import traceback
 from collections.abc import Hashable, Mapping
 from typing import Any, ClassVar
 
 import yaml
-from jinja2 import StrictUndefined, TemplateSyntaxError
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from orchc.drivers.protocol import (
@@ -55,6 +56,8 @@ class TemplateDriver:
     """Renders the resource's templates; keeps only the rendered `state`."""
 
     replace_inputs: ClassVar[frozenset[str]] = frozenset()
+    code_inputs: ClassVar[frozenset[str]] = frozenset(TEMPLATE_INPUTS)
+    """Templates are code: the compiler refuses `${...}` in them (values are data)."""
 
     def create(self, request: DriverRequest, journal: Journal) -> DriverResult:
         renderer = _Renderer(request)
@@ -308,9 +311,37 @@ def _template_line(exc: BaseException) -> int | None:
 
 
 def _describe(exc: Exception) -> str:
+    """What went wrong, without quoting any value: Jinja and Python quote the values
+    they choke on (`'dict object' has no attribute '<a secret>'`, `invalid literal for
+    int(): '<a param>'`), so every quoted part is masked, except an undefined name
+    (template source, which holds no value: placeholders are refused in templates).
+
+    >>> from jinja2 import UndefinedError
+    >>> secret = "it's " + '"a" secret'
+    >>> _describe(UndefinedError(f"'dict object' has no attribute {secret!r}"))
+    "'dict object' has no attribute '…'"
+    >>> _describe(UndefinedError("'parms' is undefined"))
+    "'parms' is undefined"
+    >>> _describe(ValueError(f"invalid literal for int() with base 10: {secret!r}"))
+    "ValueError: invalid literal for int() with base 10: '…'"
+    """
+    text = str(exc)
+    if isinstance(exc, UndefinedError) and _UNDEFINED_NAME.fullmatch(text):
+        return text
+    masked = _QUOTED.sub(_mask, text)
     if type(exc).__module__.startswith("jinja2"):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return masked
+    return f"{type(exc).__name__}: {masked}"
+
+
+_UNDEFINED_NAME = re.compile(r"'[A-Za-z_][A-Za-z0-9_]*' is undefined")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_TYPE_NAME = re.compile(r"'[A-Za-z_][A-Za-z0-9_.]* object'")
+
+
+def _mask(found: re.Match[str]) -> str:
+    quoted = found.group(0)
+    return quoted if _TYPE_NAME.fullmatch(quoted) else "'…'"
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 CONFIG_NAME = "orchc.toml"
 DEFAULT_STATE = "sqlite:///.orchc/state.db"
@@ -88,6 +88,11 @@ def _parse(data: dict[str, object], path: Path) -> ProjectConfig:
     workloads = data.get("workloads", list(DEFAULT_WORKLOADS))
     if not isinstance(workloads, list) or not all(isinstance(w, str) for w in workloads):
         raise ConfigError(f"{path}: 'workloads' must be a list of glob patterns")
+    for pattern in workloads:
+        _check_relative(path, "workloads", pattern, glob=True)
+    for key, value in (("definitions", definitions), ("state", state)):
+        if value is not None and "\0" in value:
+            raise ConfigError(f"{path}: '{key}' contains a NUL byte")
     return ProjectConfig(
         root=root,
         app=app,
@@ -96,6 +101,21 @@ def _parse(data: dict[str, object], path: Path) -> ProjectConfig:
         state=state,
         path=path,
     )
+
+
+def _check_relative(path: Path, key: str, value: str, glob: bool = False) -> None:
+    """Workload patterns are relative to the project root and stay inside it."""
+    shown = value.encode("unicode_escape").decode("ascii")
+    if "\0" in value:
+        raise ConfigError(f"{path}: '{key}' entry '{shown}' contains a NUL byte")
+    pure = PurePosixPath(value)
+    if not value or pure.is_absolute() or PureWindowsPath(value).is_absolute():
+        raise ConfigError(
+            f"{path}: '{key}' entry '{shown}' must be a pattern relative to the project "
+            "root (the directory of orchc.toml), not an absolute path"
+        )
+    if glob and ".." in pure.parts:
+        raise ConfigError(f"{path}: '{key}' entry '{shown}' must not leave the project root ('..')")
 
 
 def _string(data: dict[str, object], key: str, path: Path) -> str | None:

@@ -3,6 +3,7 @@ compiler `Sources`/`Target`, and open the state the way each command needs it.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,20 @@ if TYPE_CHECKING:  # the pipeline loads the parser, which `orchc apply plan.json
 
 class UsageProblem(Exception):
     """A missing or conflicting option, explained in the message (exit code 2)."""
+
+
+_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def _check_id(what: str, value: str) -> None:
+    """App and environment ids name output paths (`build/<app>/<env>`) and state rows:
+    only lower-case letters, digits and '-' (so never `..`, `/` or a newline)."""
+    if not _ID.fullmatch(value):
+        shown = value.encode("unicode_escape").decode("ascii")
+        raise UsageProblem(
+            f"invalid {what} id '{shown}': use lower-case letters, digits and '-' "
+            "(at most 63, starting and ending with a letter or digit)"
+        )
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,10 @@ class Project:
     def target(self, app: str | None, env: str, env_type: str | None = None) -> pipeline.Target:
         from orchc.compiler import pipeline
 
-        return pipeline.Target(app=self.app(app), env=env, env_type=env_type)
+        chosen = self.app(app)
+        _check_id("app", chosen)
+        _check_id("environment", env)
+        return pipeline.Target(app=chosen, env=env, env_type=env_type)
 
     def compile(
         self, definitions: Path | None, score_files: tuple[Path, ...]

@@ -17,25 +17,33 @@ import json
 import threading
 from typing import Any
 
-from orchc.sensitive import MIN_SECRET_LENGTH, redact
+from orchc.sensitive import SENSITIVE, secret_forms
 
 
 class Redactor:
     def __init__(self) -> None:
         self._secrets: set[str] = set()
+        self._longest_first: tuple[str, ...] = ()
         self._lock = threading.Lock()
 
     def add(self, value: Any) -> None:
-        """Track every string (and the JSON text of every non-string) inside `value`."""
+        """Track every string (and the JSON text of every non-string) inside `value`,
+        in each of the forms a message may quote it (`secret_forms`)."""
         found: list[str] = []
         _collect(value, found)
+        forms = {form for text in found for form in secret_forms(text)}
         with self._lock:
-            self._secrets.update(s for s in found if len(s) >= MIN_SECRET_LENGTH)
+            if not forms <= self._secrets:
+                self._secrets.update(forms)
+                self._longest_first = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
         with self._lock:
-            secrets = tuple(self._secrets)
-        return redact(text, secrets)
+            secrets = self._longest_first
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, SENSITIVE)
+        return text
 
     def contains_secret(self, text: str) -> bool:
         with self._lock:

@@ -33,6 +33,8 @@ class DriverCatalog(Protocol):
         """What the driver declares about its inputs and outputs, if anything."""
         ...
 
+    def code_inputs(self, name: str) -> frozenset[str]: ...
+
 
 def check_definitions(
     program: ir.Program, drivers: DriverCatalog, diagnostics: Diagnostics
@@ -66,6 +68,7 @@ def _check_driver(
             hint,
         )
         return
+    _check_code_inputs(definition, drivers.code_inputs(definition.driver), diagnostics)
     is_target_type = definition.type == TARGET_UID.type
     if is_target_type != drivers.is_target(definition.driver):
         wanted = "a target driver" if is_target_type else "a resource driver, not a target driver"
@@ -74,6 +77,51 @@ def _check_driver(
             f"definition '{definition.id}' of type '{definition.type}' needs {wanted} "
             f"(got '{definition.driver}')",
         )
+
+
+def _check_code_inputs(
+    definition: ir.Definition, code: frozenset[str], diagnostics: Diagnostics
+) -> None:
+    """An input the driver runs as code (a `template` driver's templates) takes no
+    `${...}`: the substituted value (a Score param, another resource's output) would
+    become template source that a developer controls. Templates read values as data."""
+    for entry in definition.inputs.entries if definition.inputs is not None else ():
+        if entry.key not in code:
+            continue
+        for value in _strings_in(entry.value):
+            placeholder = _first_placeholder(str(value.value))
+            if placeholder is not None:
+                diagnostics.error(
+                    span_at(value, placeholder[0]),
+                    f"input '{entry.key}' is a template: '{placeholder[1]}' would be pasted "
+                    "into its source; read values as template variables instead "
+                    "({{ params.KEY }}, {{ inputs.NAME }}, {{ context.env.id }}) and pass "
+                    "other resources' outputs as separate inputs",
+                )
+
+
+def _first_placeholder(text: str) -> tuple[int, str] | None:
+    try:
+        template = parse_template(text)
+    except PlaceholderError:
+        return None  # reported by _check_string
+    for segment in template:
+        if not isinstance(segment, str):
+            end = text.find("}", segment.offset)
+            return segment.offset, text[segment.offset : end + 1 if end >= 0 else None]
+    return None
+
+
+def _strings_in(value: ir.Value) -> Iterator[ir.Scalar]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ir.Scalar) and isinstance(item.value, str):
+            yield item
+        elif isinstance(item, ir.ListValue):
+            stack.extend(item.items)
+        elif isinstance(item, ir.MapValue):
+            stack.extend(entry.value for entry in item.entries)
 
 
 def _strings(definition: ir.Definition) -> Iterator[ir.Scalar]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pydantic import JsonValue, ValidationError
 
+from orchc.compiler.confined import ConfinementError, confining_dir, path_problem, read_confined
 from orchc.grammar.diagnostics import Diagnostic
 from orchc.grammar.source import SourceFile, SourceMap, Span
 
@@ -171,21 +172,31 @@ def _error(positions: YamlPositions, source: str, path: JsonPath, message: str) 
 def _inline_files(
     spec: dict[str, JsonValue], path: Path, root: Path, sources: SourceMap, positions: YamlPositions
 ) -> tuple[dict[str, JsonValue], dict[JsonPath, SourceFile | None]]:
-    """Replace each file's `source` by its content read relative to the Score file."""
+    """Replace each file's `source` by its content read relative to the Score file,
+    confined to the project directory (see `orchc.compiler.confined`)."""
     inlined: dict[JsonPath, SourceFile | None] = {}
     diagnostics: list[Diagnostic] = []
+    confine = confining_dir(path, root)
     for entry, file in _sourced_files(spec):
-        source_path = path.parent / str(file.pop("source"))
+        relative = str(file.pop("source"))
         try:
-            inlined[entry] = _inline(file, source_path, root, sources)
-        except OSError as error:
+            raw = read_confined(path.parent, relative, confine)
+        except ConfinementError as error:
             at = (*entry, "source")
-            shown = _display_path(source_path, root)
-            message = f"{messages.dotted(at)}: cannot read '{shown}': {error.strerror}"
+            shown = _shown_source(path, relative, root)
+            message = f"{messages.dotted(at)}: cannot read '{shown}': {error}"
             diagnostics.append(_error(positions, _display_path(path, root), at, message))
+            continue
+        inlined[entry] = _inline(file, raw, path.parent / relative, root, sources)
     if diagnostics:
         raise _Invalid(diagnostics)
     return spec, inlined
+
+
+def _shown_source(path: Path, relative: str, root: Path) -> str:
+    if path_problem(relative):
+        return messages.short(relative.replace("\0", "\\0"))
+    return _display_path(path.parent / relative, root)
 
 
 def _sourced_files(spec: dict[str, JsonValue]) -> Iterator[tuple[JsonPath, dict[str, JsonValue]]]:
@@ -198,9 +209,8 @@ def _sourced_files(spec: dict[str, JsonValue]) -> Iterator[tuple[JsonPath, dict[
 
 
 def _inline(
-    file: dict[str, JsonValue], source_path: Path, root: Path, sources: SourceMap
+    file: dict[str, JsonValue], raw: bytes, source_path: Path, root: Path, sources: SourceMap
 ) -> SourceFile | None:
-    raw = source_path.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

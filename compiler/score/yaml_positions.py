@@ -148,12 +148,28 @@ class LoadedYaml:
     problems: tuple[YamlProblem, ...]
 
 
+MAX_YAML_NODES = 100_000
+"""The most values a document may hold once every alias is expanded (a Score file of a
+thousand lines has a few thousand): an alias bomb of a few hundred bytes is refused
+before it is expanded."""
+
+MAX_YAML_DEPTH = 64
+"""The deepest nesting of mappings and sequences a document may have."""
+
+
 def load_yaml(text: str) -> LoadedYaml:
-    """Parse one YAML document; raise `YamlSyntaxError` when it cannot be loaded."""
+    """Parse one YAML document; raise `YamlSyntaxError` when it cannot be loaded, when
+    an alias refers to itself, or when it is larger or deeper than the limits above."""
     loader = _ScoreLoader(text)
     try:
         node = loader.get_single_node()
+        problem = check_bounds(node) if node is not None else None
+        if problem is not None:
+            raise YamlSyntaxError(problem)
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        problem = YamlProblem(f"invalid YAML: nested more than {MAX_YAML_DEPTH} levels", 1, 1)
+        raise YamlSyntaxError(problem) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(_describe(error, text)) from None
     except (ValueError, OverflowError) as error:  # an int or float the resolver let through
@@ -161,6 +177,56 @@ def load_yaml(text: str) -> LoadedYaml:
     finally:
         loader.dispose()
     return LoadedYaml(data, YamlPositions(text, node), tuple(loader.problems))
+
+
+def check_bounds(
+    root: Node, max_nodes: int = MAX_YAML_NODES, max_depth: int = MAX_YAML_DEPTH
+) -> YamlProblem | None:
+    """The first problem with the node graph's expanded shape: an alias inside its own
+    anchor, more than `max_nodes` values once aliases are expanded, or more than
+    `max_depth` levels. Linear in the graph (each node's expanded size is memoised), so
+    it costs nothing like the expansion it prevents.
+
+    >>> bomb = "a: &a [x, x, x]\\nb: &b [*a, *a, *a]\\nc: [*b, *b, *b]\\n"
+    >>> check_bounds(yaml.compose(bomb), max_nodes=20)
+    YamlProblem(message='invalid YAML: more than 20 values once aliases are expanded', line=3, col=4)
+    """
+    shape: dict[int, tuple[int, int]] = {}  # id -> (expanded size, height)
+    entered: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        key = id(node)
+        if leaving:
+            entered.discard(key)
+            children = [shape[id(child)] for child in _children(node)]
+            size = 1 + sum(size for size, _ in children)
+            height = 1 + max((height for _, height in children), default=0)
+            if size > max_nodes:
+                return _problem_at(node, f"more than {max_nodes} values once aliases are expanded")
+            if height > max_depth:
+                return _problem_at(node, f"nested more than {max_depth} levels")
+            shape[key] = (size, height)
+        elif key in entered:
+            return _problem_at(node, "an alias refers to its own anchor (a recursive alias)")
+        elif key not in shape:
+            entered.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _children(node))
+    return None
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [item for pair in node.value for item in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _problem_at(node: Node, message: str) -> YamlProblem:
+    line, col = _start(node)
+    return YamlProblem(f"invalid YAML: {message}", line, col)
 
 
 def _describe(error: yaml.YAMLError, text: str) -> YamlProblem:

@@ -2,7 +2,9 @@
 
 Inputs: `path` (the output directory, relative to the project root; default
 `build/<app>/<env>`) and `namespace` (optional; set on every object rendered for a
-workload; driver manifests keep their own). `create` only validates them and returns
+workload; driver manifests keep their own) and `allowed_kinds` (the kinds a driver's
+manifests may have; default `DEFAULT_ALLOWED_KINDS`, namespaced workload objects, never
+RBAC or cluster-scoped objects). `create` only validates them and returns
 the outputs `{"kind": "kubernetes", "path": <path as given>}` (plus `namespace` when
 set), which other definitions' templates can branch on. `deploy` writes:
 
@@ -33,8 +35,10 @@ from pydantic import Field
 from orchc.drivers.input_blocks import StrictBlock, parse_block
 from orchc.drivers.protocol import (
     DeployContext,
+    DeployManifest,
     DeployRequest,
     DeployResult,
+    DriverError,
     DriverRequest,
     DriverResult,
     Journal,
@@ -49,9 +53,29 @@ from orchc.drivers.targets.output_dir import OutputDir
 INDEX_NAME = ".orchc-index"
 
 
+DEFAULT_ALLOWED_KINDS = (
+    "ConfigMap",
+    "CronJob",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "Ingress",
+    "Job",
+    "PersistentVolumeClaim",
+    "PodDisruptionBudget",
+    "Secret",
+    "Service",
+    "StatefulSet",
+)
+"""The object kinds a driver's manifests may have unless the target's `allowed_kinds`
+input says otherwise: namespaced workload objects only. Cluster-scoped objects and RBAC
+(ClusterRole, ClusterRoleBinding, Role, RoleBinding, Namespace, CRDs, webhooks) are
+never accepted by default: a Score param reaching a template must not grant rights."""
+
+
 class KubernetesManifestsInputs(StrictBlock):
     path: str | None = Field(default=None, min_length=1)
     namespace: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+    allowed_kinds: tuple[str, ...] = DEFAULT_ALLOWED_KINDS
 
     def output_path(self, context: DeployContext) -> str:
         """`path`, or `build/<app>/<env>` when unset."""
@@ -83,6 +107,7 @@ class KubernetesManifestsTarget:
     def deploy(self, request: DeployRequest) -> DeployResult:
         """Render (`kubernetes_render.py`), then write (`OutputDir.sync`)."""
         inputs = parse_block(KubernetesManifestsInputs, request.inputs, "inputs")
+        _check_kinds(request, frozenset(inputs.allowed_kinds))
         files = kubernetes_files(render_kubernetes(request, inputs.namespace))
         output = _output_dir(request.project_root, inputs.output_path(request.context))
         output.sync(files)
@@ -98,3 +123,19 @@ def _remove_if_empty(directory: Path) -> None:
         directory.rmdir()
     except OSError:  # not empty (files orchc did not write), or already gone
         return
+
+
+def _check_kinds(request: DeployRequest, allowed: frozenset[str]) -> None:
+    for manifest in request.manifests:
+        _check_kind(manifest, allowed)
+
+
+def _check_kind(manifest: DeployManifest, allowed: frozenset[str]) -> None:
+    kind = manifest.object.get("kind")
+    if isinstance(kind, str) and kind not in allowed:
+        shown = kind.encode("unicode_escape").decode("ascii")[:63]
+        raise DriverError(
+            f"resource '{manifest.uid}' returned a {shown} object, which this target does "
+            f"not accept (allowed_kinds: {', '.join(sorted(allowed))}); add the kind to the "
+            "target's `allowed_kinds` input if the platform means to allow it"
+        )

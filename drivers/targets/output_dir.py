@@ -3,6 +3,7 @@
 A target renders its whole output as a mapping of relative path -> `OutputFile` and
 calls `OutputDir.sync`. Invariants:
 
+- Everything is written inside the project directory (resolved, symlinks included).
 - Every file is written atomically (`orchc.files.write_atomically`: a temporary file
   in the same directory, then a rename) with its exact mode, so a reader never sees
   half a manifest and a secret file is never readable by others, not even for a moment.
@@ -43,6 +44,7 @@ class OutputDir:
     Paths are relative POSIX paths under `root`; `project_root` only shapes messages."""
 
     def __init__(self, root: Path, index_name: str, project_root: Path) -> None:
+        _check_inside(root, project_root)
         self.root = root
         self.index_path = root / index_name
         self._project_root = project_root
@@ -114,6 +116,15 @@ class OutputDir:
 
 def _exists(path: Path) -> bool:
     return path.exists() or path.is_symlink()
+
+
+def _check_inside(directory: Path, project_root: Path) -> None:
+    """A target writes only inside the project directory: an environment id such as
+    `../../x` or a symlink in the path must not carry manifests elsewhere."""
+    resolved = directory.resolve()
+    if not resolved.is_relative_to(project_root.resolve()):
+        shown = os.path.relpath(directory, project_root)
+        raise DriverError(f"the output path {shown!r} leads outside the project directory")
 
 
 def _check_relative(relative: str, what: str) -> str:

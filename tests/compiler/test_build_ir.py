@@ -225,12 +225,12 @@ RULES = [
     ),
     (
         HEAD + '  inputs { t = file("/etc/hosts") }\n}',
-        'd.orch:5:21: error: file("/etc/hosts"): the path must be relative to the .orch file, '
-        "not absolute",
+        'd.orch:5:21: error: file("/etc/hosts"): the path must be relative, not absolute; '
+        "give a path relative to the .orch file",
     ),
     (
         HEAD + '  inputs { t = file("") }\n}',
-        'd.orch:5:21: error: file(""): the path is empty',
+        'd.orch:5:21: error: file(""): the path is empty; give a path relative to the .orch file',
     ),
     (
         HEAD + '  inputs { t = fle("x") }\n}',
@@ -535,7 +535,7 @@ def test_file_problems_are_located_at_the_path(tmp_path: Path) -> None:
     documents = read_definitions(tmp_path / "defs", tmp_path, SourceMap(), diagnostics)
     build_ir(documents, tmp_path, diagnostics)
     assert [_line(d) for d in diagnostics] == [
-        'defs/main.orch:6:14: error: file("missing.j2"): no such file: defs/missing.j2',
-        'defs/main.orch:7:14: error: file("dir"): defs/dir is a directory, not a file',
+        'defs/main.orch:6:14: error: file("missing.j2"): defs/missing.j2: No such file or directory',
+        'defs/main.orch:7:14: error: file("dir"): defs/dir: Is a directory',
         'defs/main.orch:8:14: error: file("bin.dat"): defs/bin.dat is not UTF-8 text',
     ]
