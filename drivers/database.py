@@ -10,12 +10,11 @@ the generated password, the result, turning a client library's error into a reda
 2. connect as admin, `inspect` what exists (refusing, before any change, what is not
    this resource's), then `upsert` everything, so a re-run converges from any state.
 
-The state (with the password) is saved through the journal before anything is made,
-so a crash never loses the password. Where depends on how a driver knows what is its
-own (`OWNED_BY_STATE`): a driver that marks its objects on the server (postgres)
-saves first, even before connecting; a driver whose only proof of ownership is the
-state (mysql) saves once `inspect` found the names free, or the state would claim
-someone else's database. Each driver keeps its SQL and its `delete`.
+The state (with the password) is saved through the journal once `inspect` accepted the
+names and before anything is made: a crash never loses the password, and a refused
+name (a param asking for role `root`) is never kept, or every later run would read it
+back from the state and fail even after the param is fixed. Each driver keeps its SQL
+and its `delete`.
 """
 
 from __future__ import annotations
@@ -79,19 +78,15 @@ class DatabaseDriver(ABC, Generic[Inputs, Server, Found]):
     replace_inputs: ClassVar[frozenset[str]] = frozenset({"host", "port", "database", "username"})
     INPUTS: ClassVar[type[DatabaseInputs]]
     SCHEME: ClassVar[str]  # of the `url` output
-    OWNED_BY_STATE: ClassVar[bool]
 
     def create(self, request: DriverRequest, journal: Journal) -> DriverResult:
         inputs, admin = self.parse(request)
         names = self.names(request, inputs)
         password = str(request.state.get("password") or generate_password())
         result = database_result(request, self.SCHEME, inputs, names, password)
-        if not self.OWNED_BY_STATE:
-            _journal(request, result, journal)
         with self.admin_connection(inputs, admin, time_limits(request)) as server:
             found = self.inspect(server, names, request.state)
-            if self.OWNED_BY_STATE:
-                _journal(request, result, journal)
+            _journal(request, result, journal)
             self.upsert(server, names, password, found)
         return result
 

@@ -46,13 +46,15 @@ class MysqlDriver(db.DatabaseDriver[MysqlInputs, Any, None]):
 
     INPUTS = MysqlInputs
     SCHEME = "mysql"
-    OWNED_BY_STATE = True
 
     @contextmanager
     def admin_connection(
         self, inputs: MysqlInputs, admin: db.AdminSecrets, limits: TimeLimits
     ) -> Iterator[Any]:
         connection = _connect(inputs, admin, limits)
+        # Statements: the policy timeout, or no limit without one (pymysql has no
+        # public setter; these are the attributes its reads and writes use).
+        connection._read_timeout = connection._write_timeout = limits[1]
         try:
             with connection.cursor() as cursor:
                 yield cursor
@@ -118,6 +120,7 @@ def _login_drift(
             password=password,
             database=names.database,
             connect_timeout=limits[0],
+            read_timeout=limits[0],  # the handshake, too
         ).close(),
         [password],
     )
@@ -144,8 +147,10 @@ def _connect(inputs: MysqlInputs, admin: db.AdminSecrets, limits: TimeLimits) ->
             user=inputs.admin_user,
             password=admin.admin_password or "",
             connect_timeout=limits[0],
-            read_timeout=limits[1],
-            write_timeout=limits[1],
+            # The handshake is read with read_timeout: bound it by the connect limit,
+            # so a server that accepts and never answers cannot hang the apply.
+            read_timeout=limits[1] or limits[0],
+            write_timeout=limits[1] or limits[0],
             autocommit=True,
             charset="utf8mb4",
         )

@@ -2,8 +2,8 @@
 
 The flow shared with `mysql` is `drivers/database.py`; this module holds the SQL.
 Invariants:
-- The role's password is generated once and saved through the journal *before*
-  anything is created, so a crash in between never loses it; every later run sets the
+- The role's password is generated once and saved through the journal after the
+  ownership check and *before* anything is created, so a crash in between never loses it; every later run sets the
   role's password to the saved one (as a SCRAM verifier computed by libpq, so the
   plaintext never reaches the server, its logs or its error messages).
 - What this driver creates is marked `COMMENT ... IS 'managed by orchc <guid>'` (the
@@ -70,7 +70,6 @@ class PostgresDriver(db.DatabaseDriver[PostgresInputs, Connection, Found]):
 
     INPUTS = PostgresInputs
     SCHEME = "postgresql"
-    OWNED_BY_STATE = False
 
     def inspect(self, server: Connection, names: db.Names, state: dict[str, Any]) -> Found:
         return _check_ownership(server, names, db.NOT_OURS)

@@ -26,13 +26,18 @@ import functools
 import hashlib
 import json
 import re
+import sys
+import time
 import traceback
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from types import FrameType
 from typing import Any, ClassVar
 
 import yaml
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment
 
 from orchc.drivers.protocol import (
     DriverError,
@@ -50,6 +55,20 @@ TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests")
 
 MAX_PASSWORD_LENGTH = 4096
 """Bounds `generate_password`: a template must not be able to tie up the apply."""
+
+MAX_RENDERED_CHARS = 4_000_000
+"""The most text one template may render."""
+
+MAX_VALUE_LENGTH = 1_000_000
+"""The longest string or list an operator (`'a' * n`) or a filter (`center`, `replace`,
+`indent`, `format`, ...) may build inside a template; an integer argument above it is
+refused before anything is built."""
+
+MAX_YAML_VALUES = 100_000
+"""The most values a template's YAML may hold once its aliases are expanded."""
+
+DEFAULT_TIMEOUT = 60.0
+"""Seconds one template may render when the definition sets no `policy.timeout`."""
 
 
 class TemplateDriver:
@@ -123,7 +142,8 @@ class _Renderer:
         if source is None:
             return None
         try:
-            return parse_yaml(name, render_text(name, source, self.scope))
+            timeout = self._request.timeout or DEFAULT_TIMEOUT
+            return parse_yaml(name, render_text(name, source, self.scope, timeout))
         except DriverError as exc:
             # `from None`: the original exception may quote a secret in its own words.
             raise self._error(str(exc)) from None
@@ -133,17 +153,89 @@ class _Renderer:
         return DriverError(redact(message, hidden))
 
 
-def render_text(name: str, source: str, scope: Mapping[str, object]) -> str:
-    """Render one template in the sandbox; any failure is a `DriverError` naming the
-    template and, when known, the line inside it. Not redacted: the caller does that."""
+def render_text(
+    name: str, source: str, scope: Mapping[str, object], timeout: float = DEFAULT_TIMEOUT
+) -> str:
+    """Render one template in the sandbox, within `timeout` seconds and
+    `MAX_RENDERED_CHARS`; any failure is a `DriverError` naming the template and, when
+    known, the line inside it. Not redacted: the caller does that.
+
+    >>> render_text("t", "{% for i in range(10**9) %}{% endfor %}", {})
+    Traceback (most recent call last):
+    ...
+    orchc.drivers.protocol.DriverError: template 't', line 1: range of more than 100000 items
+    >>> render_text("t", "{{ 'a' * 4000000000 }}", {})
+    Traceback (most recent call last):
+    ...
+    orchc.drivers.protocol.DriverError: template 't', line 1: the result would be longer than ...
+    """
     try:
-        return _environment().from_string(source).render(scope)
+        template = _environment().from_string(source)
+        with _Deadline(timeout):
+            return _bounded_join(name, template.generate(scope))
+    except DriverError:
+        raise
+    except TemplateTimeout:
+        raise DriverError(
+            f"template {name!r} did not finish rendering within {timeout:g}s "
+            "(the definition's policy.timeout)"
+        ) from None
     except TemplateSyntaxError as exc:
         raise DriverError(f"template {name!r}, line {exc.lineno}: {exc.message or exc}") from None
     except Exception as exc:  # templates are user code: any error is the user's to read
         where = _template_line(exc)
         place = f"template {name!r}, line {where}" if where else f"template {name!r}"
-        raise DriverError(f"{place}: {_describe(exc)}") from None
+        raise DriverError(f"{place}: {_describe(exc, source)}") from None
+
+
+class TemplateTimeout(Exception):
+    """Raised inside a template's frame when its deadline has passed."""
+
+
+class _Deadline:
+    """While active, a trace function on the template's own frames (file `<template>`)
+    raises `TemplateTimeout` once the deadline has passed: a loop that renders nothing
+    still runs lines, so even `{% for i in range(n) %}{% for j in range(n) %}` stops.
+    Only this thread is traced, and only template frames pay for it."""
+
+    _CHECK_EVERY = 256
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._end = 0.0
+        self._lines = 0
+        self._previous: Any = None
+
+    def __enter__(self) -> _Deadline:
+        self._end = time.monotonic() + self._seconds
+        self._previous = sys.gettrace()
+        sys.settrace(self._on_call)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.settrace(self._previous)
+
+    def _on_call(self, frame: FrameType, event: str, arg: object) -> Any:
+        return self._on_line if frame.f_code.co_filename == "<template>" else None
+
+    def _on_line(self, frame: FrameType, event: str, arg: object) -> Any:
+        self._lines += 1
+        if self._lines % self._CHECK_EVERY == 0 and time.monotonic() > self._end:
+            raise TemplateTimeout
+        return self._on_line
+
+
+def _bounded_join(name: str, chunks: Iterator[str]) -> str:
+    parts: list[str] = []
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > MAX_RENDERED_CHARS:
+            raise DriverError(
+                f"template {name!r} rendered more than {MAX_RENDERED_CHARS} characters"
+            )
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def parse_yaml(name: str, text: str) -> object:
@@ -164,7 +256,7 @@ def parse_yaml(name: str, text: str) -> object:
         ) from None
     except yaml.YAMLError as exc:
         raise DriverError(f"template {name!r} rendered invalid YAML: {exc}") from None
-    problem = _non_json(value)
+    problem = _too_large(value) or _non_json(value)
     if problem:
         raise DriverError(f"template {name!r} rendered {problem}")
     return value
@@ -208,6 +300,7 @@ def tojson(value: object, indent: int | None = None) -> str:
     >>> tojson({"b": "<x>", "a": 1})
     '{"a": 1, "b": "<x>"}'
     """
+    _refuse_undefined(value)
     return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent)
 
 
@@ -220,6 +313,7 @@ def toyaml(value: object) -> str:
     - 1
     - 2
     """
+    _refuse_undefined(value)
     text = yaml.safe_dump(value, sort_keys=True, default_flow_style=False, allow_unicode=True)
     return text.removesuffix("...\n").rstrip("\n")
 
@@ -229,11 +323,82 @@ def template_environment() -> ImmutableSandboxedEnvironment:
     return _environment()
 
 
+class _LimitedEnvironment(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with `range` and operators bounded: `'a' * n`, `[x] * n`,
+    `n ** m` and `+` never build more than `MAX_VALUE_LENGTH` items."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            _check_repeat(left, right)
+            _check_repeat(right, left)
+        big_power = isinstance(right, int) and abs(right) > 64
+        if operator == "**" and big_power and isinstance(left, int) and abs(left) > 1:
+            raise SecurityError(f"an exponent above 64 ({right})")
+        return _checked(super().call_binop(context, operator, left, right))
+
+
+def _check_repeat(sequence: object, times: object) -> None:
+    if not isinstance(sequence, str | list | tuple) or not isinstance(times, int):
+        return
+    if len(sequence) * times > MAX_VALUE_LENGTH:
+        raise SecurityError(f"the result would be longer than {MAX_VALUE_LENGTH}")
+
+
+def _checked(result: Any) -> Any:
+    if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE_LENGTH:
+        raise SecurityError(f"the result would be longer than {MAX_VALUE_LENGTH}")
+    return result
+
+
+def _safe_range(*args: int) -> range:
+    found = range(*args)
+    if len(found) > MAX_RANGE:
+        raise SecurityError(f"range of more than {MAX_RANGE} items")
+    return found
+
+
+def _bounded_filter(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` refusing an integer argument above `MAX_VALUE_LENGTH` (a width, a
+    count) before it runs, and a result longer than that after."""
+
+    @functools.wraps(function)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        for value in (*args, *kwargs.values()):
+            if _is_big_number(value):
+                raise SecurityError(f"an argument above {MAX_VALUE_LENGTH} ({value})")
+        if function.__name__ == "do_replace":
+            _check_replace(args)
+        return _checked(function(*args, **kwargs))
+
+    return bounded
+
+
+def _is_big_number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_VALUE_LENGTH
+
+
+def _check_replace(args: tuple[Any, ...]) -> None:
+    # replace(eval_ctx, s, old, new[, count]): the result's length is known beforehand.
+    text, old, new = (str(a) for a in args[1:4]) if len(args) >= 4 else ("", "", "")
+    grown = text.count(old) * (len(new) - len(old)) if old else len(text) * len(new)
+    if len(text) + grown > MAX_VALUE_LENGTH:
+        raise SecurityError(f"the result would be longer than {MAX_VALUE_LENGTH}")
+
+
+def _refuse_undefined(value: object) -> None:
+    """Serialising an undefined value is the undefined-name error it stands for (not
+    "StrictUndefined is not JSON serializable")."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+
+
 @functools.cache
 def _environment() -> ImmutableSandboxedEnvironment:
     # trim_blocks/lstrip_blocks: a `{% if %}` on its own line leaves no blank line or
     # stray indentation behind, which matters when the output is YAML.
-    environment = ImmutableSandboxedEnvironment(
+    environment = _LimitedEnvironment(
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -244,6 +409,8 @@ def _environment() -> ImmutableSandboxedEnvironment:
         b64encode=b64encode, b64decode=b64decode, sha256=sha256, tojson=tojson, toyaml=toyaml
     )
     environment.globals["generate_password"] = generate_password
+    environment.globals["range"] = _safe_range
+    environment.filters = {name: _bounded_filter(f) for name, f in environment.filters.items()}
     return environment
 
 
@@ -310,38 +477,40 @@ def _template_line(exc: BaseException) -> int | None:
     return lines[-1] if lines else None
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: Exception, source: str) -> str:
     """What went wrong, without quoting any value: Jinja and Python quote the values
     they choke on (`'dict object' has no attribute '<a secret>'`, `invalid literal for
-    int(): '<a param>'`), so every quoted part is masked, except an undefined name
-    (template source, which holds no value: placeholders are refused in templates).
+    int(): '<a param>'`), so every quoted part is masked unless it is a type name or
+    a word written in the template's own source (which holds no value: placeholders
+    are refused in templates).
 
     >>> from jinja2 import UndefinedError
     >>> secret = "it's " + '"a" secret'
-    >>> _describe(UndefinedError(f"'dict object' has no attribute {secret!r}"))
+    >>> _describe(UndefinedError(f"'dict object' has no attribute {secret!r}"), "")
     "'dict object' has no attribute '…'"
-    >>> _describe(UndefinedError("'parms' is undefined"))
-    "'parms' is undefined"
-    >>> _describe(ValueError(f"invalid literal for int() with base 10: {secret!r}"))
+    >>> _describe(UndefinedError("'dict object' has no attribute 'hots'"), "{{ x.hots }}")
+    "'dict object' has no attribute 'hots'"
+    >>> _describe(ValueError(f"invalid literal for int() with base 10: {secret!r}"), "")
     "ValueError: invalid literal for int() with base 10: '…'"
     """
-    text = str(exc)
-    if isinstance(exc, UndefinedError) and _UNDEFINED_NAME.fullmatch(text):
-        return text
-    masked = _QUOTED.sub(_mask, text)
-    if type(exc).__module__.startswith("jinja2"):
+    words = set(_WORD.findall(source))
+
+    def mask(found: re.Match[str]) -> str:
+        quoted = found.group(0)
+        inner = quoted[1:-1]
+        if inner in words or _TYPE_NAME.fullmatch(inner):
+            return quoted
+        return "'…'"
+
+    masked = _QUOTED.sub(mask, str(exc))
+    if type(exc).__module__.startswith("jinja2") or isinstance(exc, SecurityError):
         return masked
     return f"{type(exc).__name__}: {masked}"
 
 
-_UNDEFINED_NAME = re.compile(r"'[A-Za-z_][A-Za-z0-9_]*' is undefined")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
-_TYPE_NAME = re.compile(r"'[A-Za-z_][A-Za-z0-9_.]* object'")
-
-
-def _mask(found: re.Match[str]) -> str:
-    quoted = found.group(0)
-    return quoted if _TYPE_NAME.fullmatch(quoted) else "'…'"
+_TYPE_NAME = re.compile(r"(?:str|int|float|bool|dict|list|tuple|NoneType|Markup)(?: object)?")
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
@@ -351,6 +520,36 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
     if mark is None:
         return problem
     return f"{problem} (rendered line {mark.line + 1}, column {mark.column + 1})"
+
+
+def _too_large(value: object) -> str | None:
+    """Whether YAML aliases make `value` recursive or, expanded, larger than
+    `MAX_YAML_VALUES` (each shared list or mapping is counted once per use, memoised)."""
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    stack: list[tuple[object, bool]] = [(value, False)]
+    while stack:
+        item, leaving = stack.pop()
+        key = id(item)
+        children = _members(item)
+        if leaving:
+            entered.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in children)
+            if sizes[key] > MAX_YAML_VALUES:
+                return f"more than {MAX_YAML_VALUES} values once YAML aliases are expanded"
+        elif key in entered:
+            return "a YAML alias inside its own anchor (a recursive alias)"
+        elif key not in sizes:
+            entered.add(key)
+            stack.append((item, True))
+            stack.extend((child, False) for child in children)
+    return None
+
+
+def _members(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return list(value.values())
+    return list(value) if isinstance(value, list) else []
 
 
 def _non_json(value: object) -> str | None:

@@ -283,14 +283,35 @@ def test_refuses_a_name_that_belongs_to_someone_else(
     )
     other = {"role": "database", "database": "role"}[kind]
     assert not pg.exists(other, name)
+    assert journal.saved == []  # a refused name is never kept in the driver state
 
     with pytest.raises(DriverError) as refusal:
-        DRIVER.delete(with_state(request, journal.saved[-1], action="delete"), journal)
+        DRIVER.delete(with_state(request, {}, action="delete"), journal)
 
     assert str(refusal.value) == (
         f"refusing to drop {kind} '{name}': it exists but is not managed by orchc for this resource"
     )
     assert pg.exists(kind, name)
+
+
+@pytest.mark.services
+def test_a_refused_username_does_not_stick_once_the_param_is_fixed(
+    make_request: Callable[..., DriverRequest],
+    journal: Any,
+    pg: Any,
+    unique: Callable[..., str],
+) -> None:
+    refused = make_request("postgres", inputs={**pg.inputs, "username": "postgres"})
+    with pytest.raises(DriverError, match="role 'postgres' already exists"):
+        DRIVER.create(refused, journal)
+    assert journal.saved == []
+
+    name = unique()
+    pg.track(name, refused.guid)
+    fixed = with_state(refused, {}, inputs={**pg.inputs, "username": name})
+    result = DRIVER.create(fixed, journal)
+    assert result.outputs["username"] == name
+    assert journal.saved[-1]["username"] == name
 
 
 @pytest.mark.services

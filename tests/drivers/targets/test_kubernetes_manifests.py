@@ -72,7 +72,7 @@ def test_create_validates_inputs_and_returns_outputs(
     [
         (
             {"pth": "x"},
-            "invalid inputs: unknown input 'pth' (expected: namespace, path)",
+            "invalid inputs: unknown input 'pth' (expected: allowed_kinds, namespace, path)",
         ),
         (
             {"namespace": "Shop_Dev"},
