@@ -3,9 +3,10 @@
 The flow shared with `mysql` is `drivers/database.py`; this module holds the SQL.
 Invariants:
 - The role's password is generated once and saved through the journal after the
-  ownership check and *before* anything is created, so a crash in between never loses it; every later run sets the
-  role's password to the saved one (as a SCRAM verifier computed by libpq, so the
-  plaintext never reaches the server, its logs or its error messages).
+  ownership check and *before* anything is created, so a crash in between never loses
+  it; every later run sets the role's password to the saved one (as a SCRAM verifier
+  computed by libpq, so the plaintext never reaches the server, its logs or its error
+  messages).
 - What this driver creates is marked `COMMENT ... IS 'managed by orchc <guid>'` (the
   role in the same transaction that creates it; the database is also recognised by its
   owner, since CREATE DATABASE cannot share a transaction). A role or database that
