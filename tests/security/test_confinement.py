@@ -98,8 +98,8 @@ def test_a_score_source_inside_the_project_is_inlined(tmp_path: Path) -> None:
     ],
 )
 def test_file_in_a_definition_is_confined(tmp_path: Path, path: str, why: str) -> None:
+    from orchc.compiler.passes.build_ir import build_ir
     from orchc.compiler.passes.read_definitions import read_definitions
-    from orchc.compiler.passes.resolve import resolve
 
     root = tmp_path / "project"
     defs = root / "defs"
@@ -113,7 +113,7 @@ def test_file_in_a_definition_is_confined(tmp_path: Path, path: str, why: str) -
     )
     diagnostics = Diagnostics()
     documents = read_definitions(defs, root, SourceMap(), diagnostics)
-    resolve(documents, root, diagnostics)
+    build_ir(documents, root, diagnostics)
     messages = [d.message for d in diagnostics]
     assert len(messages) == 1
     assert why in messages[0]
