@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "security"))
 
-from test_fuzz_trust import (  # noqa: E402
+from test_fuzz_trust import (
     PARAMS,
     alias_documents,
     check_score,
@@ -66,7 +66,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120.0, help="per property")
     args = parser.parse_args()
-    run("score", args.seconds, lambda text: check_score(text))
+    run("score", args.seconds, check_score)
     run("template", args.seconds, lambda source, params: check_template(source, params, 2.0))
 
 
