@@ -170,7 +170,11 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         ),
     ),
     "kubernetes-manifests": DriverDeclaration(
-        inputs=(_optional("path", "string"), _optional("namespace", "string")),
+        inputs=(
+            _optional("path", "string"),
+            _optional("namespace", "string"),
+            _optional("allowed_kinds", "list"),
+        ),
         open_secrets=True,
         outputs="fixed",
         fixed_outputs=frozenset({"kind", "path", "namespace"}),
