@@ -111,7 +111,16 @@ CASES = [
         definition("template", '  inputs { init = "a: {{ 1 +}}" }\n'),
         ["defs/d.orch:6:19: template 'init': unexpected 'end of print statement'"],
     ),
-    (definition("template", '  inputs { state = "a: ${context.app.id}" }\n'), []),
+    (
+        # Values reach a template as variables, never as its source (docs/security.md).
+        definition("template", '  inputs { state = "a: ${context.app.id}" }\n'),
+        [
+            "defs/d.orch:6:24: input 'state' is a template: '${context.app.id}' would be "
+            "pasted into its source; read values as template variables instead "
+            "({{ params.KEY }}, {{ inputs.NAME }}, {{ context.env.id }}) and pass other "
+            "resources' outputs as separate inputs"
+        ],
+    ),
 ]
 
 
