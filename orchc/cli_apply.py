@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,17 +20,46 @@ from orchc.runtime.operations import ApplyOptions
 from orchc.runtime.preflight import DefinitionPolicies, check_destroy
 from orchc.runtime.redact import Redactor
 from orchc.runtime.report import JsonReporter, LiveReporter, PlainReporter, Reporter
-from orchc.runtime.state.contract import StateStore
+from orchc.runtime.state.contract import LockHolder, StateStore
+from orchc.runtime.state.sql import SqlStateStore
+
+if TYPE_CHECKING:
+    from orchc.compiler import pipeline
 
 from .options import (
     confirm_or_fail,
     definitions_option,
     fail,
+    format_duration,
+    lock_timeout_option,
     score_option,
     state_option,
     user_errors,
 )
 from .project import Project, UsageProblem
+
+
+def open_waiting(project: Project, state_url: str | None, lock_timeout: float) -> StateStore:
+    """The state store; with a lock timeout, taking the lock waits for a run holding it
+    and says so on stderr."""
+    store = project.state_store(state_url)
+    if lock_timeout > 0:
+        if not isinstance(store, SqlStateStore):
+            store.close()
+            raise UsageProblem("--lock-timeout needs a sqlite or postgresql state")
+        store.wait_for_lock(lock_timeout, _say_waiting(lock_timeout))
+    return store
+
+
+def _say_waiting(lock_timeout: float) -> Callable[[LockHolder], None]:
+    def say(holder: LockHolder) -> None:
+        click.echo(
+            f"orchc: waiting for the lock, held by {holder.describe()} "
+            f"(up to {format_duration(lock_timeout)})",
+            err=True,
+        )
+
+    return say
 
 
 def make_reporter(json_events: bool, redactor: Redactor) -> Reporter:
@@ -48,23 +80,27 @@ def make_runtime(
     return Runtime(store, project.drivers, project.root, reporter, redactor, options)
 
 
-def _plan_now(
-    project: Project,
-    env: str | None,
-    app: str | None,
-    definitions: Path | None,
-    score_files: tuple[Path, ...],
-    env_type: str | None,
-    state_url: str | None,
-) -> Plan:
-    if env is None:
-        raise UsageProblem("give a plan file, or --env to plan and apply in one step")
-    # Imported here: applying a plan file must not load the language front end.
-    from orchc.compiler import pipeline
+@contextmanager
+def _holding_lock(store: StateStore, target: pipeline.Target | None) -> Iterator[None]:
+    """Hold the lock of `target` (waiting if asked) around planning and applying, so the
+    plan cannot go stale before it is applied; `apply_plan` takes it again (nested).
+    Without a target (a plan file), `apply_plan` alone locks."""
+    if target is None:
+        yield
+        return
+    store.acquire_lock(target.app, target.env, "apply")
+    try:
+        yield
+    finally:
+        store.release_lock(target.app, target.env)
 
-    compilation = project.compile(definitions, score_files)
-    target = project.target(app, env, env_type)
-    return pipeline.plan(compilation, target, project.state_reader(state_url), project.drivers)
+
+def _approved(plan: Plan, auto_approve: bool) -> Plan:
+    from orchc.compiler.render.text import render_text
+
+    click.echo(render_text(plan), err=True, nl=False)
+    confirm_or_fail("Apply this plan?", auto_approve)
+    return plan
 
 
 def read_plan_file(plan_file: Path, env: str | None, app: str | None) -> Plan:
@@ -97,6 +133,7 @@ def read_plan_file(plan_file: Path, env: str | None, app: str | None) -> Plan:
 @click.option("--env-type", help="environment type when no environment block declares --env")
 @definitions_option
 @score_option
+@lock_timeout_option
 @user_errors
 def apply(
     plan_file: Path | None,
@@ -109,20 +146,32 @@ def apply(
     env_type: str | None,
     definitions: Path | None,
     score_files: tuple[Path, ...],
+    lock_timeout: float,
 ) -> None:
     """Provision the resources of a plan and deploy its workloads."""
     project = Project.load()
+    plan, planning = None, None
     if plan_file is not None:
         plan = read_plan_file(plan_file, env, app)
-    else:
-        plan = _plan_now(project, env, app, definitions, score_files, env_type, state_url)
-        from orchc.compiler.render.text import render_text
+    elif env is None:
+        raise UsageProblem("give a plan file, or --env to plan and apply in one step")
+    else:  # compiled before the store opens: an invalid project leaves no state file
+        # Imported here: applying a plan file must not load the language front end.
+        from orchc.compiler import pipeline
+        from orchc.compiler.state import InMemoryState
 
-        click.echo(render_text(plan), err=True, nl=False)
-        confirm_or_fail("Apply this plan?", auto_approve)
-    store = project.state_store(state_url)
+        planning = (project.compile(definitions, score_files), project.target(app, env, env_type))
+        if not project.state_exists(state_url):  # nothing to lock yet: nothing is created
+            empty = pipeline.plan(*planning, InMemoryState(), project.drivers)
+            plan, planning = _approved(empty, auto_approve), None
+    store = open_waiting(project, state_url, lock_timeout)
     try:
-        report = apply_plan(plan, make_runtime(project, store, json_events, parallelism))
+        with _holding_lock(store, None if planning is None else planning[1]):
+            if planning is not None:
+                locked = pipeline.plan(*planning, store, project.drivers)
+                plan = _approved(locked, auto_approve)
+            assert plan is not None
+            report = apply_plan(plan, make_runtime(project, store, json_events, parallelism))
     finally:
         store.close()
     if not report.ok:
@@ -156,6 +205,7 @@ def definition_policies(project: Project) -> DefinitionPolicies:
     "--auto-approve", is_flag=True, help="destroy without asking (required without a terminal)"
 )
 @click.option("--json", "json_events", is_flag=True, help="one JSON event per line on stdout")
+@lock_timeout_option
 @user_errors
 def destroy_command(
     env: str,
@@ -164,12 +214,13 @@ def destroy_command(
     parallelism: int,
     auto_approve: bool,
     json_events: bool,
+    lock_timeout: float,
 ) -> None:
     """Delete every resource of an environment and undeploy its workloads."""
     project = Project.load()
     app_id = project.app(app)
     policies = definition_policies(project)
-    store = project.state_store(state_url)
+    store = open_waiting(project, state_url, lock_timeout)
     try:
         doomed = destroy_preview(store, app_id, env)
         check_destroy({str(r.resource.uid): r for r in doomed}, policies)

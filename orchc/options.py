@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable
@@ -112,10 +113,51 @@ def state_option(command: F) -> F:
 
 
 def locked_message(error: LockedError) -> str:
+    waited = f" (waited {format_duration(error.waited)})" if error.waited else ""
     return (
-        f"the state is locked: {error.holder.describe()}; wait for it to finish, or if that "
-        "process is gone for good, run `orchc state unlock --env ENV`"
+        f"the state is locked: {error.holder.describe()}{waited}; wait for it to finish "
+        "(--lock-timeout DURATION waits), or if that process is gone for good, run "
+        "`orchc state unlock --env ENV`"
     )
+
+
+def parse_duration(text: str) -> float:
+    """`90`, `90s`, `5m`, `1h`, `1m30s`: a duration in seconds.
+
+    >>> [parse_duration(text) for text in ("90", "5m", "1m30s", "0.5s")]
+    [90.0, 300.0, 90.0, 0.5]
+    """
+    match = _DURATION.fullmatch(text.strip())
+    if match is None or not any(match.groups()):
+        raise click.BadParameter(f"'{text}' is not a duration such as 30s, 5m, 1h or 1m30s")
+    hours, minutes, seconds, bare = (float(part or 0) for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds + bare
+
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_DURATION = re.compile(f"(?:{_NUMBER}h)?(?:{_NUMBER}m)?(?:{_NUMBER}s)?{_NUMBER}?")
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as `--lock-timeout` takes it.
+
+    >>> format_duration(600), format_duration(90), format_duration(2.5)
+    ('10m', '1m30s', '2.5s')
+    """
+    minutes, rest = divmod(round(seconds, 1), 60)
+    if not minutes:
+        return f"{rest:g}s"
+    return f"{minutes:g}m" + (f"{rest:g}s" if rest else "")
+
+
+def lock_timeout_option(command: F) -> F:
+    return click.option(
+        "--lock-timeout",
+        metavar="DURATION",
+        default="0",
+        callback=lambda ctx, param, value: parse_duration(value),
+        help="wait up to DURATION (30s, 5m) for a run holding the lock, instead of failing",
+    )(command)
 
 
 def confirm_or_fail(question: str, auto_approve: bool) -> None:

@@ -92,6 +92,11 @@ class Project:
             return InMemoryState()
         return backend.open(url, self.root)
 
+    def state_exists(self, url_flag: str | None) -> bool:
+        """Whether the state is there already (a SQLite file that does not exist is not)."""
+        url = self.config.state_url(url_flag)
+        return default_backends().backend(url).exists(url, self.root)
+
     def state_store(self, url_flag: str | None) -> StateStore:
         return default_backends().open(self.config.state_url(url_flag), self.root)
 

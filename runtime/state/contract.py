@@ -96,8 +96,9 @@ class StaleStateError(Exception):
 class LockedError(Exception):
     """Another process holds the lock for this (app, env)."""
 
-    def __init__(self, holder: LockHolder) -> None:
+    def __init__(self, holder: LockHolder, waited: float = 0.0) -> None:
         self.holder = holder
+        self.waited = waited  # seconds spent waiting for it (`--lock-timeout`)
         super().__init__(f"state is locked: {holder.describe()}")
 
 
@@ -144,7 +145,9 @@ class Locker(Protocol):
 
     def acquire_lock(self, app: str, env: str, operation: str) -> LockHolder:
         """Take the (app, env) lock or raise `LockedError` naming the holder. A lock whose
-        holder process is gone (same host, pid not alive) is taken over."""
+        holder process is gone (same host, pid not alive) is taken over. A store that
+        holds the lock already takes it again (nested: each acquire has its release,
+        the outermost releases it), so a command may lock before it plans."""
         ...
 
     def release_lock(self, app: str, env: str) -> None: ...

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from .crypto import StateKey
 from .errors import StateUnavailableError, StateUrlError
 from .locking import ProcessIdentity
 from .schema import POSTGRES
-from .sql import KEY_FROM_ENVIRONMENT, SqlStateStore, Transaction
+from .sql import KEY_FROM_ENVIRONMENT, SqlStateStore, Transaction, with_markers
 from .url import PostgresLocation, parse_state_url, redact_url
 
 SCHEMA = "orchc"
@@ -34,6 +34,7 @@ CONNECT_TIMEOUT_S = 10
 # Advisory lock keys are (namespace, key) pairs; these namespaces are orchc's ("orch").
 _MUTEX_NAMESPACE = 0x6F726368
 _HOLDER_NAMESPACE = 0x6F726369
+_ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
 
 
 class PostgresBackend:
@@ -90,6 +91,26 @@ class PostgresStateStore(SqlStateStore):
                     f"PostgreSQL state store {self.location.display}: {_first_line(error)}"
                 ) from None
 
+    def _write(self, sql: str, params: Sequence[object], *, durable: bool) -> int:
+        # One round trip either way: a durable write is a single autocommitted statement;
+        # a result is pipelined with BEGIN, SET LOCAL synchronous_commit and COMMIT, so its
+        # commit does not wait for the WAL flush (the next durable commit flushes it).
+        query = with_markers(sql, POSTGRES.param)
+        with self._mutex:
+            try:
+                with self._connection.cursor() as cursor:
+                    if durable:
+                        cursor.execute(query, params)
+                        return cursor.rowcount
+                    with self._connection.pipeline(), self._connection.transaction():
+                        cursor.execute(_ASYNC_COMMIT)
+                        cursor.execute(query, params)
+                    return cursor.rowcount
+            except psycopg.Error as error:
+                raise StateUnavailableError(
+                    f"PostgreSQL state store {self.location.display}: {_first_line(error)}"
+                ) from None
+
     def close(self) -> None:
         with self._mutex:
             self._connection.close()  # also drops every session advisory lock we hold
@@ -139,9 +160,11 @@ class PostgresStateStore(SqlStateStore):
 
 def _connect(location: PostgresLocation) -> psycopg.Connection[tuple[object, ...]]:
     try:
-        return psycopg.connect(
+        connection = psycopg.connect(
             location.conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S
         )
+        connection.prepare_threshold = 0  # every statement kind prepared on first use
+        return connection
     except psycopg.Error as error:
         raise StateUnavailableError(
             f"cannot connect to the PostgreSQL state store {location.display}: {_first_line(error)}"

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import random
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -72,6 +74,7 @@ _ATTEMPT_SQL = upsert_resource_sql(
     ("resolved_inputs", "resolved_secrets", "resolved_params", "resolved_context")
 )
 _LOCK_COLUMNS = "host, pid, process, since, operation"
+FIRST_LOCK_POLL_S, LAST_LOCK_POLL_S = 0.1, 2.0  # waiting for a lock: backoff bounds
 _SEALED = tuple((RECORD_COLUMNS.index(column), column) for column in ENCRYPTED_COLUMNS)
 # The default `key` of a store: read ORCHC_STATE_KEY when opening.
 KEY_FROM_ENVIRONMENT = StateKey("")
@@ -102,16 +105,16 @@ class Transaction:
 
     def run(self, sql: str, params: Sequence[object] = ()) -> int:
         """Execute a statement; returns the number of rows it changed."""
-        self._cursor.execute(_with_markers(sql, self._param), params)
+        self._cursor.execute(with_markers(sql, self._param), params)
         return self._cursor.rowcount
 
     def one(self, sql: str, params: Sequence[object] = ()) -> Row | None:
-        self._cursor.execute(_with_markers(sql, self._param), params)
+        self._cursor.execute(with_markers(sql, self._param), params)
         row: Row | None = self._cursor.fetchone()
         return row
 
     def all(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
-        self._cursor.execute(_with_markers(sql, self._param), params)
+        self._cursor.execute(with_markers(sql, self._param), params)
         rows: list[Row] = self._cursor.fetchall()
         return rows
 
@@ -122,7 +125,7 @@ class Transaction:
 
 
 @functools.lru_cache(maxsize=128)
-def _with_markers(sql: str, param: str) -> str:
+def with_markers(sql: str, param: str) -> str:
     # The shared SQL holds no `?` other than parameter markers (no literals with `?`).
     return sql if param == "?" else sql.replace("?", param)
 
@@ -147,6 +150,9 @@ class SqlStateStore(ABC):
         self._key = key_from_environment() if key is KEY_FROM_ENVIRONMENT else key
         self._cipher: StateCipher | None = None
         self._encryption: str | None = None  # the `meta` value the cipher was made from
+        self._held: dict[tuple[str, str], tuple[LockHolder, int]] = {}  # lock, depth
+        self._lock_timeout = 0.0
+        self._on_lock_wait: Callable[[LockHolder], None] = lambda holder: None
 
     @abstractmethod
     def _transaction(self, *, write: bool) -> AbstractContextManager[Transaction]:
@@ -245,47 +251,48 @@ class SqlStateStore(ABC):
         self, deployment_id: int, result: RunResult, timings: tuple[ResourceTiming, ...]
     ) -> None:
         encoded = canonical_json([dataclasses.asdict(timing) for timing in timings])
-        with self._transaction(write=True) as tx:
-            tx.run(
-                "UPDATE deployments SET ended = ?, result = ?, timings = ? WHERE id = ?",
-                (utc_now(), result.value, encoded, deployment_id),
-            )
+        self._write(
+            "UPDATE deployments SET ended = ?, result = ?, timings = ? WHERE id = ?",
+            (utc_now(), result.value, encoded, deployment_id),
+            durable=False,
+        )
 
     # -- writing resources ----------------------------------------------------------
 
     def put(self, app: str, env: str, record: ResourceRecord) -> None:
         ready = dataclasses.replace(record.resource, status=ResourceStatus.READY)
-        self._upsert(_PUT_SQL, app, env, dataclasses.replace(record, resource=ready))
+        self._upsert(_PUT_SQL, app, env, dataclasses.replace(record, resource=ready), durable=False)
 
     def mark(self, app: str, env: str, resource: StateResource) -> None:
-        self._upsert(_MARK_SQL, app, env, ResourceRecord(resource))
+        self._upsert(_MARK_SQL, app, env, ResourceRecord(resource), durable=True)
 
     def record_attempt(self, app: str, env: str, record: ResourceRecord) -> None:
-        self._upsert(_ATTEMPT_SQL, app, env, record)
+        self._upsert(_ATTEMPT_SQL, app, env, record, durable=False)
 
     def save_driver_state(
         self, app: str, env: str, uid: ResourceUid, driver_state: JsonObject
     ) -> None:
-        with self._transaction(write=True) as tx:
-            changed = tx.run(
-                "UPDATE resources SET driver_state = ?, updated_at = ? "
-                "WHERE app = ? AND env = ? AND uid = ?",
-                (
-                    self._seal("driver_state", app, env, str(uid), canonical_json(driver_state)),
-                    utc_now(),
-                    app,
-                    env,
-                    str(uid),
-                ),
-            )
+        changed = self._write(
+            "UPDATE resources SET driver_state = ?, updated_at = ? "
+            "WHERE app = ? AND env = ? AND uid = ?",
+            (
+                self._seal("driver_state", app, env, str(uid), canonical_json(driver_state)),
+                utc_now(),
+                app,
+                env,
+                str(uid),
+            ),
+            durable=True,
+        )
         if changed == 0:
             raise LookupError(f"{uid} is not in the state of {app}/{env}; mark it first")
 
     def remove(self, app: str, env: str, uid: ResourceUid) -> None:
-        with self._transaction(write=True) as tx:
-            tx.run(
-                "DELETE FROM resources WHERE app = ? AND env = ? AND uid = ?", (app, env, str(uid))
-            )
+        self._write(
+            "DELETE FROM resources WHERE app = ? AND env = ? AND uid = ?",
+            (app, env, str(uid)),
+            durable=False,
+        )
 
     def put_workloads(self, app: str, env: str, workloads: tuple[StateWorkload, ...]) -> None:
         with self._transaction(write=True) as tx:
@@ -298,13 +305,60 @@ class SqlStateStore(ABC):
                     (app, env, *workload_values(workload)),
                 )
 
-    def _upsert(self, sql: str, app: str, env: str, record: ResourceRecord) -> None:
+    def _upsert(
+        self, sql: str, app: str, env: str, record: ResourceRecord, *, durable: bool
+    ) -> None:
+        values = self._seal_row(app, env, record_values(record))
+        self._write(sql, (app, env, *values, utc_now()), durable=durable)
+
+    def _write(self, sql: str, params: Sequence[object], *, durable: bool) -> int:
+        """One statement in a transaction of its own; returns the rows it changed.
+
+        `durable` writes (an intent, a driver's journal) must survive a crash of the
+        database server before the driver acts on them. The others (a result, a removal,
+        the end of a deployment) may be lost in a server crash, never in a crash of
+        orchc: a backend may then commit them without waiting for the disk, because the
+        intent before them is durable (the next plan redoes the call) and the next
+        durable write makes them durable too (see docs/architecture.md)."""
         with self._transaction(write=True) as tx:
-            tx.run(sql, (app, env, *self._seal_row(app, env, record_values(record)), utc_now()))
+            return tx.run(sql, params)
 
     # -- the lock -------------------------------------------------------------------
 
+    def wait_for_lock(self, timeout: float, notify: Callable[[LockHolder], None]) -> None:
+        """Make `acquire_lock` wait up to `timeout` seconds for a lock another run holds,
+        polling with a growing, jittered delay; `notify` is called when the wait starts
+        and whenever the holder changes."""
+        self._lock_timeout, self._on_lock_wait = timeout, notify
+
     def acquire_lock(self, app: str, env: str, operation: str) -> LockHolder:
+        """Take the (app, env) lock (see `Locker`); taken again through this store it
+        nests, and only the outermost `release_lock` releases it."""
+        if (app, env) in self._held:
+            holder, depth = self._held[(app, env)]
+            self._held[(app, env)] = (holder, depth + 1)
+            return holder
+        holder = self._claim_lock_waiting(app, env, operation)
+        self._held[(app, env)] = (holder, 1)
+        return holder
+
+    def _claim_lock_waiting(self, app: str, env: str, operation: str) -> LockHolder:
+        started = time.monotonic()
+        delay, seen = FIRST_LOCK_POLL_S, None
+        while True:
+            try:
+                return self._claim_lock(app, env, operation)
+            except LockedError as error:
+                waited = time.monotonic() - started
+                if waited + delay / 2 > self._lock_timeout:
+                    raise LockedError(error.holder, waited=waited) from None
+                if error.holder != seen:
+                    self._on_lock_wait(error.holder)
+                    seen = error.holder
+            time.sleep(delay * random.uniform(0.5, 1.0))  # jitter: waiters spread out
+            delay = min(delay * 2, LAST_LOCK_POLL_S)
+
+    def _claim_lock(self, app: str, env: str, operation: str) -> LockHolder:
         me = this_process(operation)
         with self._transaction(write=True) as tx:
             self._serialize_lock(tx, app, env)
@@ -321,6 +375,10 @@ class SqlStateStore(ABC):
         return me.holder
 
     def release_lock(self, app: str, env: str) -> None:
+        holder, depth = self._held.pop((app, env), (None, 1))
+        if holder is not None and depth > 1:
+            self._held[(app, env)] = (holder, depth - 1)
+            return
         me = this_process("release")
         with self._transaction(write=True) as tx:
             tx.run(
@@ -330,6 +388,7 @@ class SqlStateStore(ABC):
         self._lock_released(app, env)
 
     def force_unlock(self, app: str, env: str) -> LockHolder | None:
+        self._held.pop((app, env), None)
         with self._transaction(write=True) as tx:
             self._serialize_lock(tx, app, env)
             held = _lock_row(tx, app, env)

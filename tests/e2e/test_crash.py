@@ -100,6 +100,22 @@ def everything() -> list[str]:
 
 @pytest.mark.parametrize("events", [1, 2, 5, 9, 13])
 def test_killed_apply_converges_without_double_provisioning(project: Project, events: int) -> None:
+    kill_apply_then_converge(project, events)
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("events", [2, 9])
+def test_killed_apply_on_postgresql_converges_as_on_sqlite(
+    project: Project, events: int, postgres_url: str
+) -> None:
+    """Intents are durable commits, results asynchronous ones (docs/architecture.md):
+    a SIGKILL of orchc loses neither."""
+    project.env["ORCHC_STATE"] = postgres_url
+    kill_apply_then_converge(project, events)
+    assert not (project.root / ".orchc" / "state.db").exists()
+
+
+def kill_apply_then_converge(project: Project, events: int) -> None:
     release = project.root / "release"
     project.write("definitions/tree.orch", tree_definitions(project.root / "world.json", release))
     project.write("score.yaml", SCORE)

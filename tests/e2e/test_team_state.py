@@ -5,6 +5,8 @@ lineage and serial (the next plan is a no-op); `--lock-timeout` waits for the lo
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import psycopg
 import pytest
@@ -135,3 +137,49 @@ def test_migrate_an_encrypted_state(applied: Project, postgres_url: str) -> None
     with psycopg.connect(postgres_url) as conn:
         rows = conn.execute("SELECT * FROM orchc.resources").fetchall()
     assert rows and generated not in repr(rows)
+
+
+HOLD_LOCK = """
+import sys
+from pathlib import Path
+from orchc.runtime.state import open_state
+store = open_state(sys.argv[1], Path(sys.argv[2]))
+store.acquire_lock("shop", "dev", "apply")
+print("held", flush=True)
+sys.stdin.read()
+store.release_lock("shop", "dev")
+store.close()
+"""
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)]
+)
+def test_lock_timeout_waits_for_the_holder_then_applies(
+    applied: Project, backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = "sqlite:///.orchc/state.db"
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+    applied.env["ORCHC_STATE"] = url
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, url, str(applied.root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline() == "held\n"
+    refused = applied.run("apply", "--env", "dev", "--auto-approve", expect=1)
+    assert "the state is locked: apply by pid" in refused.stderr
+
+    waiting = applied.popen("apply", "--env", "dev", "--auto-approve", "--lock-timeout", "5m")
+    assert waiting.stderr is not None
+    line = waiting.stderr.readline()
+    assert line.startswith(f"orchc: waiting for the lock, held by apply by pid {holder.pid}")
+    assert line.rstrip().endswith("(up to 5m)")
+    holder.stdin.close()
+    assert holder.wait(60) == 0
+    _, rest = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, rest
+    assert sorted(applied.state_uids()) == [DB_UID, "target.default#target"]

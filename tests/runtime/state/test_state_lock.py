@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -38,10 +39,64 @@ def test_a_live_holder_in_this_process_keeps_the_lock(
 ) -> None:
     first, second = open_store(), open_store()
     holder = first.acquire_lock("shop", "dev", "apply")
-    for store in (first, second):
-        with pytest.raises(LockedError) as raised:
-            store.acquire_lock("shop", "dev", "destroy")
-        assert raised.value.holder == holder
+    with pytest.raises(LockedError) as raised:
+        second.acquire_lock("shop", "dev", "destroy")
+    assert raised.value.holder == holder
+
+
+def test_the_holder_takes_its_lock_again_nested(open_store: Callable[[], SqlStateStore]) -> None:
+    """`apply --env` locks before it plans, then `apply_plan` locks again: the inner
+    release must not free the lock the outer one still holds."""
+    first, second = open_store(), open_store()
+    holder = first.acquire_lock("shop", "dev", "apply")
+    assert first.acquire_lock("shop", "dev", "apply") == holder
+    first.release_lock("shop", "dev")
+    with pytest.raises(LockedError):
+        second.acquire_lock("shop", "dev", "apply")
+    first.release_lock("shop", "dev")
+    assert second.acquire_lock("shop", "dev", "apply").operation == "apply"
+
+
+def test_a_waiting_store_takes_the_lock_once_it_is_released(
+    open_store: Callable[[], SqlStateStore],
+) -> None:
+    first, second = open_store(), open_store()
+    holder = first.acquire_lock("shop", "dev", "apply")
+    waiting_for: list[LockHolder] = []
+    announced = threading.Event()
+
+    def notify(held: LockHolder) -> None:
+        waiting_for.append(held)
+        announced.set()
+
+    second.wait_for_lock(600, notify)
+    taken: list[LockHolder] = []
+    waiter = threading.Thread(
+        target=lambda: taken.append(second.acquire_lock("shop", "dev", "destroy"))
+    )
+    waiter.start()
+    assert announced.wait(60)
+    assert not taken  # still waiting: the lock is held
+    first.release_lock("shop", "dev")
+    waiter.join(60)
+    assert waiting_for == [holder]
+    assert [t.operation for t in taken] == ["destroy"]
+    with pytest.raises(LockedError):
+        first.acquire_lock("shop", "dev", "apply")
+
+
+def test_a_wait_that_times_out_is_refused_naming_the_holder(
+    open_store: Callable[[], SqlStateStore],
+) -> None:
+    first, second = open_store(), open_store()
+    holder = first.acquire_lock("shop", "dev", "apply")
+    notified: list[LockHolder] = []
+    second.wait_for_lock(0.3, notified.append)
+    with pytest.raises(LockedError) as raised:
+        second.acquire_lock("shop", "dev", "apply")
+    assert raised.value.holder == holder
+    assert raised.value.waited > 0
+    assert notified == [holder]
 
 
 def test_a_second_process_is_refused_with_the_holder_named(
