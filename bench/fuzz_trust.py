@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "security"))
 
@@ -38,12 +39,12 @@ def run(name: str, seconds: float, test: Any) -> None:
     slowest = [0.0]
     end = time.monotonic() + seconds
 
-    def timed(*args: Any) -> None:
+    def timed(args: tuple[Any, ...]) -> None:
         start = time.monotonic()
         outcomes[test(*args) or "ok"] += 1
         slowest[0] = max(slowest[0], time.monotonic() - start)
 
-    strategies = (alias_documents(),) if name == "score" else (templates(), PARAMS)
+    strategies = st.tuples(alias_documents()) if name == "score" else st.tuples(templates(), PARAMS)
     started = time.monotonic()
     while time.monotonic() < end:
         batch = settings(
@@ -51,7 +52,7 @@ def run(name: str, seconds: float, test: Any) -> None:
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
-        )(given(*strategies)(timed))
+        )(given(strategies)(timed))
         batch()
     elapsed = time.monotonic() - started
     total = sum(outcomes.values())

@@ -28,7 +28,7 @@ from orchc.sensitive import SENSITIVE
 
 from .state import StateResource, StateWorkload
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
 class _Absent:

@@ -36,8 +36,8 @@ CONTEXT_KEYS = {
     ("res", "guid"),
 }
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?"
-_REF = re.compile(rf"^(?P<type>{_NAME})(?:\.(?P<class>{_NAME}))?(?:#(?P<id>[A-Za-z0-9._-]+))?$")
-_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_REF = re.compile(rf"^(?P<type>{_NAME})(?:\.(?P<class>{_NAME}))?(?:#(?P<id>[A-Za-z0-9._-]+))?\Z")
+_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")
 
 
 class PlaceholderError(ValueError):

@@ -22,7 +22,7 @@ from .score import placeholders as score
 from .score.workload import ResourceRequest, ScoreWorkload
 from .uid import ResourceUid
 
-_OUTPUT_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_OUTPUT_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")
 
 
 class _Convert:

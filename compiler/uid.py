@@ -20,7 +20,7 @@ DEFAULT_CLASS = "default"
 # Score: types and classes are `[A-Za-z0-9][A-Za-z0-9-]*`; ids are dot-separated labels.
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?"
 _ID = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_UID = re.compile(rf"^(?P<type>{_NAME})\.(?P<class>{_NAME})#(?P<id>{_ID})$")
+_UID = re.compile(rf"^(?P<type>{_NAME})\.(?P<class>{_NAME})#(?P<id>{_ID})\Z")
 
 
 class UidError(ValueError):

@@ -29,7 +29,7 @@ from .config import ProjectConfig
 
 DEFINITIONS_DIR = "definitions"
 SAMPLE_SCORE = "score.yaml"
-APP_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+APP_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
 _APP_PLACEHOLDER = "{app}"
 _FALLBACK_APP = "app"
 

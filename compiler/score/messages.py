@@ -67,7 +67,7 @@ _EXPECTED = {
     "model_attributes_type": "a mapping",
     "list_type": "a list",
 }
-_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE = re.compile(r"^[A-Za-z0-9_-]+\Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_CEILING, Decimal
 
-_CPU = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<milli>m)?$")
-_MEMORY = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>[KMGTPE]i?)?$")
+_CPU = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<milli>m)?\Z")
+_MEMORY = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<unit>[KMGTPE]i?)?\Z")
 
 _DECIMAL_UNITS = "KMGTPE"
 

@@ -44,7 +44,7 @@ from orchc.drivers.targets.score_workload import parse_workload
 from orchc.drivers.targets.yaml_text import dump
 
 _PROJECT_NAME_INVALID = re.compile(r"[^a-z0-9_-]+")
-_VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+_VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*\Z")
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "$": "\\$", "\n": "\\n", "\r": "\\r"})
 
 HEADER = "# Written by orchc. Secret values: keep this file out of version control.\n"

@@ -19,19 +19,19 @@ import hashlib
 import re
 
 # Kubernetes ConfigMap and Secret keys: IsConfigMapKey.
-_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+_CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}\Z")
 _CONFIG_KEY_INVALID = re.compile(r"[^-._a-zA-Z0-9]+")
 
 # RFC 1123 label (Kubernetes volume names) and subdomain (object names).
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 DNS_SUBDOMAIN = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+    r"^(?=.{1,253}\Z)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z"
 )
 
 # IANA service names: Kubernetes port names.
-_PORT_NAME = re.compile(r"^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*$")
+_PORT_NAME = re.compile(r"^(?=.{1,15}\Z)(?=.*[a-z])[a-z0-9]+(-[a-z0-9]+)*\Z")
 
-_FILE_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+_FILE_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\Z")
 _FILE_STEM_INVALID = re.compile(r"[^A-Za-z0-9._-]+")
 
 

@@ -38,7 +38,7 @@ MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "orchc"}
 FILES_VOLUME = "files"
 SECRET_FILES_VOLUME = "secret-files"
 
-_DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
 def render_workload(workload: Workload, namespace: str | None) -> list[JsonObject]:

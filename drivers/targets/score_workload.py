@@ -11,6 +11,7 @@ JSON, and every error names the workload and the field, never a value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -159,7 +160,25 @@ def parse_workload(workload: DeployWorkload) -> Workload:
     sensitive = SensitivePaths(workload.sensitive)
     _check_secret_places(workload.name, sensitive)
     _check_file_contents(workload.name, spec)
+    _check_variable_names(workload.name, spec)
     return Workload(workload.name, spec, sensitive)
+
+
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+"""A name both targets can carry: a Compose env file key, a Kubernetes env var name."""
+
+
+def _check_variable_names(name: str, spec: Spec) -> None:
+    """`MY VAR`, `FOO\\n` or `A=B` would break the env file or the manifest."""
+    for container_name, container in sorted(spec.containers.items()):
+        for variable in sorted(container.variables):
+            if not _VARIABLE_NAME.fullmatch(variable):
+                shown = variable.encode("unicode_escape").decode("ascii")
+                raise DriverError(
+                    f"workload '{name}': containers.{container_name}.variables: "
+                    f"invalid variable name '{shown}': use letters, digits, '_', '.' and "
+                    "'-', starting with a letter or '_'"
+                )
 
 
 # What a target renders from a spec; `resources` (params) and extra metadata are not.

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 
 from orchc.drivers.protocol import DriverError, JsonPath
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
 class SensitivePaths:

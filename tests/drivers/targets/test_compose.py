@@ -347,8 +347,8 @@ def test_invalid_fragments_are_errors(target, make_deploy, manifests, message):
             lambda d: d["containers"]["demo"].update(
                 variables={"MY PW": "${resources.db.password}"}
             ),
-            "service 'my-workload-demo': secret variable MY PW cannot be written to an env "
-            "file (use letters, digits, '_', '.', '-')",
+            "workload 'my-workload': containers.demo.variables: invalid variable name "
+            "'MY PW': use letters, digits, '_', '.' and '-', starting with a letter or '_'",
         ),
     ],
 )
