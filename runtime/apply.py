@@ -243,7 +243,7 @@ def destroy(
         check_destroy(_by_text(operations.run.records), policies or {})
         jobs = destroy_jobs(operations.run.records)
         operations.load_drivers(jobs)
-        report = RunReport("destroy")
+        report = RunReport("destroy", target_path=_target_path(operations.run))
         with _deployment(runtime, app, env, "destroy", (snapshot.lineage, snapshot.serial), report):
             outcomes = _run_jobs(runtime, operations, jobs, report)
             if all(o.succeeded for o in outcomes.values()):

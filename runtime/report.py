@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any, Protocol
 
-from orchc.compiler.uid import ResourceUid
+from orchc.compiler.uid import TARGET_UID, ResourceUid
 
 from .executor import JobResult
 from .jobs import OperationKind
@@ -48,6 +48,18 @@ class RunReport:
     deploy_error: str | None = None  # every problem, one per line
     deployed_workloads: int = 0
     target_path: str | None = None  # where the target writes (its `path` input)
+
+    @property
+    def undeployed_from(self) -> str | None:
+        """Where a destroy removed the target's files from: its `path`, once the
+        target's delete succeeded."""
+        target_deleted = any(
+            job.uid == TARGET_UID
+            and job.operation is OperationKind.DELETE
+            and job.result is JobResult.OK
+            for job in self.jobs
+        )
+        return self.target_path if target_deleted else None
 
     @property
     def failed(self) -> list[JobRecord]:
@@ -107,6 +119,10 @@ def summary_lines(report: RunReport) -> list[str]:
         lines.append(
             f"deployed {report.deployed_workloads} workload(s){where} "
             f"({len(report.deployed_files)} file(s) written)"
+        )
+    elif report.undeployed_from:
+        lines.append(
+            f"undeployed: removed the files the target wrote under {report.undeployed_from}"
         )
     if report.critical_path:
         chain = " -> ".join(report.critical_path)

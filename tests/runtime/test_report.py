@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from orchc.compiler.uid import ResourceUid
+from orchc.compiler.uid import TARGET_UID, ResourceUid
 from orchc.runtime.executor import JobResult
 from orchc.runtime.jobs import OperationKind
 from orchc.runtime.redact import Redactor
@@ -80,3 +80,13 @@ def test_json_events_are_one_object_per_line_with_timestamps() -> None:
     assert all("ts" in e and "elapsed" in e for e in events)
     assert events[2]["duration"] == 0.5 and events[2]["result"] == "failed"
     assert events[-1]["ok"] is False and events[-1]["critical_path"] == ["create a"]
+
+
+@pytest.mark.parametrize("result", [JobResult.OK, JobResult.FAILED])
+def test_destroy_says_where_the_target_removed_its_files(result: JobResult) -> None:
+    deleted = JobRecord("delete t", TARGET_UID, OperationKind.DELETE, result, 0.0, 0.1)
+    report = RunReport("destroy", [deleted], 0.1, target_path="build/shop/dev")
+    stream = io.StringIO()
+    PlainReporter(stream, Redactor()).finished(report)
+    line = "undeployed: removed the files the target wrote under build/shop/dev"
+    assert (line in stream.getvalue()) is (result is JobResult.OK)
