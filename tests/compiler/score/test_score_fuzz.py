@@ -224,6 +224,8 @@ def _reader_only(message: str) -> bool:
             "not valid standard base64",
             "missing required key 'target'",  # list-form items need one
             "is listed twice",
+            # The schema lets a list-form volume's `target` be "": a mount at no path.
+            ".target: must be at least 1 characters long",
         )
     )
 
