@@ -205,15 +205,18 @@ _max_chars_option = click.option(
 )
 
 
-@click.command()
-@click.argument("old_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.argument("new_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option(
+_comparison_format_option = click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "markdown", "json"]),
     default="text",
 )
+
+
+@click.command()
+@click.argument("old_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("new_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@_comparison_format_option
 @_max_chars_option
 @click.option("--detailed-exitcode", is_flag=True, help="exit 2 when the plans differ")
 @user_errors
@@ -254,12 +257,7 @@ def render_compared(
 @click.option("--app", help="application id (default: app in orchc.toml)")
 @definitions_option
 @score_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-)
+@_comparison_format_option
 @_max_chars_option
 @click.option("--detailed-exitcode", is_flag=True, help="exit 2 when anything would change")
 @user_errors

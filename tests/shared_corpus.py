@@ -17,7 +17,8 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("ORCHC_SHARED", ROOT.parent / "shared")).resolve()
+# An empty ORCHC_SHARED means unset (not the working directory).
+SHARED = Path(os.environ.get("ORCHC_SHARED") or ROOT.parent / "shared").resolve()
 CORPUS = SHARED / "score" / "corpus"
 SCHEMAS = SHARED / "score" / "schema"
 
