@@ -2,7 +2,10 @@
 
 Each container becomes a service `<workload>-<container>`:
 
-- `image`; Score `command` -> `entrypoint`, `args` -> `command` (as score-compose does);
+- `image`; Score `command` -> `entrypoint`, `args` -> `command` (as score-compose does),
+  with Score's `$$` escape applied: Score `$${GREETING}` reaches the process as
+  `${GREETING}` (for its shell to expand), as under score-compose; placeholders are not
+  resolved there (Score expands them only in variables, files and volumes);
 - `environment` (sorted) for plain variables; the ones that embed a secret go to the
   service's env file instead (referenced through `env_file`);
 - files are written to `<stem>.files/<workload>/<container>/<target path>` beside the
@@ -128,6 +131,15 @@ def escape(value: Any) -> Any:
     return value
 
 
+def score_unescape(text: str) -> str:
+    """`text` with Score's escape undone: `$$` is one `$`, any other `$` stays.
+
+    >>> score_unescape("echo $${GREETING} $$$HOME $1")
+    'echo ${GREETING} $$HOME $1'
+    """
+    return text.replace("$$", "$")
+
+
 def _main_service(workload: Workload) -> str:
     """The service whose network namespace the workload's other containers join."""
     return service_name(workload.name, min(workload.spec.containers))
@@ -191,9 +203,9 @@ class _ContainerRenderer:
         container = self.container
         body: JsonObject = {"image": container.image}
         if container.command is not None:
-            body["entrypoint"] = list(container.command)
+            body["entrypoint"] = [score_unescape(word) for word in container.command]
         if container.args is not None:
-            body["command"] = list(container.args)
+            body["command"] = [score_unescape(word) for word in container.args]
         optional = {
             "environment": self._environment(),
             "env_file": self._env_file(),

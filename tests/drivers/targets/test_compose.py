@@ -98,8 +98,9 @@ def test_a_service_per_container_with_entrypoint_command_and_environment(load_wo
     model = deploy([load_workload("score-compose/examples/02-environment/score.yaml")])
     service = model["services"]["hello-world-hello"]
     assert service["entrypoint"] == ["/bin/sh"]
-    # args are not Score-resolved: what Score says reaches the container verbatim.
-    assert service["command"] == ["-c", "while true; do echo $${GREETING} $${NAME}!; sleep 5; done"]
+    # args are not Score-resolved, but Score's `$$` escape holds: the process gets
+    # `${GREETING}` for its shell to expand, as under score-compose (issue 17).
+    assert service["command"] == ["-c", "while true; do echo ${GREETING} ${NAME}!; sleep 5; done"]
     assert service["environment"] == {
         "ESCAPED": "$_${fizzbuzz}",
         "GREETING": "Hello",
@@ -107,6 +108,30 @@ def test_a_service_per_container_with_entrypoint_command_and_environment(load_wo
         "WORKLOAD_NAME": "hello-world",
     }
     assert model["name"] == "shop-dev"
+
+
+@pytest.mark.parametrize(
+    ("score_word", "process_sees"),
+    [
+        ("echo $${GREETING}", "echo ${GREETING}"),
+        ("echo $HOME ${HOME}", "echo $HOME ${HOME}"),
+        ("$$$$", "$$"),
+        ("$$$", "$$"),
+        ("cost: 5$", "cost: 5$"),
+    ],
+)
+def test_command_and_args_keep_score_escapes_not_compose_ones(
+    load_workload, deploy, score_word, process_sees
+):
+    """Score `$$` is one `$`; Compose must not interpolate what is left (issue 17)."""
+
+    def edit(document):
+        container = document["containers"]["hello"]
+        container["command"], container["args"] = [score_word], ["-c", score_word]
+
+    model = deploy([load_workload("score-compose/examples/01-hello/score.yaml", edit=edit)])
+    service = model["services"]["hello-world-hello"]
+    assert (service["entrypoint"], service["command"]) == ([process_sees], ["-c", process_sees])
 
 
 def test_secret_variables_go_to_a_0600_env_file_per_service(
