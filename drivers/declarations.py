@@ -173,6 +173,7 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         inputs=(
             _optional("path", "string"),
             _optional("namespace", "string"),
+            _optional("create_namespace", "boolean"),
             _optional("allowed_kinds", "list"),
         ),
         open_secrets=True,

@@ -1,16 +1,19 @@
 """The `kubernetes-manifests` target: Kubernetes YAML for every workload and manifest.
 
-Inputs: `path` (the output directory, relative to the project root; default
-`build/<app>/<env>`) and `namespace` (optional; set on every object rendered for a
-workload; driver manifests keep their own) and `allowed_kinds` (the kinds a driver's
-manifests may have; default `DEFAULT_ALLOWED_KINDS`, namespaced workload objects, never
-RBAC or cluster-scoped objects). `create` only validates them and returns
-the outputs `{"kind": "kubernetes", "path": <path as given>}` (plus `namespace` when
-set), which other definitions' templates can branch on. `deploy` writes:
+Inputs (docs/drivers.md, "kubernetes-manifests"): `path` (the output directory,
+relative to the project root; default `build/<app>/<env>`), `namespace` (optional; set
+on every namespaced object written, the workloads' and the drivers' alike),
+`create_namespace` (write the Namespace object too; needs `namespace`) and
+`allowed_kinds` (the kinds a driver's manifests may have; default
+`DEFAULT_ALLOWED_KINDS`, namespaced workload objects, never RBAC or cluster-scoped
+objects). `create` only validates them and returns the outputs `{"kind": "kubernetes",
+"path": <path as given>}` (plus `namespace` when set), which other definitions'
+templates can branch on. `deploy` writes:
 
 ```
 <path>/
   .orchc-index                   what orchc wrote here (JSON; so stale files can be removed)
+  00-namespace.yaml              the Namespace, with `create_namespace = true`
   <workload>.yaml                Deployment, Service, ConfigMap of the workload
   <workload>.secrets.yaml        its Secrets (mode 0600)
   resources/<uid>.yaml           the manifests a resource's driver returned
@@ -75,7 +78,16 @@ never accepted by default: a Score param reaching a template must not grant righ
 class KubernetesManifestsInputs(StrictBlock):
     path: str | None = Field(default=None, min_length=1)
     namespace: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+    create_namespace: bool = False
     allowed_kinds: tuple[str, ...] = DEFAULT_ALLOWED_KINDS
+
+    @classmethod
+    def parse(cls, values: JsonObject) -> KubernetesManifestsInputs:
+        """`values` checked; `create_namespace` needs a `namespace` to create."""
+        inputs = parse_block(cls, values, "inputs")
+        if inputs.create_namespace and inputs.namespace is None:
+            raise DriverError("invalid inputs: create_namespace = true needs the input 'namespace'")
+        return inputs
 
     def output_path(self, context: DeployContext) -> str:
         """`path`, or `build/<app>/<env>` when unset."""
@@ -88,14 +100,14 @@ class KubernetesManifestsTarget:
     replace_inputs: ClassVar[frozenset[str]] = frozenset({"path"})
 
     def create(self, request: DriverRequest, journal: Journal) -> DriverResult:
-        inputs = parse_block(KubernetesManifestsInputs, request.inputs, "inputs")
+        inputs = KubernetesManifestsInputs.parse(request.inputs)
         outputs: JsonObject = {"kind": "kubernetes", "path": inputs.output_path(request.context)}
         if inputs.namespace is not None:
             outputs["namespace"] = inputs.namespace
         return DriverResult(outputs=outputs)
 
     def delete(self, request: DriverRequest, journal: Journal) -> None:
-        inputs = parse_block(KubernetesManifestsInputs, request.inputs, "inputs")
+        inputs = KubernetesManifestsInputs.parse(request.inputs)
         output = _output_dir(request.project_root, inputs.output_path(request.context))
         output.remove_all()
         _remove_if_empty(output.root)
@@ -106,9 +118,12 @@ class KubernetesManifestsTarget:
 
     def deploy(self, request: DeployRequest) -> DeployResult:
         """Render (`kubernetes_render.py`), then write (`OutputDir.sync`)."""
-        inputs = parse_block(KubernetesManifestsInputs, request.inputs, "inputs")
+        inputs = KubernetesManifestsInputs.parse(request.inputs)
         _check_kinds(request, frozenset(inputs.allowed_kinds))
-        files = kubernetes_files(render_kubernetes(request, inputs.namespace))
+        owned = render_kubernetes(
+            request, inputs.namespace, create_namespace=inputs.create_namespace
+        )
+        files = kubernetes_files(owned)
         output = _output_dir(request.project_root, inputs.output_path(request.context))
         output.sync(files)
         return DeployResult(files=tuple(sorted(output.display(f) for f in files)))

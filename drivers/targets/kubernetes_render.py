@@ -4,9 +4,12 @@ Public, so that every target that deploys to Kubernetes renders the same objects
 `kubernetes-manifests` target writes them to a directory (`OutputDir.sync`), a GitOps
 target can write the same files into a git checkout. Two steps, neither writes:
 
-- `render_kubernetes(request, namespace)`: for each workload (sorted by name) and each
-  resource whose driver returned manifests (sorted by uid), its objects, each object
-  owned by exactly one of them (two owners of one object are an error);
+- `render_kubernetes(request, namespace, create_namespace=False)`: for each workload
+  (sorted by name) and each resource whose driver returned manifests (sorted by uid),
+  its objects, all in `namespace` when given (`kubernetes_namespace.py`), plus the
+  Namespace itself first when `create_namespace`. Each object is owned by exactly one
+  of them: an object two owners produce identically is kept by the first only, two
+  different objects of one kind, namespace and name are an error;
 - `kubernetes_files(owned)`: the YAML text of those objects as files by relative path:
   `<workload>.yaml`, `resources/<uid>.yaml`, and beside each the Secrets alone in
   `.secrets.yaml` (mode 0600), objects a pod needs first.
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from orchc.drivers.protocol import DeployManifest, DeployRequest, DriverError, JsonObject
 from orchc.drivers.targets.kubernetes_driver_manifests import identity, seal_manifest
 from orchc.drivers.targets.kubernetes_names import file_stem
+from orchc.drivers.targets.kubernetes_namespace import in_namespace, namespace_object
 from orchc.drivers.targets.kubernetes_workload import render_workload
 from orchc.drivers.targets.output_dir import OutputFile
 from orchc.drivers.targets.score_workload import parse_workload
@@ -54,22 +58,36 @@ class OwnedObjects:
     objects: tuple[JsonObject, ...]
 
 
+NAMESPACE_STEM = "00-namespace"
+"""The Namespace's file: it sorts before the workloads' files, so `kubectl apply -f
+<path> -R` creates the namespace before what goes in it."""
+
+
 def render_kubernetes(
-    request: DeployRequest, namespace: str | None = None
+    request: DeployRequest, namespace: str | None = None, *, create_namespace: bool = False
 ) -> tuple[OwnedObjects, ...]:
-    """Every object of `request`: the workloads' (with `namespace`, when given), then
-    the manifests drivers returned (Secrets made of their secret values). Raises a
-    `DriverError` for what cannot be rendered, or for one object with two owners."""
-    owned = (*_workload_objects(request, namespace), *_manifest_objects(request.manifests))
-    _refuse_duplicates(owned)
-    return owned
+    """Every object of `request`: the workloads', then the manifests drivers returned
+    (Secrets made of their secret values), all in `namespace` when given. Raises a
+    `DriverError` for what cannot be rendered, or for two different objects of one
+    identity."""
+    owned = [*_workload_objects(request, namespace), *_manifest_objects(request.manifests)]
+    if namespace is not None and create_namespace:
+        owned.insert(0, OwnedObjects("the target", NAMESPACE_STEM, (namespace_object(namespace),)))
+    placed = [
+        OwnedObjects(one.owner, one.stem, tuple(in_namespace(o, namespace) for o in one.objects))
+        for one in owned
+    ]
+    return _without_duplicates(placed)
 
 
 def kubernetes_files(owned: Iterable[OwnedObjects]) -> dict[str, OutputFile]:
     """The files of `owned`, by path relative to the output directory: multi-document
     YAML, keys sorted, so equal objects give equal bytes."""
     files: dict[str, OutputFile] = {}
+    stems: dict[str, str] = {}
     for one in owned:
+        if stems.setdefault(one.stem, one.owner) != one.owner:
+            raise DriverError(f"{stems[one.stem]} and {one.owner} would both write {one.stem}.yaml")
         secrets = [obj for obj in one.objects if obj["kind"] == "Secret"]
         others = [obj for obj in one.objects if obj["kind"] != "Secret"]
         if others:
@@ -101,21 +119,34 @@ def _manifest_objects(manifests: Iterable[DeployManifest]) -> list[OwnedObjects]
     ]
 
 
-def _refuse_duplicates(owned: Iterable[OwnedObjects]) -> None:
-    owners: dict[tuple[str, str, str], str] = {}
+def _without_duplicates(owned: Iterable[OwnedObjects]) -> tuple[OwnedObjects, ...]:
+    """`owned` with each object kept once: an object equal to one already seen is
+    dropped (two resources sharing, say, one ConfigMap); a different object of the same
+    identity is an error. Owners left with nothing are dropped too."""
+    seen: dict[tuple[str, str, str], tuple[str, JsonObject]] = {}
+    kept: list[OwnedObjects] = []
     for one in owned:
+        objects: list[JsonObject] = []
         for obj in one.objects:
             key = identity(obj)
-            if key is None:
+            if key is not None and key in seen:
+                first, earlier = seen[key]
+                if earlier != obj:
+                    raise DriverError(_produced_twice(key, first, one.owner))
                 continue
-            if key in owners and owners[key] != one.owner:
-                raise DriverError(_produced_twice(key, owners[key], one.owner))
-            owners[key] = one.owner
+            if key is not None:
+                seen[key] = (one.owner, obj)
+            objects.append(obj)
+        if objects:
+            kept.append(OwnedObjects(one.owner, one.stem, tuple(objects)))
+    return tuple(kept)
 
 
 def _produced_twice(key: tuple[str, str, str], first: str, second: str) -> str:
     kind, namespace, name = key
     qualified = f"{namespace}/{name}" if namespace else name
+    if first == second:
+        return f"{kind} '{qualified}' is produced twice, differently, by {first}"
     return f"{kind} '{qualified}' is produced by both {first} and {second}"
 
 

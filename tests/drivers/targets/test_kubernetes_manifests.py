@@ -72,7 +72,12 @@ def test_create_validates_inputs_and_returns_outputs(
     [
         (
             {"pth": "x"},
-            "invalid inputs: unknown input 'pth' (expected: allowed_kinds, namespace, path)",
+            "invalid inputs: unknown input 'pth' (expected: allowed_kinds, create_namespace, "
+            "namespace, path)",
+        ),
+        (
+            {"create_namespace": True},
+            "invalid inputs: create_namespace = true needs the input 'namespace'",
         ),
         (
             {"namespace": "Shop_Dev"},
@@ -287,10 +292,49 @@ def test_volumes_mount_claims_with_subpath_and_read_only(load_workload, deploy):
     ]
 
 
-def test_namespace_is_set_on_every_workload_object(load_workload, deploy):
+def test_namespace_is_set_on_every_object_the_drivers_ones_too(load_workload, deploy, tmp_path):
     workload = load_workload("examples/resources/redis/score.yaml")
-    objects = deploy([workload], namespace="shop-dev")
+    elsewhere = stateful_set()
+    elsewhere["metadata"]["namespace"] = "elsewhere"
+    manifests = [
+        DeployManifest(uid="redis.default#cache", object=elsewhere, sensitive=(ENV_VALUE,)),
+        DeployManifest(uid="redis.default#cache", object=SERVICE),
+    ]
+    objects = deploy([workload], manifests, namespace="shop-dev")
+    assert sorted(objects) == [
+        ("Deployment", "my-workload"),
+        ("Secret", "db-statefulset-env"),
+        ("Secret", "my-workload-env"),
+        ("Service", "db"),
+        ("StatefulSet", "db"),
+    ]
     assert {obj["metadata"]["namespace"] for obj in objects.values()} == {"shop-dev"}
+    assert not (tmp_path / OUT / "00-namespace.yaml").exists()
+
+
+def test_create_namespace_writes_the_namespace_first(load_workload, deploy, tmp_path):
+    workload = load_workload("examples/resources/redis/score.yaml")
+    objects = deploy([workload], namespace="shop-dev", create_namespace=True)
+    assert objects[("Namespace", "shop-dev")] == {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "shop-dev", "labels": {"app.kubernetes.io/managed-by": "orchc"}},
+    }
+    # kubectl apply -f DIR -R applies files in name order: the namespace comes first.
+    assert sorted(p.name for p in (tmp_path / OUT).glob("*.yaml"))[0] == "00-namespace.yaml"
+
+
+def test_cluster_scoped_objects_get_no_namespace(deploy):
+    storage_class = {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": {"name": "fast"},
+        "provisioner": "example.com/fast",
+    }
+    manifest = DeployManifest(uid="storage.default#fast", object=storage_class)
+    allowed = ["StorageClass"]
+    objects = deploy([], [manifest], namespace="shop-dev", allowed_kinds=allowed)
+    assert "namespace" not in objects[("StorageClass", "fast")]["metadata"]
 
 
 # --- errors in a workload ------------------------------------------------------------
@@ -393,6 +437,12 @@ def stateful_set(password_path: bool = True) -> dict[str, Any]:
 
 
 ENV_VALUE = ("spec", "template", "spec", "containers", 0, "env", 1, "value")
+SERVICE = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {"name": "db"},
+    "spec": {"selector": {"app": "db"}, "ports": [{"port": 5432}]},
+}
 
 
 def test_driver_manifests_are_written_per_resource_with_env_secrets_sealed(
@@ -469,6 +519,13 @@ def test_invalid_driver_manifests_are_errors(target, make_deploy, obj, sensitive
     with pytest.raises(DriverError) as error:
         target.deploy(make_deploy([], [manifest]))
     assert str(error.value) == message
+
+
+def test_two_resources_returning_one_identical_object_write_it_once(deploy, tmp_path):
+    manifests = [DeployManifest(uid=f"service.default#{n}", object=SERVICE) for n in "ab"]
+    objects = deploy([], manifests)
+    assert objects == {("Service", "db"): SERVICE}
+    assert [p.name for p in (tmp_path / OUT / "resources").iterdir()] == ["service.default_a.yaml"]
 
 
 def test_two_owners_of_one_object_is_an_error(target, make_deploy, load_workload):

@@ -57,18 +57,31 @@ def test_render_kubernetes_returns_each_owners_objects_and_writes_nothing(
     workload_kinds = sorted(obj["kind"] for obj in owned[0].objects)
     assert workload_kinds == ["Deployment", "Secret"]
     assert {obj["metadata"]["namespace"] for obj in owned[0].objects} == {"shop-dev"}
-    assert owned[1].objects == (CONFIG_MAP,)
+    assert owned[1].objects == (
+        CONFIG_MAP | {"metadata": {"name": "settings", "namespace": "shop-dev"}},
+    )
     assert everything_under(tmp_path) == []
 
 
-def test_render_kubernetes_refuses_an_object_with_two_owners(make_deploy):
-    twice = [DeployManifest(uid=f"config.default#{n}", object=CONFIG_MAP) for n in "ab"]
+def test_render_kubernetes_refuses_two_different_objects_of_one_identity(make_deploy):
+    twice = [
+        DeployManifest(uid=f"config.default#{n}", object=CONFIG_MAP | {"data": {"n": n}})
+        for n in "ab"
+    ]
     with pytest.raises(DriverError) as error:
         render_kubernetes(make_deploy([], twice))
     assert str(error.value) == (
         "ConfigMap 'settings' is produced by both resource 'config.default#a' and "
         "resource 'config.default#b'"
     )
+
+
+def test_render_kubernetes_keeps_an_identical_object_of_two_owners_once(make_deploy):
+    twice = [DeployManifest(uid=f"config.default#{n}", object=CONFIG_MAP) for n in "ab"]
+    owned = render_kubernetes(make_deploy([], twice))
+    assert [(one.owner, one.objects) for one in owned] == [
+        ("resource 'config.default#a'", (CONFIG_MAP,))
+    ]
 
 
 def test_kubernetes_files_keep_secrets_apart():
