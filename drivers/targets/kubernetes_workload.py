@@ -2,12 +2,17 @@
 
 For a workload `web` this makes:
 
-- `Deployment/web` (1 replica, selector `app.kubernetes.io/name: web`): one container
-  per Score container, sorted by name, with image, command, args, env (sorted),
-  resources, probes (an `exec` probe wins over `httpGet` when both are given, as the
-  Score schema recommends) and volume mounts; Score annotations on the Deployment and
-  its pod template.
-- `Service/web` when the workload has `service.ports` (targetPort defaults to port).
+- `Deployment/web` (selector `app.kubernetes.io/name: web`; no `replicas`, so
+  `kubectl scale` and a HorizontalPodAutoscaler keep theirs): one container per Score
+  container, sorted by name, with image, command, args, env (sorted), resources, probes
+  (an `exec` probe wins over `httpGet` when both are given, as the Score schema
+  recommends) and volume mounts; the first container (by name) declares the service
+  ports as `containerPort`s (pod containers share one network, so one declaration
+  serves them all). Score annotations on the Deployment and its pod template. The
+  annotation `k8s.score.dev/kind: StatefulSet` makes it a `StatefulSet/web` instead,
+  with the headless `Service/web-headless` its `serviceName` names, as score-k8s does.
+- `Service/web` when the workload has `service.ports` (targetPort defaults to port);
+  the annotation `k8s.score.dev/service-name` gives it another name.
 - `ConfigMap/web-files` for file contents (`binaryContent` in `binaryData`), and
   `Secret/web-secret-files` for the contents that embed a secret; each file is mounted
   alone with `subPath` at its target path, read-only, with its `mode`.
@@ -41,14 +46,53 @@ SECRET_FILES_VOLUME = "secret-files"
 _DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
+KIND_ANNOTATION = "k8s.score.dev/kind"
+SERVICE_NAME_ANNOTATION = "k8s.score.dev/service-name"
+_KINDS = ("Deployment", "StatefulSet")
+
+
 def render_workload(workload: Workload, namespace: str | None) -> list[JsonObject]:
     """The objects of `workload`: ConfigMap and Secrets first (pods need them), then
-    the Deployment and the Service."""
+    the Deployment (or StatefulSet and its headless Service) and the Service."""
     objects = [*_file_objects(workload, namespace), *_env_secret(workload, namespace)]
-    objects.append(_deployment(workload, namespace))
+    if workload_kind(workload) == "StatefulSet":
+        objects.append(_headless_service(workload, namespace))
+    objects.append(_controller(workload, namespace))
     if workload.ports():
         objects.append(_service(workload, namespace))
     return objects
+
+
+def workload_kind(workload: Workload) -> str:
+    """`Deployment`, or what the `k8s.score.dev/kind` annotation asks for."""
+    kind = workload.spec.metadata.annotations.get(KIND_ANNOTATION, "Deployment")
+    if kind not in _KINDS:
+        shown = kind.encode("unicode_escape").decode("ascii")[:63]
+        raise DriverError(
+            f"workload '{workload.name}': metadata.annotations.{KIND_ANNOTATION} must be "
+            f"Deployment or StatefulSet, not '{shown}'"
+        )
+    return kind
+
+
+def service_name(workload: Workload) -> str:
+    """The name of the workload's Service: the workload's, unless the
+    `k8s.score.dev/service-name` annotation gives one (a DNS-1035 label)."""
+    annotations = workload.spec.metadata.annotations
+    name = annotations.get(SERVICE_NAME_ANNOTATION, workload.name)
+    if _DNS_1035_LABEL.match(name):
+        return name
+    if SERVICE_NAME_ANNOTATION not in annotations:
+        raise DriverError(
+            f"workload '{workload.name}': a Kubernetes Service name must start with a letter; "
+            f"rename the workload, set {SERVICE_NAME_ANNOTATION} or remove its service ports"
+        )
+    shown = name.encode("unicode_escape").decode("ascii")[:63]
+    raise DriverError(
+        f"workload '{workload.name}': metadata.annotations.{SERVICE_NAME_ANNOTATION} "
+        f"'{shown}' is not a valid Service name (lower-case letters, digits and '-', "
+        "starting with a letter, at most 63 characters)"
+    )
 
 
 def literal(text: str) -> str:
@@ -237,8 +281,19 @@ def _env(workload: Workload, name: str, container: Container) -> list[JsonObject
     return env
 
 
+def _container_ports(workload: Workload) -> list[JsonObject]:
+    ports: dict[tuple[int, str], JsonObject] = {}
+    for name, port in sorted(workload.ports().items()):
+        key = (port.container_port, port.protocol)
+        entry = {"name": port_name(name), "containerPort": key[0], "protocol": key[1]}
+        ports.setdefault(key, entry)  # two Score ports to one container port: declared once
+    return list(ports.values())
+
+
 def _container(workload: Workload, name: str, container: Container) -> JsonObject:
     rendered: JsonObject = {"name": name, "image": container.image}
+    if name == min(workload.spec.containers):
+        rendered |= {"ports": ports} if (ports := _container_ports(workload)) else {}
     if container.command is not None:
         rendered["command"] = [literal(part) for part in container.command]
     if container.args is not None:
@@ -283,10 +338,10 @@ def _probe(probe: Probe | None) -> JsonObject:
     return {"httpGet": action}
 
 
-# --- the Deployment and the Service ------------------------------------------------
+# --- the Deployment (or StatefulSet) and the Service --------------------------------
 
 
-def _deployment(workload: Workload, namespace: str | None) -> JsonObject:
+def _controller(workload: Workload, namespace: str | None) -> JsonObject:
     labels = _labels(workload)
     pod_spec: JsonObject = {
         "containers": [
@@ -297,25 +352,23 @@ def _deployment(workload: Workload, namespace: str | None) -> JsonObject:
     volumes = _file_volumes(workload) + _claim_volumes(workload)
     pod_spec |= {"volumes": volumes} if volumes else {}
     pod_metadata = _with_annotations({"labels": {**labels, **MANAGED_BY_LABELS}}, workload)
+    spec: JsonObject = {
+        "selector": {"matchLabels": labels},
+        "template": {"metadata": pod_metadata, "spec": pod_spec},
+    }
+    kind = workload_kind(workload)
+    if kind == "StatefulSet":
+        spec["serviceName"] = _headless_name(workload)
     return {
         "apiVersion": "apps/v1",
-        "kind": "Deployment",
+        "kind": kind,
         "metadata": _with_annotations(metadata(workload.name, namespace, labels), workload),
-        "spec": {
-            "replicas": 1,
-            "selector": {"matchLabels": labels},
-            "template": {"metadata": pod_metadata, "spec": pod_spec},
-        },
+        "spec": spec,
     }
 
 
-def _service(workload: Workload, namespace: str | None) -> JsonObject:
-    if not _DNS_1035_LABEL.match(workload.name):
-        raise DriverError(
-            f"workload '{workload.name}': a Kubernetes Service name must start with a letter; "
-            "rename the workload or remove its service ports"
-        )
-    ports = [
+def _service_ports(workload: Workload) -> list[JsonObject]:
+    return [
         {
             "name": port_name(name),
             "port": port.port,
@@ -324,9 +377,34 @@ def _service(workload: Workload, namespace: str | None) -> JsonObject:
         }
         for name, port in sorted(workload.ports().items())
     ]
+
+
+def _service(workload: Workload, namespace: str | None) -> JsonObject:
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(workload.name, namespace, _labels(workload)),
-        "spec": {"selector": _labels(workload), "ports": ports},
+        "metadata": metadata(service_name(workload), namespace, _labels(workload)),
+        "spec": {"selector": _labels(workload), "ports": _service_ports(workload)},
+    }
+
+
+def _headless_name(workload: Workload) -> str:
+    return f"{workload.name}-headless"
+
+
+def _headless_service(workload: Workload, namespace: str | None) -> JsonObject:
+    """The Service a StatefulSet's `serviceName` names: headless (no cluster IP), it
+    gives each pod a stable DNS name."""
+    if not _DNS_1035_LABEL.match(_headless_name(workload)):
+        raise DriverError(
+            f"workload '{workload.name}': a StatefulSet's headless Service name must start "
+            "with a letter and have at most 63 characters; rename the workload"
+        )
+    spec: JsonObject = {"clusterIP": "None", "selector": _labels(workload)}
+    spec |= {"ports": ports} if (ports := _service_ports(workload)) else {}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": metadata(_headless_name(workload), namespace, _labels(workload)),
+        "spec": spec,
     }

@@ -203,7 +203,8 @@ def test_annotations_on_deployment_and_pod_template(load_workload, deploy):
     assert deployment["spec"]["selector"] == {
         "matchLabels": {"app.kubernetes.io/name": "my-workload"}
     }
-    assert deployment["spec"]["replicas"] == 1
+    # No replicas: kubectl scale and a HorizontalPodAutoscaler keep theirs.
+    assert "replicas" not in deployment["spec"]
 
 
 # --- service, files, volumes ---------------------------------------------------------
@@ -219,6 +220,47 @@ def test_service_ports(load_workload, deploy):
             {"name": "port-two2", "port": 8000, "targetPort": 8000, "protocol": "TCP"},
         ],
     }
+
+
+def test_the_first_container_declares_the_service_ports(load_workload, deploy):
+    def edit(document):
+        document["service"]["ports"]["same-target"] = {"port": 9000, "targetPort": 10000}
+        document["containers"]["a-sidecar"] = {"image": "busybox"}
+
+    workload = load_workload("spec/samples/score-full.yaml", sources=SOURCES, edit=edit)
+    pod = deploy([workload])[("Deployment", "example-workload-name123")]["spec"]["template"]
+    containers = {c["name"]: c for c in pod["spec"]["containers"]}
+    assert containers["a-sidecar"]["ports"] == [
+        {"name": "port-one", "containerPort": 10000, "protocol": "TCP"},
+        {"name": "port-two2", "containerPort": 8000, "protocol": "TCP"},
+    ]
+    assert "ports" not in containers["container-one1"]
+
+
+def test_kind_annotation_makes_a_stateful_set_with_a_headless_service(load_workload, deploy):
+    def edit(document):
+        document["metadata"]["annotations"] = {"k8s.score.dev/kind": "StatefulSet"}
+
+    workload = load_workload("spec/samples/score-full.yaml", sources=SOURCES, edit=edit)
+    objects = deploy([workload])
+    name = "example-workload-name123"
+    assert ("Deployment", name) not in objects
+    stateful_set = objects[("StatefulSet", name)]
+    assert stateful_set["spec"]["serviceName"] == f"{name}-headless"
+    headless = objects[("Service", f"{name}-headless")]["spec"]
+    assert headless["clusterIP"] == "None"
+    assert headless["selector"] == stateful_set["spec"]["selector"]["matchLabels"]
+    assert ("Service", name) in objects
+
+
+def test_service_name_annotation_names_the_service(load_workload, deploy):
+    def edit(document):
+        document["metadata"]["annotations"] = {"k8s.score.dev/service-name": "api"}
+
+    workload = load_workload("spec/samples/score-full.yaml", sources=SOURCES, edit=edit)
+    objects = deploy([workload])
+    assert ("Service", "api") in objects
+    assert ("Service", "example-workload-name123") not in objects
 
 
 def test_no_service_without_ports(load_workload, deploy):
@@ -398,7 +440,21 @@ def test_a_secret_where_no_secret_can_go_is_an_error(
         (
             lambda d: d.update(service={"ports": {"web": {"port": 80}}}, metadata={"name": "1st"}),
             "workload '1st': a Kubernetes Service name must start with a letter; rename the "
-            "workload or remove its service ports",
+            "workload, set k8s.score.dev/service-name or remove its service ports",
+        ),
+        (
+            lambda d: d["metadata"].update(annotations={"k8s.score.dev/kind": "DaemonSet"}),
+            "workload 'my-workload': metadata.annotations.k8s.score.dev/kind must be "
+            "Deployment or StatefulSet, not 'DaemonSet'",
+        ),
+        (
+            lambda d: d.update(
+                service={"ports": {"web": {"port": 80}}},
+                metadata={"name": "web", "annotations": {"k8s.score.dev/service-name": "A b"}},
+            ),
+            "workload 'web': metadata.annotations.k8s.score.dev/service-name 'A b' is not a "
+            "valid Service name (lower-case letters, digits and '-', starting with a letter, "
+            "at most 63 characters)",
         ),
     ],
 )
