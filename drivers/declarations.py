@@ -180,6 +180,21 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         outputs="fixed",
         fixed_outputs=frozenset({"kind", "path", "namespace"}),
     ),
+    "gitops": DriverDeclaration(
+        inputs=(
+            _required("repo", "string"),
+            _optional("branch", "string"),
+            _optional("path", "string"),
+            _optional("author", "string"),
+            _optional("commit_secrets", "boolean"),
+            _optional("namespace", "string"),
+            _optional("create_namespace", "boolean"),
+            _optional("allowed_kinds", "list"),
+            _secret("token", "string"),
+        ),
+        outputs="fixed",
+        fixed_outputs=frozenset({"kind", "path", "namespace", "repo", "branch"}),
+    ),
     "compose": DriverDeclaration(
         inputs=(_optional("path", "string"),),
         open_secrets=True,

@@ -196,6 +196,10 @@ class DeployRequest(_Strict):
     state: JsonObject = Field(default_factory=dict)
     work_dir: Path
     timeout: float | None = None
+    # Which deployment this is: the serial the apply moves the state to, and the
+    # plan's digest (its `plan_digest`), e.g. for a GitOps commit message.
+    serial: int = 0
+    plan_digest: str = ""
 
     def secret_values(self) -> frozenset[str]:
         """Every string a message about this deploy must not show: inside the target's

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchc.compiler.plan import Action, Plan
+from orchc.compiler.plan_integrity import body_digest
 from orchc.compiler.state import StateWorkload
 from orchc.compiler.uid import TARGET_UID, ResourceUid
 from orchc.drivers.protocol import DriverError, Target
@@ -146,6 +147,7 @@ def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
     in the report."""
     app, env = plan.context.app, plan.context.env
     at = (plan.state.lineage, plan.state.serial)
+    digest = body_digest(plan.document())  # the plan file's `plan_digest`
 
     def body() -> RunReport:
         operations = _prepare(runtime, app, env, plan)
@@ -156,19 +158,23 @@ def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
         jobs = plan_jobs(plan, operations.run.records)
         operations.load_drivers(jobs)
         report = RunReport("apply")
-        with _deployment(runtime, app, env, plan.digest, at, report):
+        with _deployment(runtime, app, env, digest, at, report):
             outcomes = _run_jobs(runtime, operations, jobs, report)
             failed = [k for k, o in outcomes.items() if not o.succeeded]
             if failed:
                 runtime.reporter.note(f"deploy skipped: {len(failed)} operation(s) did not succeed")
             elif plan.summary.has_changes or not operations.run.records:
-                _deploy(runtime, operations, report)
+                _deploy(runtime, operations, report, (at[1] + 1, digest))
         return report
 
     return _locked(runtime.store, app, env, "apply", body)
 
 
-def _deploy(runtime: Runtime, operations: Operations, report: RunReport) -> None:
+def _deploy(
+    runtime: Runtime, operations: Operations, report: RunReport, deployment: tuple[int, str]
+) -> None:
+    """Hand the workloads to the target; `deployment` is the serial this run moved the
+    state to and the plan's digest."""
     planned_target = operations.planned.get(TARGET_UID)
     if planned_target is None or planned_target.action is Action.DELETE:
         return
@@ -189,7 +195,8 @@ def _deploy(runtime: Runtime, operations: Operations, report: RunReport) -> None
             runtime.root,
             runtime.redactor,
         )
-        result = target.deploy(request)
+        serial, digest = deployment
+        result = target.deploy(request.model_copy(update={"serial": serial, "plan_digest": digest}))
     except (DeployError, DriverError, OSError) as error:  # reported, like a driver's failure
         report.deploy_error = runtime.redactor.redact(str(error))
         return

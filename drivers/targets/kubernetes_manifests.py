@@ -50,7 +50,7 @@ from orchc.drivers.protocol import (
 )
 from orchc.drivers.targets.deployed_files import observe_deployed
 from orchc.drivers.targets.kubernetes_render import kubernetes_files, render_kubernetes
-from orchc.drivers.targets.output_dir import OutputDir
+from orchc.drivers.targets.output_dir import OutputDir, OutputFile
 
 # No .json/.yaml suffix: `kubectl apply -f <path>` reads every file that has one.
 INDEX_NAME = ".orchc-index"
@@ -119,14 +119,20 @@ class KubernetesManifestsTarget:
     def deploy(self, request: DeployRequest) -> DeployResult:
         """Render (`kubernetes_render.py`), then write (`OutputDir.sync`)."""
         inputs = KubernetesManifestsInputs.parse(request.inputs)
-        _check_kinds(request, frozenset(inputs.allowed_kinds))
-        owned = render_kubernetes(
-            request, inputs.namespace, create_namespace=inputs.create_namespace
-        )
-        files = kubernetes_files(owned)
+        files = manifest_files(request, inputs)
         output = _output_dir(request.project_root, inputs.output_path(request.context))
         output.sync(files)
         return DeployResult(files=tuple(sorted(output.display(f) for f in files)))
+
+
+def manifest_files(
+    request: DeployRequest, inputs: KubernetesManifestsInputs
+) -> dict[str, OutputFile]:
+    """The files this target writes under its path, by relative path: the `gitops`
+    target commits exactly these (it takes the same inputs, and a few of its own)."""
+    _check_kinds(request, frozenset(inputs.allowed_kinds))
+    owned = render_kubernetes(request, inputs.namespace, create_namespace=inputs.create_namespace)
+    return kubernetes_files(owned)
 
 
 def _output_dir(project_root: Path, path: str) -> OutputDir:
