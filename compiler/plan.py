@@ -102,6 +102,7 @@ class PlannedResource(_Strict):
     criteria: dict[str, str] = Field(default_factory=dict)
     driver: str
     params: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(default_factory=dict)  # the Score resource's, if any
     inputs: dict[str, Any] = Field(default_factory=dict)
     secrets: dict[str, str] = Field(default_factory=dict)
     secret_sources: dict[str, SecretSource] = Field(default_factory=dict)
@@ -169,11 +170,14 @@ class Plan(_Strict):
 
 def _without_empty_changes(data: dict[str, Any]) -> dict[str, Any]:
     """`changes` is written only where something changes: a plan of thousands of
-    unchanged resources does not carry thousands of empty lists."""
+    unchanged resources does not carry thousands of empty lists. A resource's Score
+    `metadata` likewise only when it has some."""
     for group in ("resources", "workloads"):
         for item in data[group].values():
             if not item.get("changes"):
                 item.pop("changes", None)
+            if "metadata" in item and not item["metadata"]:
+                del item["metadata"]
     return data
 
 

@@ -3,10 +3,11 @@
 The program is the input `command` (an argv list), run in the directory of the .orch file
 that declares the definition, so `./provision.sh` is found beside it. It reads one JSON
 request on stdin (`action`, `uid`, `type`, `class`, `id`, `guid`, `context`, `params`,
-`inputs`, `secrets`, `state`) and writes one JSON object on stdout with any of `outputs`,
-`secrets`, `state` and `manifests`. The result is decoded strictly - unknown keys,
-trailing text, duplicate keys or a non-object are failures - because a typo in a
-program's result must not silently drop an output. For `delete`, empty stdout means `{}`.
+`metadata` (the Score resource's), `inputs`, `secrets`, `state`) and writes one JSON
+object on stdout with any of `outputs`, `secrets`, `state` and `manifests`. The result
+is decoded strictly - unknown keys, trailing text, duplicate keys or a non-object are
+failures - because a typo in a program's result must not silently drop an output. For
+`delete`, empty stdout means `{}`.
 
 A non-zero exit fails with the exit code and the tail of stderr; a program still running
 after `timeout` (input, default 5m; the definition's policy timeout wins when smaller)
@@ -35,7 +36,7 @@ MAX_MESSAGE_CHARS = 4000
 # Paths, the definition id and the policy stay private to orchc.
 _REQUEST_FIELDS = {
     *("action", "uid", "type", "class_", "id", "guid", "context"),
-    *("params", "inputs", "secrets", "state"),
+    *("params", "metadata", "inputs", "secrets", "state"),
 }
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}

@@ -55,6 +55,7 @@ class DriverRequest(_Strict):
     definition: str
     context: DeployContext
     params: JsonObject = Field(default_factory=dict)
+    metadata: JsonObject = Field(default_factory=dict)  # the Score resource's `metadata`
     inputs: JsonObject = Field(default_factory=dict)
     secrets: JsonObject = Field(default_factory=dict)
     sensitive_inputs: frozenset[str] = frozenset()

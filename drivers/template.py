@@ -3,7 +3,8 @@
 The inputs `init`, `state`, `outputs`, `secrets` and `manifests` are templates, rendered
 in that order in an immutable sandbox where an undefined name is an error. Each renders
 YAML: `manifests` a list of objects, the others a mapping; a missing template or an
-empty render is empty. Every template sees `context`, `params`, `inputs` (the other
+empty render is empty. Every template sees `context`, `params`, `metadata` (the Score
+resource's, e.g. `metadata.annotations`; `{}` when it has none), `inputs` (the other
 inputs), `secrets` (the definition's), `init` (what `init` rendered) and `state`: in
 `init` and `state` that is the previous run's state (`{}` at first), in the later three
 it is the state just rendered. The rendered `state` is what the next run gets back, so
@@ -31,7 +32,7 @@ import time
 import traceback
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from types import FrameType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import yaml
 from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined
@@ -352,6 +353,17 @@ def _checked(result: Any) -> Any:
     return result
 
 
+def fail(message: object) -> NoReturn:
+    """`{{ fail("...") }}`: a template's own check failed; rendering stops with `message`.
+
+    >>> render_text("t", "{% if 1 > 0 %}{{ fail('port must be a number') }}{% endif %}", {})
+    Traceback (most recent call last):
+    ...
+    orchc.drivers.protocol.DriverError: port must be a number
+    """
+    raise DriverError(str(message))
+
+
 def _safe_range(*args: int) -> range:
     found = range(*args)
     if len(found) > MAX_RANGE:
@@ -410,6 +422,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
     )
     environment.globals["generate_password"] = generate_password
     environment.globals["range"] = _safe_range
+    environment.globals["fail"] = fail
     environment.filters = {name: _bounded_filter(f) for name, f in environment.filters.items()}
     return environment
 
@@ -436,6 +449,7 @@ def _scope(request: DriverRequest) -> dict[str, object]:
             "res": resource | {"uid": request.uid, "guid": request.guid},
         },
         "params": request.params,
+        "metadata": request.metadata,
         "inputs": {k: v for k, v in request.inputs.items() if k not in TEMPLATE_INPUTS},
         "secrets": request.secrets,
         "state": request.state,

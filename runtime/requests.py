@@ -68,6 +68,7 @@ def create_request(
         root,
         context=deploy_context(plan),
         params=params,
+        metadata=resource.metadata,
         inputs=inputs,
         secrets=secrets,
         sensitive_inputs=sensitive_inputs,

@@ -39,15 +39,15 @@ from .expand import ExpandedResource, ExpandedWorkload, Expansion
 
 
 def resource_digest(resource: ExpandedResource) -> str:
-    """What `update` compares: the plan-form params, inputs and secret sources."""
-    return digest_of(
-        {
-            "params": resource.params,
-            "inputs": resource.inputs,
-            "secrets": {k: v.model_dump() for k, v in _secret_sources(resource).items()},
-            "requested_outputs": sorted(resource.requested_outputs),
-        }
-    )
+    """What `update` compares: the plan-form params, inputs and secret sources, and the
+    Score `metadata` when there is some (so digests recorded before it existed hold)."""
+    compared = {
+        "params": resource.params,
+        "inputs": resource.inputs,
+        "secrets": {k: v.model_dump() for k, v in _secret_sources(resource).items()},
+        "requested_outputs": sorted(resource.requested_outputs),
+    }
+    return digest_of(compared | ({"metadata": resource.metadata} if resource.metadata else {}))
 
 
 def _secret_sources(resource: ExpandedResource) -> dict[str, SecretSource]:
@@ -160,6 +160,7 @@ def _planned_resource(
         criteria=resource.criteria,
         driver=definition.driver,
         params=resource.params,
+        metadata=resource.metadata,
         inputs=resource.inputs,
         secrets=dict.fromkeys(resource.secrets, SENSITIVE),
         secret_sources=_secret_sources(resource),

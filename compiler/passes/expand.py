@@ -29,12 +29,14 @@ from ..uid import TARGET_UID, ResourceUid
 
 @dataclass
 class Request:
-    """Why a resource is in the graph: its params and who asked for it first."""
+    """Why a resource is in the graph: its params (and Score `metadata`) and who asked
+    for it first."""
 
     params: dict[str, Json]
     requested_by: str
     span: Span | None
     params_origin: str | None = None  # who set the params, to report conflicts
+    metadata: dict[str, Json] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,6 +48,7 @@ class ExpandedResource:
     inputs: dict[str, Json]
     secrets: dict[str, Json]
     secret_literals: frozenset[str]
+    metadata: dict[str, Json] = field(default_factory=dict)  # the Score resource's
     dependencies: dict[ResourceUid, Span | None] = field(default_factory=dict)  # -> origin
     co_provisioned: list[ResourceUid] = field(default_factory=list)  # with match_dependents
     requested_outputs: frozenset[str] = frozenset()  # what other nodes read from it
@@ -89,6 +92,19 @@ class _Expander:
             self._conflicting_params(uid, existing, request)
         elif request.params and not existing.params:
             existing.params, existing.params_origin = request.params, request.params_origin
+        if existing is not None and request.metadata:
+            self._merge_metadata(uid, existing, request)
+
+    def _merge_metadata(self, uid: ResourceUid, first: Request, second: Request) -> None:
+        if not first.metadata:
+            first.metadata = second.metadata
+        elif first.metadata != second.metadata:
+            self.diagnostics.error(
+                second.span,
+                f"resource '{uid}' is given different metadata by {second.params_origin} "
+                f"and {first.params_origin}",
+                "a shared resource must be declared with the same metadata everywhere",
+            )
 
     def _conflicting_params(self, uid: ResourceUid, first: Request, second: Request) -> None:
         if not first.params:
@@ -153,6 +169,7 @@ class _Expander:
             inputs=inputs,
             secrets=secrets,
             secret_literals=_literal_secrets(definition.secrets),
+            metadata=request.metadata,
         )
         for provision in definition.provisions:
             self._co_provision(resource, provision, scope, requester)
@@ -255,7 +272,7 @@ def _request_workload(expander: _Expander, workload: ScoreWorkload) -> ExpandedW
             expander.read_output(reference)
 
         params = score_params_to_plan(resource, workload, uids, expander.diagnostics, on_reference)
-        expander.request(uid, Request(params, where, resource.span, where))
+        expander.request(uid, Request(params, where, resource.span, where, resource.metadata))
         expanded.dependencies[uid] = resource.span
     for name, key, span in _outputs_read(workload):
         expander.read_output(OutputReference(uids[name], key, span))

@@ -34,6 +34,7 @@ def test_program_gets_the_request_on_stdin(cmd_request: Any) -> None:
     request = cmd_request(
         inputs={"command": RESPOND, "size": 3},
         params={"tier": "gold"},
+        metadata={"annotations": {"team": "a"}},
         secrets={"token": "t0k3n-value"},
         state={"seen": True},
         guid="rguid",
@@ -48,6 +49,7 @@ def test_program_gets_the_request_on_stdin(cmd_request: Any) -> None:
         "guid": "rguid",
         "context": {"app": "app", "env": "test", "env_type": "development"},
         "params": {"tier": "gold"},
+        "metadata": {"annotations": {"team": "a"}},
         "inputs": {"command": RESPOND, "size": 3},
         "secrets": {"token": "t0k3n-value"},
         "state": {"seen": True},

@@ -50,6 +50,21 @@ def test_every_template_renders_into_its_result_field(render: Any) -> None:
     assert result.manifests == ({"kind": "Service", "metadata": {"name": "cache-rabc"}},)
 
 
+@pytest.mark.parametrize(
+    ("metadata", "published"),
+    [({"annotations": {"compose.score.dev/publish-port": "8080"}}, "8080"), ({}, "none")],
+)
+def test_templates_see_the_score_resource_metadata(
+    render: Any, metadata: dict[str, Any], published: str
+) -> None:
+    outputs = """
+        {% set annotations = metadata.get("annotations", {}) %}
+        published: {{ annotations.get("compose.score.dev/publish-port", "none") | tojson }}
+    """
+    result = render({"outputs": outputs}, metadata=metadata)
+    assert result.outputs == {"published": published}
+
+
 def test_templates_see_context_params_and_the_other_inputs(render: Any) -> None:
     outputs = """
         app: {{ context.app.id }}
