@@ -80,7 +80,7 @@ def test_the_detail_names_what_a_definition_misses_from_the_contract(project: Pa
         "port, name, database, username, password, url)"
     )
     assert lines[-2:] == [
-        "  default-postgres (default): driver template, orchc:defaults/postgres.orch:17:1, "
+        "  default-postgres (default): driver template, orchc:defaults/postgres.orch:18:1, "
         "match {}",
         "    returns: database, host, name, password, port, url, username",
     ]
