@@ -12,9 +12,6 @@ from typing import TYPE_CHECKING
 import click
 
 from orchc import __version__
-from orchc.compiler.plan import load_plan
-from orchc.compiler.uid import ResourceUid
-from orchc.grammar.diagnostics import render
 
 from .options import (
     context_options,
@@ -23,17 +20,24 @@ from .options import (
     state_option,
     user_errors,
 )
-from .project import Project
 
-if TYPE_CHECKING:  # imported where used: `orchc apply plan.json` must not load the parser
+# Everything else is imported by the command that uses it: `orchc --version` and
+# `--help` load only click, and `orchc apply plan.json` never loads the parser
+# (tests/test_imports.py).
+if TYPE_CHECKING:
     from orchc.compiler import pipeline
+
+    from .project import Project
 
 
 class LazyGroup(click.Group):
     """Imports a command's module only when that command runs: `orchc plan` must not
-    pay for importing the runtime."""
+    pay for importing the runtime. `--help` lists the lazy commands from `summaries`
+    (their docstrings' first sentence, kept equal by tests/test_imports.py) instead of
+    importing every command module."""
 
     lazy_commands: dict[str, str] = {}
+    summaries: dict[str, str] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
@@ -45,6 +49,22 @@ class LazyGroup(click.Group):
             assert isinstance(command, click.Command)
             return command
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = [(name, self._listed(ctx, name)) for name in self.list_commands(ctx)]
+        shown = [(name, command) for name, command in commands if command and not command.hidden]
+        if not shown:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in shown)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in shown])
+
+    def _listed(self, ctx: click.Context, name: str) -> click.Command | None:
+        """The command as `--help` lists it: a stand-in made from its summary when it
+        has one (a lazy command without a summary is imported)."""
+        if name in self.lazy_commands and name in self.summaries:
+            return click.Command(name, help=self.summaries[name])
+        return self.get_command(ctx, name)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,6 +87,10 @@ def check(
     definitions: Path | None, score_files: tuple[Path, ...], all_envs: bool, app: str | None
 ) -> None:
     """Validate definitions and Score files."""
+    from orchc.grammar.diagnostics import render
+
+    from .project import Project
+
     project = Project.load()
     compilation = project.compile(definitions, score_files)
     if compilation.warnings:
@@ -88,6 +112,7 @@ def _check_every_environment(
     """Plan-time checks in each declared environment, reported per environment;
     whether all of them passed."""
     from orchc.compiler import pipeline
+    from orchc.grammar.diagnostics import render
 
     passed = True
     for environment in sorted(compilation.program.environments, key=lambda e: e.id):
@@ -110,6 +135,7 @@ def _check_every_environment(
 def fmt(check_only: bool, paths: tuple[Path, ...]) -> None:
     """Rewrite .orch files in the canonical layout."""
     from .formatting import format_paths
+    from .project import Project
 
     project = Project.load()
     default = project.config.definitions_dir(None) or project.root
@@ -179,6 +205,8 @@ def plan(
     refresh: bool,
 ) -> None:
     """Compile definitions and Score files into a plan (one or several environments)."""
+    from orchc.compiler.uid import ResourceUid
+
     from .cli_review import PlanRequest, run_plan
 
     forced = frozenset(ResourceUid.parse(uid) for uid in replace)
@@ -206,8 +234,11 @@ def explain(
     env_type: str | None,
 ) -> None:
     """Show how a resource's definition was chosen."""
-    from orchc.compiler import pipeline  # only here: `orchc apply` must not load it
+    from orchc.compiler import pipeline
     from orchc.compiler.render.explain import render_explain
+    from orchc.compiler.uid import ResourceUid
+
+    from .project import Project
 
     project = Project.load()
     compilation = project.compile(definitions, score_files)
@@ -225,6 +256,7 @@ def explain(
 @user_errors
 def graph(plan_file: Path, output_format: str) -> None:
     """Print a plan's resource graph (html: one self-contained page)."""
+    from orchc.compiler.plan import load_plan
     from orchc.compiler.render.graphs import render_dot, render_mermaid
     from orchc.compiler.render.html import render_html
 
@@ -245,4 +277,17 @@ LazyGroup.lazy_commands = {
     "types": "orchc.cli_types:types",
     "diff": "orchc.cli_review:diff",
     "impact": "orchc.cli_review:impact",
+}
+# What `orchc --help` says of each lazy command: the first sentence of its docstring.
+LazyGroup.summaries = {
+    "apply": "Provision the resources of a plan and deploy its workloads.",
+    "init": "Scaffold orchc.toml, definitions for dev, staging and prod, and a sample score.yaml.",
+    "destroy": "Delete every resource of an environment and undeploy its workloads.",
+    "state": "Inspect, unlock, edit, re-encrypt or move the state.",
+    "outputs": "Every output of a resource; secret ones as (sensitive) unless --show-secrets.",
+    "defaults": "List the default definitions, or print the ones for TYPE.",
+    "drift": "Ask every driver that can observe whether what it made drifted.",
+    "types": "List resource types, their outputs and the definitions that serve them.",
+    "diff": "Compare two plan files: resources and workloads added, removed and changed.",
+    "impact": "What a change since BASE does to every environment (no state is read).",
 }

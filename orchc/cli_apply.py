@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import click
 
 from orchc.compiler.plan import Plan
-from orchc.compiler.plan_actions import protects
 from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, load_verified
 from orchc.grammar.diagnostics import DiagnosticError
 from orchc.runtime.apply import Runtime, apply_plan, destroy, destroy_preview
@@ -182,6 +181,7 @@ def definition_policies(project: Project) -> DefinitionPolicies:
     """Each definition's prevent_destroy now, with its file:line: the policy in force for
     what it made. Definitions that cannot be read leave the recorded policies in force."""
     from orchc.compiler import pipeline  # destroy reads the definitions; apply does not
+    from orchc.compiler.plan_actions import protects
 
     sources = pipeline.Sources(project.root, project.config.definitions_dir(None))
     try:

@@ -9,36 +9,42 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from orchc.compiler.plan import PlanFileError
-from orchc.compiler.uid import UidError
-from orchc.drivers.registry import DriverLoadError, UnknownDriverError
-from orchc.grammar.diagnostics import DiagnosticError
-from orchc.runtime.drift import ObserveError
-from orchc.runtime.preflight import PreflightError
-from orchc.runtime.state.contract import LockedError, StaleStateError
-from orchc.runtime.state.errors import StateStoreError
-
-from .config import ConfigError
-from .project import UsageProblem
+if TYPE_CHECKING:
+    from orchc.runtime.state.contract import LockedError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-USER_ERRORS = (
-    PreflightError,
-    ObserveError,
-    ConfigError,
-    PlanFileError,
-    StateStoreError,
-    StaleStateError,
-    UidError,
-    DriverLoadError,
-    UnknownDriverError,
-    OSError,
-)
+
+def user_error_types() -> tuple[type[Exception], ...]:
+    """The errors a command prints as one `orchc: error:` line. Imported when an error
+    is being reported, not before: `orchc --version` must not load the modules that
+    define them (tests/test_imports.py)."""
+    from orchc.compiler.plan import PlanFileError
+    from orchc.compiler.uid import UidError
+    from orchc.drivers.registry import DriverLoadError, UnknownDriverError
+    from orchc.runtime.drift import ObserveError
+    from orchc.runtime.preflight import PreflightError
+    from orchc.runtime.state.contract import StaleStateError
+    from orchc.runtime.state.errors import StateStoreError
+
+    from .config import ConfigError
+
+    return (
+        PreflightError,
+        ObserveError,
+        ConfigError,
+        PlanFileError,
+        StateStoreError,
+        StaleStateError,
+        UidError,
+        DriverLoadError,
+        UnknownDriverError,
+        OSError,
+    )
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -57,19 +63,32 @@ def user_errors(command: F) -> F:
             return result
         except BrokenPipeError:
             quiet_broken_pipe()
-        except DiagnosticError as error:
-            click.echo(error.render(), err=True)
-            errors = sum(1 for d in error.diagnostics if d.is_error)
-            click.echo(f"orchc: {errors} error(s)", err=True)
-            sys.exit(1)
-        except UsageProblem as problem:
-            fail(str(problem), 2)
-        except LockedError as error:
-            fail(locked_message(error))
-        except USER_ERRORS as error:
-            fail(str(error))
+        except Exception as error:
+            report_user_error(error)
+            raise
 
     return wrapper  # type: ignore[return-value]
+
+
+def report_user_error(error: Exception) -> None:
+    """Print a user error and exit with its code; return (for the caller to re-raise)
+    when `error` is a bug, not a user error."""
+    from orchc.grammar.diagnostics import DiagnosticError
+    from orchc.runtime.state.contract import LockedError
+
+    from .project import UsageProblem
+
+    if isinstance(error, DiagnosticError):
+        click.echo(error.render(), err=True)
+        errors = sum(1 for d in error.diagnostics if d.is_error)
+        click.echo(f"orchc: {errors} error(s)", err=True)
+        sys.exit(1)
+    if isinstance(error, UsageProblem):
+        fail(str(error), 2)
+    if isinstance(error, LockedError):
+        fail(locked_message(error))
+    if isinstance(error, user_error_types()):
+        fail(str(error))
 
 
 def quiet_broken_pipe() -> None:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import JsonValue
 
@@ -45,7 +45,9 @@ from orchc.grammar.source import Span
 
 from ..placeholders import PlaceholderError
 from .workload import ScoreWorkload
-from .yaml_positions import JsonPath
+
+if TYPE_CHECKING:
+    from .yaml_positions import JsonPath
 
 ROOTS = ("metadata", "resources")
 

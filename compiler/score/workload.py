@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pydantic import JsonValue
 
 from orchc.grammar.source import SourceFile, Span
 
-from .yaml_positions import JsonPath, YamlPositions
+if TYPE_CHECKING:  # the YAML loader is the reader's: applying a plan does not load it
+    from .yaml_positions import JsonPath, YamlPositions
 
 DEFAULT_CLASS = "default"
 
