@@ -4,7 +4,8 @@ A resource's `params` may hold Score placeholders (SPEC §4): `${metadata.KEY}` 
 known at plan time and substituted; `${resources.OTHER.KEY}` becomes the plan-form
 reference `${resources['<uid of OTHER>'].outputs.KEY}`, resolved just before the
 resource's driver runs, and adds an edge (OTHER is provisioned first). Literal text is
-escaped so the runtime reads it back unchanged.
+escaped so the runtime reads it back unchanged. A `service-port`'s port name becomes
+the named port's numbers (`service_ports.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .evaluate import Json, OnReference, OutputReference
 from .placeholders import escape_literal
 from .score import placeholders as score
 from .score.workload import ResourceRequest, ScoreWorkload
+from .service_ports import SERVICE_PORT_TYPE, UnknownPort, WorkloadPorts, resolve_service_port
 from .uid import ResourceUid
 
 _OUTPUT_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")
@@ -99,7 +101,17 @@ def score_params_to_plan(
     uids: dict[str, ResourceUid],
     diagnostics: Diagnostics,
     on_reference: OnReference,
+    ports: WorkloadPorts,
 ) -> dict[str, Json]:
+    """`resource`'s params in plan form; a `service-port`'s port name resolved against
+    `ports`, the service ports of the deployment's workloads (`service_ports.py`)."""
     converter = _Convert(workload, uids, diagnostics, on_reference)
     path = ("resources", resource.name, "params")
-    return {key: converter.value(v, (*path, key)) for key, v in resource.params.items()}
+    params = {key: converter.value(v, (*path, key)) for key, v in resource.params.items()}
+    if resource.type != SERVICE_PORT_TYPE:
+        return params
+    try:
+        return resolve_service_port(params, ports)
+    except UnknownPort as error:
+        diagnostics.error(workload.locate((*path, "port")), str(error))
+        return params

@@ -24,6 +24,7 @@ from ..placeholders import PlaceholderError, parse_expression, parse_template
 from ..score import placeholders as score
 from ..score.workload import ScoreWorkload
 from ..score_params import score_params_to_plan
+from ..service_ports import WorkloadPorts, workload_ports
 from ..uid import TARGET_UID, ResourceUid
 
 
@@ -249,14 +250,17 @@ def expand(
     """Every resource the deployment needs, matched, to a fixed point."""
     expander = _Expander(program, context, diagnostics)
     expander.request(TARGET_UID, Request({}, "orchc (the implicit deployment target)", None))
-    expanded_workloads = {w.name: _request_workload(expander, w) for w in workloads}
+    ports = workload_ports(workloads)
+    expanded_workloads = {w.name: _request_workload(expander, w, ports) for w in workloads}
     resources = expander.run()
     _implicit_target_edges(resources)
     _match_dependents(resources, expanded_workloads)
     return Expansion(context, resources, expanded_workloads, expander.references)
 
 
-def _request_workload(expander: _Expander, workload: ScoreWorkload) -> ExpandedWorkload:
+def _request_workload(
+    expander: _Expander, workload: ScoreWorkload, ports: WorkloadPorts
+) -> ExpandedWorkload:
     uids = {
         r.name: ResourceUid(r.type, r.class_, r.id or f"{workload.name}.{r.name}")
         for r in workload.resources
@@ -271,7 +275,9 @@ def _request_workload(expander: _Expander, workload: ScoreWorkload) -> ExpandedW
             expander.add_edge(holder, reference.target, reference.span)
             expander.read_output(reference)
 
-        params = score_params_to_plan(resource, workload, uids, expander.diagnostics, on_reference)
+        params = score_params_to_plan(
+            resource, workload, uids, expander.diagnostics, on_reference, ports
+        )
         expander.request(uid, Request(params, where, resource.span, where, resource.metadata))
         expanded.dependencies[uid] = resource.span
     for name, key, span in _outputs_read(workload):
