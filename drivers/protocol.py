@@ -137,7 +137,9 @@ class NullJournal:
 @runtime_checkable
 class Driver(Protocol):
     """A resource driver. `replace_inputs` names the inputs whose change forces a
-    replace (delete, then create) instead of an in-place update."""
+    replace (delete, then create) instead of an in-place update. A driver whose calls
+    only compute (no I/O, no waiting), like `static`, may set the class attribute
+    `runs_inline = True`: the runtime then calls it on its own thread, not a worker's."""
 
     replace_inputs: ClassVar[frozenset[str]]
 

@@ -31,6 +31,7 @@ class StaticDriver:
     """Returns the definition's values as the resource's outputs."""
 
     replace_inputs: ClassVar[frozenset[str]] = frozenset()
+    runs_inline: ClassVar[bool] = True  # it only copies dictionaries
 
     def create(self, request: DriverRequest, journal: Journal) -> DriverResult:
         clashes = sorted(request.inputs.keys() & request.secrets.keys())

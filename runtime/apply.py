@@ -157,6 +157,7 @@ def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
         check_literal_secrets(plan, runtime.root)
         jobs = plan_jobs(plan, operations.run.records)
         operations.load_drivers(jobs)
+        jobs = operations.inline_where_quick(jobs)
         report = RunReport("apply")
         with _deployment(runtime, app, env, digest, at, report):
             outcomes = _run_jobs(runtime, operations, jobs, report)
@@ -250,6 +251,7 @@ def destroy(
         check_destroy(_by_text(operations.run.records), policies or {})
         jobs = destroy_jobs(operations.run.records)
         operations.load_drivers(jobs)
+        jobs = operations.inline_where_quick(jobs)
         report = RunReport("destroy", target_path=_target_path(operations.run))
         with _deployment(runtime, app, env, "destroy", (snapshot.lineage, snapshot.serial), report):
             outcomes = _run_jobs(runtime, operations, jobs, report)

@@ -5,7 +5,10 @@ for has succeeded (a ready queue, not level by level), at most `parallelism` at 
 at most `max_parallel` per group; the ready set is taken in key order so runs are
 reproducible. A failed job's dependents are skipped, never started; independent
 branches run to the end. Work runs on a thread pool; `on_start` and `on_done` run on
-the calling thread, which is where a caller persists results.
+the calling thread, which is where a caller persists results. An `inline` job (work
+that only computes, such as the static driver's) runs on the calling thread too: a
+hop to a worker and back costs more than such work, and its GIL contention slows the
+bookkeeping. Every step is linear in the jobs and their dependencies.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ class Job:
     group: str | None = None
     max_parallel: int | None = None
     payload: Any = None
+    inline: bool = False  # run on the calling thread (quick work that never waits)
 
 
 class JobResult(enum.Enum):
@@ -70,7 +74,7 @@ class _Progress:
         self.dependents: dict[str, list[str]] = {key: [] for key in self.jobs}
         self.unfinished: dict[str, int] = {}
         for job in jobs:
-            unknown = job.after - self.jobs.keys()
+            unknown = [key for key in job.after if key not in self.jobs]
             if unknown:
                 raise ValueError(f"job {job.key} waits for unknown jobs: {sorted(unknown)}")
             self.unfinished[job.key] = len(job.after)
@@ -128,21 +132,26 @@ class Executor:
         progress = self._progress
         with ThreadPoolExecutor(max_workers=self._parallelism, thread_name_prefix="orchc") as pool:
             while True:
-                self._start_ready(pool)
-                if not progress.running:
+                ran_inline = self._start_ready(pool)
+                if not progress.running and not ran_inline:
                     break
-                done, _ = wait(list(progress.running), return_when=FIRST_COMPLETED)
+                # After inline work, only collect what has finished: more inline work
+                # may be ready, and must not wait for a slow job on a worker.
+                timeout = 0 if ran_inline else None
+                done, _ = wait(list(progress.running), timeout, FIRST_COMPLETED)
                 for future in sorted(done, key=lambda f: progress.running[f]):
-                    self._finish(future)
+                    key = progress.running.pop(future)
+                    self._finish(progress.jobs[key], future.result())
         for key in sorted(progress.jobs.keys() - progress.outcomes.keys()):
             # Only possible when jobs wait for each other in a cycle.
             progress.outcomes[key] = Outcome(JobResult.SKIPPED, message="waits for itself")
         return progress.outcomes
 
-    def _start_ready(self, pool: ThreadPoolExecutor) -> None:
-        """Start every job that may start now. All `on_start` calls happen before the
-        first submit: once workers run they compete for the GIL, and the last job of a
-        wide level would wait for them."""
+    def _start_ready(self, pool: ThreadPoolExecutor) -> bool:
+        """Start every job that may start now; whether any ran inline. All `on_start`
+        calls happen before the first submit: once workers run they compete for the
+        GIL, and the last job of a wide level would wait for them. Inline jobs run
+        after the submits, so the workers are busy meanwhile."""
         progress = self._progress
         deferred: list[str] = []
         starting: list[Job] = []
@@ -156,9 +165,14 @@ class Executor:
             self._on_start(job)
             starting.append(job)
         for job in starting:
-            progress.running[pool.submit(self._timed, job)] = job.key
+            if not job.inline:
+                progress.running[pool.submit(self._timed, job)] = job.key
         for key in deferred:
             heapq.heappush(progress.ready, key)
+        inline = [job for job in starting if job.inline]
+        for job in inline:
+            self._finish(job, self._timed(job))
+        return bool(inline)
 
     def _timed(self, job: Job) -> Outcome:
         started = self.elapsed()
@@ -168,40 +182,59 @@ class Executor:
             outcome = Outcome(JobResult.FAILED, message=f"{type(error).__name__}: {error}")
         return dataclasses.replace(outcome, started=started, duration=self.elapsed() - started)
 
-    def _finish(self, future: Future[Outcome]) -> None:
+    def _finish(self, job: Job, outcome: Outcome) -> None:
         progress = self._progress
-        key = progress.running.pop(future)
-        job = progress.jobs[key]
         if job.group:
             progress.group_load[job.group] -= 1
-        outcome = self._on_done(job, future.result())
-        progress.outcomes[key] = outcome
+        outcome = self._on_done(job, outcome)
+        progress.outcomes[job.key] = outcome
         if outcome.succeeded:
-            progress.succeeded(key)
+            progress.succeeded(job.key)
             return
-        for dependent in progress.unreachable(key):
-            skipped = Outcome(JobResult.SKIPPED, message=f"{key} did not succeed")
+        for dependent in progress.unreachable(job.key):
+            skipped = Outcome(JobResult.SKIPPED, message=f"{job.key} did not succeed")
             progress.outcomes[dependent] = self._on_done(progress.jobs[dependent], skipped)
 
 
 def critical_path(jobs: list[Job], outcomes: dict[str, Outcome]) -> tuple[list[str], float]:
     """The chain of jobs, each waiting for the previous, with the largest total
-    duration: the lower bound of the run's wall time."""
-    finish: dict[str, tuple[float, list[str]]] = {}
+    duration: the lower bound of the run's wall time. Ties go to the smallest key.
+    Jobs in a dependency cycle (never run) are left out.
+
+    >>> times = {"a": 1.0, "b": 2.0, "c": 0.5}
+    >>> done = {key: Outcome(JobResult.OK, duration=d) for key, d in times.items()}
+    >>> critical_path([Job("a"), Job("b"), Job("c", frozenset({"a", "b"}))], done)
+    (['b', 'c'], 2.5)
+    """
     by_key = {job.key: job for job in jobs}
+    # Per job: the longest total ending with it, and the job before it on that chain.
+    longest: dict[str, tuple[float, str | None]] = {}
+    for key in _dependencies_first(by_key):
+        outcome = outcomes.get(key)
+        own = (outcome.duration if outcome else None) or 0.0
+        after = sorted(by_key[key].after)
+        before = max(after, key=lambda k: longest[k][0], default=None)
+        longest[key] = ((longest[before][0] if before else 0.0) + own, before)
+    last = max(sorted(longest), key=lambda k: longest[k][0], default=None)
+    path: list[str] = []
+    step = last
+    while step is not None:
+        path.append(step)
+        step = longest[step][1]
+    return path[::-1], longest[last][0] if last else 0.0
 
-    def longest(key: str) -> tuple[float, list[str]]:
-        if key not in finish:
-            outcome = outcomes.get(key)
-            own = (outcome.duration if outcome else None) or 0.0
-            best = max(
-                (longest(k) for k in sorted(by_key[key].after)),
-                default=(0.0, []),
-                key=lambda x: x[0],
-            )
-            finish[key] = (best[0] + own, [*best[1], key])
-        return finish[key]
 
-    results = [longest(job.key) for job in sorted(jobs, key=lambda j: j.key)]
-    total, path = max(results, default=(0.0, []), key=lambda x: x[0])
-    return path, total
+def _dependencies_first(by_key: dict[str, Job]) -> list[str]:
+    """The jobs in an order where each comes after every job it waits for (Kahn)."""
+    waiting = {key: len(job.after) for key, job in by_key.items()}
+    dependents: dict[str, list[str]] = {key: [] for key in by_key}
+    for job in by_key.values():
+        for before in job.after:
+            dependents[before].append(job.key)
+    order = [key for key, count in waiting.items() if count == 0]
+    for key in order:  # grows while it is read
+        for dependent in dependents[key]:
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0:
+                order.append(dependent)
+    return order

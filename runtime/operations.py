@@ -99,6 +99,20 @@ class Operations:
         for job in jobs:
             self.calls.drivers.get(self._driver(self.operation(job)))
 
+    def inline_where_quick(self, jobs: list[Job]) -> list[Job]:
+        """The jobs, those of drivers that only compute (`runs_inline`) and are not
+        retried (a retry waits) marked to run on the calling thread (executor.py)."""
+        return [
+            dataclasses.replace(job, inline=True) if self._quick(self.operation(job)) else job
+            for job in jobs
+        ]
+
+    def _quick(self, operation: Operation) -> bool:
+        driver = self.calls.drivers.get(self._driver(operation))
+        planned = self.planned.get(operation.uid)
+        retries = planned.policy.retries if planned is not None else 0
+        return getattr(driver, "runs_inline", False) is True and retries == 0
+
     def source_of(self, uid: ResourceUid) -> str | None:
         planned = self.planned.get(uid)
         if planned is not None:

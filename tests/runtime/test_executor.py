@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -108,3 +109,41 @@ def test_critical_path_is_the_longest_chain() -> None:
         "c": Outcome(JobResult.OK, 0.0, 2.5),
     }
     assert critical_path(jobs, outcomes) == (["a", "b"], 3.0)
+
+
+def test_inline_jobs_run_on_the_calling_thread_and_the_others_on_workers() -> None:
+    caller = threading.get_ident()
+    threads: dict[str, bool] = {}
+
+    def work(j: Job) -> Outcome:
+        threads[j.key] = threading.get_ident() == caller
+        return Outcome(JobResult.FAILED if j.key == "b" else JobResult.OK)
+
+    jobs = [
+        Job("a", inline=True),
+        Job("b", frozenset({"a"}), inline=True),
+        Job("c", frozenset({"b"})),
+        Job("d", frozenset({"a"})),
+        Job("e", frozenset({"d"}), inline=True),
+    ]
+    outcomes = Executor(jobs, work, parallelism=2).run()
+    assert {k: o.result.value for k, o in outcomes.items()} == {
+        "a": "ok",
+        "b": "failed",
+        "c": "skipped",
+        "d": "ok",
+        "e": "ok",
+    }
+    assert threads == {"a": True, "b": True, "d": False, "e": True}
+
+
+def test_a_long_chain_runs_and_is_the_critical_path() -> None:
+    """Nothing recurses along a chain, so its length is not bounded by the stack."""
+    keys = [f"j{i:05d}" for i in range(5000, 0, -1)]  # the last job sorts first
+    jobs = [Job(keys[0], inline=True)]
+    chain = itertools.pairwise(keys)
+    jobs += [Job(key, frozenset({before}), inline=True) for before, key in chain]
+    outcomes = Executor(jobs, lambda j: Outcome(JobResult.OK), parallelism=4).run()
+    assert all(o.result is JobResult.OK for o in outcomes.values())
+    path, _ = critical_path(jobs, outcomes)
+    assert path == keys
