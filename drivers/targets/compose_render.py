@@ -37,9 +37,16 @@ from pathlib import Path
 
 from orchc.drivers.protocol import DeployContext, DeployRequest, DriverError, JsonObject
 from orchc.drivers.targets.compose_fragments import SECTIONS, Fragments, merge_fragments
+from orchc.drivers.targets.compose_gateway import (
+    DEFAULT_GATEWAY,
+    GATEWAY_SERVICE,
+    GatewaySettings,
+    render_gateway,
+)
 from orchc.drivers.targets.compose_workload import Layout, RenderedWorkload, render_workload
 from orchc.drivers.targets.env_file import env_file_text, valid_key
 from orchc.drivers.targets.output_dir import OutputFile
+from orchc.drivers.targets.route_requests import take_routes
 from orchc.drivers.targets.score_workload import parse_workload
 from orchc.drivers.targets.yaml_text import dump
 
@@ -56,17 +63,27 @@ class ComposeRender:
     mounted_files: dict[str, OutputFile]  # path -> a file bind-mounted into a container
 
 
-def render_compose(request: DeployRequest, compose_file: str) -> ComposeRender:
+def render_compose(
+    request: DeployRequest, compose_file: str, gateway: GatewaySettings = DEFAULT_GATEWAY
+) -> ComposeRender:
     """`request` rendered for the compose file named `compose_file` (its companions'
-    names start with its stem). Raises a `DriverError` for what cannot be rendered."""
+    names start with its stem); route requests are served by the gateway service
+    (`compose_gateway.py`) that `gateway` configures. Raises a `DriverError` for what
+    cannot be rendered."""
     layout = Layout(stem=Path(compose_file).stem)
-    fragments = merge_fragments(request.manifests)
+    routes, manifests = take_routes(request.manifests)
+    fragments = merge_fragments(manifests)
     rendered = _render_workloads(request, layout, fragments)
     mounted: dict[str, OutputFile] = {}
     for workload in rendered:
         mounted |= workload.files
+    document = _compose_document(request.context, fragments, rendered, layout)
+    served = render_gateway(routes, request.workloads, gateway, layout.stem)
+    if served is not None:
+        _add_gateway(document, served.service)
+        mounted[served.config_path] = served.config
     return ComposeRender(
-        document=_compose_document(request.context, fragments, rendered, layout),
+        document=document,
         env_files=_env_files(fragments, rendered, layout),
         mounted_files=mounted,
     )
@@ -138,6 +155,16 @@ def _compose_document(
         _add_env_file(sections["services"][service], layout.env_file(service))
     document: JsonObject = {"name": project_name(context)}
     return document | {section: body for section, body in sections.items() if body}
+
+
+def _add_gateway(document: JsonObject, service: JsonObject) -> None:
+    services = document.setdefault("services", {})
+    if GATEWAY_SERVICE in services:
+        raise DriverError(
+            f"service '{GATEWAY_SERVICE}' is produced by both the route gateway and a "
+            "workload or resource; rename it"
+        )
+    services[GATEWAY_SERVICE] = service
 
 
 def _add_env_file(service: JsonObject, env_file: str) -> None:

@@ -3,12 +3,13 @@
 Inputs (docs/drivers.md, "kubernetes-manifests"): `path` (the output directory,
 relative to the project root; default `build/<app>/<env>`), `namespace` (optional; set
 on every namespaced object written, the workloads' and the drivers' alike),
-`create_namespace` (write the Namespace object too; needs `namespace`) and
+`create_namespace` (write the Namespace object too; needs `namespace`),
 `allowed_kinds` (the kinds a driver's manifests may have; default
 `DEFAULT_ALLOWED_KINDS`, namespaced workload objects, never RBAC or cluster-scoped
-objects). `create` only validates them and returns the outputs `{"kind": "kubernetes",
-"path": <path as given>}` (plus `namespace` when set), which other definitions'
-templates can branch on. `deploy` writes:
+objects), `route_kind` (`Ingress` or `HTTPRoute`: what a route request becomes) and
+`gateway` (the Gateway an HTTPRoute attaches to). `create` only validates them and
+returns the outputs `{"kind": "kubernetes", "path": <path as given>}` (plus `namespace`
+when set), which other definitions' templates can branch on. `deploy` writes:
 
 ```
 <path>/
@@ -50,7 +51,9 @@ from orchc.drivers.protocol import (
 )
 from orchc.drivers.targets.deployed_files import observe_deployed
 from orchc.drivers.targets.kubernetes_render import kubernetes_files, render_kubernetes
+from orchc.drivers.targets.kubernetes_routes import RouteKind, RouteStyle
 from orchc.drivers.targets.output_dir import OutputDir, OutputFile
+from orchc.drivers.targets.route_requests import is_route
 
 # No .json/.yaml suffix: `kubectl apply -f <path>` reads every file that has one.
 INDEX_NAME = ".orchc-index"
@@ -75,11 +78,17 @@ input says otherwise: namespaced workload objects only. Cluster-scoped objects a
 never accepted by default: a Score param reaching a template must not grant rights."""
 
 
+# A Gateway's name, or namespace/name.
+_GATEWAY = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
+
+
 class KubernetesManifestsInputs(StrictBlock):
     path: str | None = Field(default=None, min_length=1)
     namespace: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
     create_namespace: bool = False
     allowed_kinds: tuple[str, ...] = DEFAULT_ALLOWED_KINDS
+    route_kind: RouteKind = "Ingress"
+    gateway: str = Field(default="default", pattern=_GATEWAY)
 
     @classmethod
     def parse(cls, values: JsonObject) -> KubernetesManifestsInputs:
@@ -131,7 +140,12 @@ def manifest_files(
     """The files this target writes under its path, by relative path: the `gitops`
     target commits exactly these (it takes the same inputs, and a few of its own)."""
     _check_kinds(request, frozenset(inputs.allowed_kinds))
-    owned = render_kubernetes(request, inputs.namespace, create_namespace=inputs.create_namespace)
+    owned = render_kubernetes(
+        request,
+        inputs.namespace,
+        create_namespace=inputs.create_namespace,
+        routes=RouteStyle(inputs.route_kind, inputs.gateway),
+    )
     return kubernetes_files(owned)
 
 
@@ -147,8 +161,10 @@ def _remove_if_empty(directory: Path) -> None:
 
 
 def _check_kinds(request: DeployRequest, allowed: frozenset[str]) -> None:
+    # A route request is not deployed as such: the target renders it itself.
     for manifest in request.manifests:
-        _check_kind(manifest, allowed)
+        if not is_route(manifest):
+            _check_kind(manifest, allowed)
 
 
 def _check_kind(manifest: DeployManifest, allowed: frozenset[str]) -> None:

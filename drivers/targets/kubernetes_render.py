@@ -4,10 +4,11 @@ Public, so that every target that deploys to Kubernetes renders the same objects
 `kubernetes-manifests` target writes them to a directory (`OutputDir.sync`), a GitOps
 target can write the same files into a git checkout. Two steps, neither writes:
 
-- `render_kubernetes(request, namespace, create_namespace=False)`: for each workload
-  (sorted by name) and each resource whose driver returned manifests (sorted by uid),
-  its objects, all in `namespace` when given (`kubernetes_namespace.py`), plus the
-  Namespace itself first when `create_namespace`. Each object is owned by exactly one
+- `render_kubernetes(request, namespace, create_namespace=False, routes=RouteStyle())`:
+  for each workload (sorted by name) and each resource whose driver returned manifests
+  (sorted by uid), its objects (a route request becomes an Ingress or an HTTPRoute,
+  `kubernetes_routes.py`), all in `namespace` when given (`kubernetes_namespace.py`),
+  plus the Namespace itself first when `create_namespace`. Each object is owned by exactly one
   of them: an object two owners produce identically is kept by the first only, two
   different objects of one kind, namespace and name are an error;
 - `kubernetes_files(owned)`: the YAML text of those objects as files by relative path:
@@ -36,8 +37,14 @@ from orchc.drivers.protocol import DeployManifest, DeployRequest, DriverError, J
 from orchc.drivers.targets.kubernetes_driver_manifests import identity, seal_manifest
 from orchc.drivers.targets.kubernetes_names import file_stem
 from orchc.drivers.targets.kubernetes_namespace import in_namespace, namespace_object
+from orchc.drivers.targets.kubernetes_routes import (
+    DEFAULT_ROUTE_STYLE,
+    RouteStyle,
+    route_manifests,
+)
 from orchc.drivers.targets.kubernetes_workload import render_workload
 from orchc.drivers.targets.output_dir import OutputFile
+from orchc.drivers.targets.route_requests import take_routes
 from orchc.drivers.targets.score_workload import parse_workload
 from orchc.drivers.targets.yaml_text import dump_documents
 
@@ -64,13 +71,19 @@ NAMESPACE_STEM = "00-namespace"
 
 
 def render_kubernetes(
-    request: DeployRequest, namespace: str | None = None, *, create_namespace: bool = False
+    request: DeployRequest,
+    namespace: str | None = None,
+    *,
+    create_namespace: bool = False,
+    routes: RouteStyle = DEFAULT_ROUTE_STYLE,
 ) -> tuple[OwnedObjects, ...]:
     """Every object of `request`: the workloads', then the manifests drivers returned
-    (Secrets made of their secret values), all in `namespace` when given. Raises a
-    `DriverError` for what cannot be rendered, or for two different objects of one
-    identity."""
-    owned = [*_workload_objects(request, namespace), *_manifest_objects(request.manifests)]
+    (Secrets made of their secret values, routes as `routes` says), all in `namespace`
+    when given. Raises a `DriverError` for what cannot be rendered, or for two
+    different objects of one identity."""
+    requested, manifests = take_routes(request.manifests)
+    manifests += route_manifests(requested, request.workloads, routes)
+    owned = [*_workload_objects(request, namespace), *_manifest_objects(manifests)]
     if namespace is not None and create_namespace:
         owned.insert(0, OwnedObjects("the target", NAMESPACE_STEM, (namespace_object(namespace),)))
     placed = [

@@ -35,6 +35,7 @@ from typing import Any
 
 import pytest
 import yaml
+from nginx_check import run_nginx_test
 from shared_corpus import CORPUS, corpus_files
 
 pytestmark = pytest.mark.corpus
@@ -164,6 +165,9 @@ def test_deploys_to_compose(case: str, project: Any, compose_config: Any) -> Non
 
     files = deploy_twice(project, case, "dev", deployed)
     compose_config(project.root / "compose.yaml")
+    if "compose.gateway.nginx.conf" in files:  # the document has routes
+        checked = run_nginx_test(project.root / "compose.gateway.nginx.conf")
+        assert checked.returncode == 0, checked.stderr
     env_files = [name for name in files if name.endswith(".env")]
     for name in env_files:
         assert (project.root / name).stat().st_mode & 0o777 == 0o600, name

@@ -67,7 +67,10 @@ def test_create_validates_inputs_and_returns_outputs(
 @pytest.mark.parametrize(
     ("inputs", "message"),
     [
-        ({"file": "x"}, "invalid inputs: unknown input 'file' (expected: path)"),
+        (
+            {"file": "x"},
+            "invalid inputs: unknown input 'file' (expected: gateway_image, path, publish_port)",
+        ),
         ({"path": ""}, "invalid inputs: input 'path': String should have at least 1 character"),
     ],
 )

@@ -73,7 +73,7 @@ def test_create_validates_inputs_and_returns_outputs(
         (
             {"pth": "x"},
             "invalid inputs: unknown input 'pth' (expected: allowed_kinds, create_namespace, "
-            "namespace, path)",
+            "gateway, namespace, path, route_kind)",
         ),
         (
             {"create_namespace": True},

@@ -1,0 +1,105 @@
+"""Route requests (`route_requests.py`) as Kubernetes objects: an `Ingress`, or a
+Gateway API `HTTPRoute`, as the target's `route_kind` input says.
+
+Both send `host` and `path` to the workload's Service (its name, or the one the
+`k8s.score.dev/service-name` annotation gives) on the Service port the route names. A
+plain path matches as a prefix (`Prefix`, `PathPrefix`); a regular expression matches
+as `ImplementationSpecific` with ingress-nginx's `use-regex` annotation (Ingress), or
+as `RegularExpression` (HTTPRoute, an extended feature of Gateway API: check that your
+gateway supports it). An HTTPRoute attaches to the Gateway named by the target's
+`gateway` input (`name` or `namespace/name`, default `default`, as score-k8s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from orchc.drivers.protocol import DeployManifest, DeployWorkload, DriverError, JsonObject
+from orchc.drivers.targets.kubernetes_workload import MANAGED_BY_LABELS, service_name
+from orchc.drivers.targets.route_requests import RouteRequest
+from orchc.drivers.targets.score_workload import parse_workload
+
+RouteKind = Literal["Ingress", "HTTPRoute"]
+
+
+@dataclass(frozen=True)
+class RouteStyle:
+    """How the target renders routes: `kind`, and the Gateway an HTTPRoute joins."""
+
+    kind: RouteKind = "Ingress"
+    gateway: str = "default"
+
+
+DEFAULT_ROUTE_STYLE = RouteStyle()
+
+
+def route_manifests(
+    routes: Iterable[RouteRequest], workloads: Iterable[DeployWorkload], style: RouteStyle
+) -> list[DeployManifest]:
+    """One object per route, owned by the resource that asked for it."""
+    workloads = tuple(workloads)
+    render = _http_route if style.kind == "HTTPRoute" else _ingress
+    return [DeployManifest(uid=r.uid, object=render(r, workloads, style)) for r in routes]
+
+
+def _backend(route: RouteRequest, workloads: tuple[DeployWorkload, ...]) -> tuple[str, int]:
+    """(Service name, Service port number) the route sends its traffic to."""
+    _, port = route.service_port(workloads)
+    workload = next(w for w in workloads if w.name == route.workload)
+    return service_name(parse_workload(workload)), port.port
+
+
+def _metadata(route: RouteRequest) -> JsonObject:
+    labels = {"app.kubernetes.io/instance": route.name, **MANAGED_BY_LABELS}
+    return {"name": route.name, "labels": labels}
+
+
+def _ingress(
+    route: RouteRequest, workloads: tuple[DeployWorkload, ...], style: RouteStyle
+) -> JsonObject:
+    service, port = _backend(route, workloads)
+    path: JsonObject = {
+        "path": route.path,
+        "pathType": "ImplementationSpecific" if route.is_regex else "Prefix",
+        "backend": {"service": {"name": service, "port": {"number": port}}},
+    }
+    meta = _metadata(route)
+    if route.is_regex:
+        meta["annotations"] = {"nginx.ingress.kubernetes.io/use-regex": "true"}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": meta,
+        "spec": {"rules": [{"host": route.host, "http": {"paths": [path]}}]},
+    }
+
+
+def _http_route(
+    route: RouteRequest, workloads: tuple[DeployWorkload, ...], style: RouteStyle
+) -> JsonObject:
+    service, port = _backend(route, workloads)
+    if not route.is_regex and ("//" in route.path or "%2f" in route.path.lower()):
+        raise DriverError(
+            f"resource '{route.uid}': params.path '{route.path}' cannot be an HTTPRoute "
+            "PathPrefix (no '//' or '%2F')"
+        )
+    match = {"type": "RegularExpression" if route.is_regex else "PathPrefix", "value": route.path}
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": _metadata(route),
+        "spec": {
+            "parentRefs": [_parent(style.gateway)],
+            "hostnames": [route.host],
+            "rules": [
+                {"matches": [{"path": match}], "backendRefs": [{"name": service, "port": port}]}
+            ],
+        },
+    }
+
+
+def _parent(gateway: str) -> JsonObject:
+    namespace, _, name = gateway.rpartition("/")
+    return {"name": name, "namespace": namespace} if namespace else {"name": name}
