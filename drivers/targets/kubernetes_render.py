@@ -7,7 +7,8 @@ target can write the same files into a git checkout. Two steps, neither writes:
 - `render_kubernetes(request, namespace, create_namespace=False, routes=RouteStyle())`:
   for each workload (sorted by name) and each resource whose driver returned manifests
   (sorted by uid), its objects (a route request becomes an Ingress or an HTTPRoute,
-  `kubernetes_routes.py`), all in `namespace` when given (`kubernetes_namespace.py`),
+  `kubernetes_routes.py`; a `volume`'s claim that nothing mounts is left out,
+  `kubernetes_volumes.py`), all in `namespace` when given (`kubernetes_namespace.py`),
   plus the Namespace itself first when `create_namespace`. Each object is owned by exactly one
   of them: an object two owners produce identically is kept by the first only, two
   different objects of one kind, namespace and name are an error;
@@ -42,6 +43,7 @@ from orchc.drivers.targets.kubernetes_routes import (
     RouteStyle,
     route_manifests,
 )
+from orchc.drivers.targets.kubernetes_volumes import without_unmounted_claims
 from orchc.drivers.targets.kubernetes_workload import render_workload
 from orchc.drivers.targets.output_dir import OutputFile
 from orchc.drivers.targets.route_requests import take_routes
@@ -83,6 +85,7 @@ def render_kubernetes(
     different objects of one identity."""
     requested, manifests = take_routes(request.manifests)
     manifests += route_manifests(requested, request.workloads, routes)
+    manifests = without_unmounted_claims(manifests, request.workloads)
     owned = [*_workload_objects(request, namespace), *_manifest_objects(manifests)]
     if namespace is not None and create_namespace:
         owned.insert(0, OwnedObjects("the target", NAMESPACE_STEM, (namespace_object(namespace),)))

@@ -334,6 +334,32 @@ def test_volumes_mount_claims_with_subpath_and_read_only(load_workload, deploy):
     ]
 
 
+def claim(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": name},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    }
+
+
+def test_a_volume_claim_nothing_mounts_is_not_written(load_workload, deploy):
+    workload = load_workload("spec/samples/score-full.yaml", sources=SOURCES)  # volume-name
+    mounted_by_a_driver = stateful_set()
+    pod = mounted_by_a_driver["spec"]["template"]["spec"]
+    pod["volumes"] = [{"name": "shared", "persistentVolumeClaim": {"claimName": "shared"}}]
+    manifests = [
+        DeployManifest(uid="volume.default#app.data", object=claim("volume-name")),
+        DeployManifest(uid="volume.default#app.spare", object=claim("spare")),
+        DeployManifest(uid="volume.default#app.shared", object=claim("shared")),
+        DeployManifest(uid="db.default#app.db", object=mounted_by_a_driver),
+        DeployManifest(uid="disk.default#app.other", object=claim("other")),  # not a volume
+    ]
+    objects = deploy([workload], manifests)
+    claims = sorted(name for kind, name in objects if kind == "PersistentVolumeClaim")
+    assert claims == ["other", "shared", "volume-name"]
+
+
 def test_namespace_is_set_on_every_object_the_drivers_ones_too(load_workload, deploy, tmp_path):
     workload = load_workload("examples/resources/redis/score.yaml")
     elsewhere = stateful_set()
