@@ -277,6 +277,8 @@ LazyGroup.lazy_commands = {
     "types": "orchc.cli_types:types",
     "diff": "orchc.cli_review:diff",
     "impact": "orchc.cli_review:impact",
+    "history": "orchc.cli_history:history",
+    "rollback": "orchc.cli_history:rollback",
 }
 # What `orchc --help` says of each lazy command: the first sentence of its docstring.
 LazyGroup.summaries = {
@@ -290,4 +292,6 @@ LazyGroup.summaries = {
     "types": "List resource types, their outputs and the definitions that serve them.",
     "diff": "Compare two plan files: resources and workloads added, removed and changed.",
     "impact": "What a change since BASE does to every environment (no state is read).",
+    "history": "The deployments (applies, destroys) of an environment, newest first.",
+    "rollback": "Write a plan that puts back the workloads and resource inputs of a deployment.",
 }

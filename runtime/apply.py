@@ -8,6 +8,7 @@ target. Destroy deletes everything the state records, the target first.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from orchc.drivers.protocol import DriverError, Target
 from orchc.drivers.registry import DriverRegistry
 from orchc.drivers.targets.deployed_files import STATE_KEY, file_digests
 from orchc.runtime.state.contract import (
+    DeploymentDetails,
     Locker,
     RecordReader,
     ResourceRecord,
@@ -32,6 +34,7 @@ from orchc.runtime.state.contract import (
 from .deploy import DeployError, deploy_request
 from .driver_calls import DriverCalls
 from .executor import Executor, Job, Outcome, critical_path
+from .history import apply_details, destroy_details
 from .jobs import destroy_jobs, plan_jobs, planned_resources
 from .operations import ApplyOptions, Operations
 from .preflight import (
@@ -126,18 +129,28 @@ def _prepare(runtime: Runtime, app: str, env: str, plan: Plan | None) -> Operati
 
 @contextmanager
 def _deployment(
-    runtime: Runtime, app: str, env: str, digest: str, at: tuple[str | None, int], report: RunReport
+    runtime: Runtime,
+    app: str,
+    env: str,
+    digest: str,
+    at: tuple[str | None, int],
+    report: RunReport,
+    details: DeploymentDetails,
 ) -> Iterator[None]:
-    """Move the serial (refusing a stale `at`) and record the deployment; it ends as
-    ok, failed, or aborted when something unexpected stopped the run."""
-    deployment = runtime.store.begin_deployment(app, env, digest, *at)
+    """Move the serial (refusing a stale `at`) and record the deployment with its
+    `details` (`history.py`); it ends as ok, failed, or aborted when something
+    unexpected stopped the run."""
+    deployment = runtime.store.begin_deployment(app, env, digest, *at, details)
+    started = time.monotonic()
     try:
         yield
     except BaseException:
-        runtime.store.finish_deployment(deployment, RunResult.ABORTED, _timings(report))
+        duration = time.monotonic() - started
+        runtime.store.finish_deployment(deployment, RunResult.ABORTED, _timings(report), duration)
         raise
     result = RunResult.OK if report.ok else RunResult.FAILED
-    runtime.store.finish_deployment(deployment, result, _timings(report))
+    duration = time.monotonic() - started
+    runtime.store.finish_deployment(deployment, result, _timings(report), duration)
     runtime.reporter.finished(report)
 
 
@@ -159,7 +172,7 @@ def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
         operations.load_drivers(jobs)
         jobs = operations.inline_where_quick(jobs)
         report = RunReport("apply")
-        with _deployment(runtime, app, env, digest, at, report):
+        with _deployment(runtime, app, env, digest, at, report, apply_details(plan)):
             outcomes = _run_jobs(runtime, operations, jobs, report)
             failed = [k for k, o in outcomes.items() if not o.succeeded]
             if failed:
@@ -253,7 +266,9 @@ def destroy(
         operations.load_drivers(jobs)
         jobs = operations.inline_where_quick(jobs)
         report = RunReport("destroy", target_path=_target_path(operations.run))
-        with _deployment(runtime, app, env, "destroy", (snapshot.lineage, snapshot.serial), report):
+        details = destroy_details(operations.run.records.values(), snapshot.workloads.values())
+        at = (snapshot.lineage, snapshot.serial)
+        with _deployment(runtime, app, env, "destroy", at, report, details):
             outcomes = _run_jobs(runtime, operations, jobs, report)
             if all(o.succeeded for o in outcomes.values()):
                 runtime.store.put_workloads(app, env, ())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from orchc.compiler.uid import ResourceUid
 
+from .history import forget_details
 from .state.contract import ResourceRecord, RunResult, StateStore
 
 
@@ -29,7 +30,7 @@ def forget(store: StateStore, app: str, env: str, uid: ResourceUid) -> ResourceR
             )
         snapshot = store.snapshot(app, env)
         deployment = store.begin_deployment(
-            app, env, f"state rm {uid}", snapshot.lineage, snapshot.serial
+            app, env, f"state rm {uid}", snapshot.lineage, snapshot.serial, forget_details()
         )
         store.remove(app, env, uid)
         store.finish_deployment(deployment, RunResult.OK, ())

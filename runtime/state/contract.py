@@ -27,6 +27,7 @@ from orchc.compiler.state import JsonObject, StateReader, StateResource, StateWo
 from orchc.compiler.uid import ResourceUid
 
 __all__ = [
+    "DeploymentDetails",
     "History",
     "LockHolder",
     "LockedError",
@@ -65,6 +66,22 @@ class RunResult(enum.Enum):
     OK = "ok"
     FAILED = "failed"  # a resource or the deploy failed; the others ran to the end
     ABORTED = "aborted"  # something unexpected stopped the run (a crash, Ctrl-C)
+
+
+@dataclass(frozen=True)
+class DeploymentDetails:
+    """What the history keeps about a run besides its result and timings (SPEC §13).
+
+    `operation` is `apply`, `destroy` or `state rm`; `actor` is `user@host`; `counts`
+    the plan's summary (actions to counts); `applied` (for an apply) the plan's
+    `context`, `resources` and `workloads` as applied, in plan form: what `orchc
+    history show` lists and `orchc rollback` restores. The plan form holds no secret
+    value (secrets are `(sensitive)` and their sources), so neither does `applied`."""
+
+    operation: str
+    actor: str = ""
+    counts: Mapping[str, int] = field(default_factory=dict)
+    applied: JsonObject | None = None
 
 
 @dataclass(frozen=True)
@@ -161,20 +178,39 @@ class History(Protocol):
     """The runs (deployments) of an (app, env), and the serial they move."""
 
     def begin_deployment(
-        self, app: str, env: str, plan_digest: str, lineage: str | None, serial: int
+        self,
+        app: str,
+        env: str,
+        plan_digest: str,
+        lineage: str | None,
+        serial: int,
+        details: DeploymentDetails | None = None,
     ) -> int:
         """Check that (lineage, serial) is still current (else `StaleStateError`), create
         the lineage if there is none, move the serial, and record a deployment as
-        started. Returns the deployment id."""
+        started, at the serial it moved to, with `details`. Returns the deployment id."""
         ...
 
     def finish_deployment(
-        self, deployment_id: int, result: RunResult, timings: tuple[ResourceTiming, ...]
-    ) -> None: ...
+        self,
+        deployment_id: int,
+        result: RunResult,
+        timings: tuple[ResourceTiming, ...],
+        duration: float | None = None,
+    ) -> None:
+        """Record how the run ended; `duration` in seconds (else the difference of the
+        recorded start and end times, to the second)."""
+        ...
 
     def deployments(self, app: str, env: str, limit: int = 20) -> tuple[Mapping[str, Any], ...]:
-        """The latest deployments, newest first: id, plan_digest, started, ended, result,
-        timings."""
+        """The latest deployments, newest first: id, serial, operation, actor,
+        plan_digest, started, ended, duration, result, counts, timings (rows written
+        before schema 3 have no serial, operation, actor, counts nor duration: None)."""
+        ...
+
+    def deployment(self, app: str, env: str, serial: int) -> Mapping[str, Any] | None:
+        """The deployment that moved (app, env) to `serial`, as `deployments` gives it
+        plus `applied` (see `DeploymentDetails`); None when there is none."""
         ...
 
 

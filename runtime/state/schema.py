@@ -24,7 +24,7 @@ from orchc.compiler.uid import ResourceUid
 
 from .contract import ResourceRecord
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Row = Sequence[Any]  # a row as the DB-API returns it; converted field by field below
 
@@ -73,7 +73,9 @@ _TABLES = (
         PRIMARY KEY (app, env, name))""",
     """CREATE TABLE IF NOT EXISTS deployments (
         id {id_column}, app TEXT NOT NULL, env TEXT NOT NULL, plan_digest TEXT NOT NULL,
-        started TEXT NOT NULL, ended TEXT, result TEXT NOT NULL, timings TEXT NOT NULL)""",
+        started TEXT NOT NULL, ended TEXT, result TEXT NOT NULL, timings TEXT NOT NULL,
+        serial BIGINT, operation TEXT, actor TEXT, counts TEXT, duration DOUBLE PRECISION,
+        applied TEXT)""",
     "CREATE INDEX IF NOT EXISTS deployments_by_env ON deployments (app, env, id)",
     """CREATE TABLE IF NOT EXISTS locks (
         app TEXT NOT NULL, env TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
@@ -84,13 +86,24 @@ _TABLES = (
 # Version 2 keeps what a reviewer's before/after needs (SPEC §10): per resource the
 # plan-form params and secret sources, per workload the Score spec and resource
 # bindings. Rows of version 1 have NULL there ("not recorded").
+# Version 3 keeps the deployment history of SPEC §13 (`orchc history`, `orchc rollback`):
+# per deployment the serial it moved to, the operation, `user@host`, the counts per
+# action, the duration and what was applied (plan form). Older rows have NULL there.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (
         "ALTER TABLE resources {add_column} params TEXT",
         "ALTER TABLE resources {add_column} secret_sources TEXT",
         "ALTER TABLE workloads {add_column} spec TEXT",
         "ALTER TABLE workloads {add_column} bindings TEXT",
-    )
+    ),
+    3: (
+        "ALTER TABLE deployments {add_column} serial BIGINT",
+        "ALTER TABLE deployments {add_column} operation TEXT",
+        "ALTER TABLE deployments {add_column} actor TEXT",
+        "ALTER TABLE deployments {add_column} counts TEXT",
+        "ALTER TABLE deployments {add_column} duration DOUBLE PRECISION",
+        "ALTER TABLE deployments {add_column} applied TEXT",
+    ),
 }
 
 
@@ -234,6 +247,20 @@ def record_from_row(row: Row) -> ResourceRecord:
 
 
 WORKLOAD_COLUMNS = ("name", "source", "digest", "spec", "bindings")
+# A deployment as `History.deployments` lists it (`applied` is read only for one).
+DEPLOYMENT_COLUMNS = (
+    "id",
+    "serial",
+    "operation",
+    "actor",
+    "plan_digest",
+    "started",
+    "ended",
+    "duration",
+    "result",
+    "counts",
+    "timings",
+)
 
 
 def workload_values(workload: StateWorkload) -> tuple[object, ...]:

@@ -34,6 +34,7 @@ from orchc.compiler.state import (
 from orchc.compiler.uid import ResourceUid
 
 from .contract import (
+    DeploymentDetails,
     LockedError,
     LockHolder,
     ResourceRecord,
@@ -47,6 +48,7 @@ from .locking import ProcessIdentity, process_is_gone, this_process, utc_now
 from .schema import (
     BOOLEAN_COLUMNS,
     COPIED_TABLES,
+    DEPLOYMENT_COLUMNS,
     ENCRYPTED_COLUMNS,
     RECORD_COLUMNS,
     RESOURCE_COLUMNS,
@@ -225,35 +227,73 @@ class SqlStateStore(ABC):
     def deployments(self, app: str, env: str, limit: int = 20) -> tuple[Mapping[str, Any], ...]:
         with self._transaction(write=False) as tx:
             rows = tx.all(
-                "SELECT id, plan_digest, started, ended, result, timings FROM deployments "
+                f"SELECT {', '.join(DEPLOYMENT_COLUMNS)} FROM deployments "
                 "WHERE app = ? AND env = ? ORDER BY id DESC LIMIT ?",
                 (app, env, limit),
             )
         return tuple(map(_deployment_from_row, rows))
 
+    def deployment(self, app: str, env: str, serial: int) -> Mapping[str, Any] | None:
+        with self._transaction(write=False) as tx:
+            row = tx.one(
+                f"SELECT {', '.join(DEPLOYMENT_COLUMNS)}, applied FROM deployments "
+                "WHERE app = ? AND env = ? AND serial = ? ORDER BY id DESC LIMIT 1",
+                (app, env, serial),
+            )
+        if row is None:
+            return None
+        applied = row[len(DEPLOYMENT_COLUMNS)]
+        return {
+            **_deployment_from_row(row[: len(DEPLOYMENT_COLUMNS)]),
+            "applied": None if applied is None else json.loads(applied),
+        }
+
     # -- deployments ----------------------------------------------------------------
 
     def begin_deployment(
-        self, app: str, env: str, plan_digest: str, lineage: str | None, serial: int
+        self,
+        app: str,
+        env: str,
+        plan_digest: str,
+        lineage: str | None,
+        serial: int,
+        details: DeploymentDetails | None = None,
     ) -> int:
+        about = details or DeploymentDetails(operation="")
+        applied = None if about.applied is None else canonical_json(about.applied)
         with self._transaction(write=True) as tx:
             if not _advance_serial(tx, app, env, lineage, serial):
                 raise StaleStateError(_stale_message(app, env, (lineage, serial), tx))
             row = tx.one(
-                "INSERT INTO deployments (app, env, plan_digest, started, result, timings) "
-                "VALUES (?, ?, ?, ?, 'running', '[]') RETURNING id",
-                (app, env, plan_digest, utc_now()),
+                "INSERT INTO deployments (app, env, plan_digest, started, result, timings, "
+                "serial, operation, actor, counts, applied) "
+                "VALUES (?, ?, ?, ?, 'running', '[]', ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    app,
+                    env,
+                    plan_digest,
+                    utc_now(),
+                    serial + 1,  # where `_advance_serial` moved it (a new lineage: 1)
+                    about.operation or None,
+                    about.actor or None,
+                    canonical_json(dict(about.counts)),
+                    applied,
+                ),
             )
         assert row is not None  # INSERT ... RETURNING always yields the new row
         return int(row[0])
 
     def finish_deployment(
-        self, deployment_id: int, result: RunResult, timings: tuple[ResourceTiming, ...]
+        self,
+        deployment_id: int,
+        result: RunResult,
+        timings: tuple[ResourceTiming, ...],
+        duration: float | None = None,
     ) -> None:
         encoded = canonical_json([dataclasses.asdict(timing) for timing in timings])
         self._write(
-            "UPDATE deployments SET ended = ?, result = ?, timings = ? WHERE id = ?",
-            (utc_now(), result.value, encoded, deployment_id),
+            "UPDATE deployments SET ended = ?, result = ?, timings = ?, duration = ? WHERE id = ?",
+            (utc_now(), result.value, encoded, duration, deployment_id),
             durable=False,
         )
 
@@ -647,14 +687,15 @@ def _workloads(tx: Transaction, app: str, env: str) -> dict[str, StateWorkload]:
 
 
 def _deployment_from_row(row: Row) -> dict[str, Any]:
-    deployment_id, plan_digest, started, ended, result, timings = row
+    """A row of `DEPLOYMENT_COLUMNS` as `History.deployments` gives it."""
+    found = dict(zip(DEPLOYMENT_COLUMNS, row, strict=True))
     return {
-        "id": int(deployment_id),
-        "plan_digest": str(plan_digest),
-        "started": str(started),
-        "ended": None if ended is None else str(ended),
-        "result": str(result),
-        "timings": json.loads(timings),
+        **{key: None if value is None else str(value) for key, value in found.items()},
+        "id": int(found["id"]),
+        "serial": None if found["serial"] is None else int(found["serial"]),
+        "duration": None if found["duration"] is None else float(found["duration"]),
+        "counts": None if found["counts"] is None else json.loads(found["counts"]),
+        "timings": json.loads(found["timings"]),
     }
 
 

@@ -56,7 +56,7 @@ def test_the_database_runs_in_wal_mode_with_normal_sync(
 def test_the_schema_is_versioned(sqlite_store: SqliteStateStore) -> None:
     with sqlite3.connect(sqlite_store.path) as other:
         rows = other.execute("SELECT key, value FROM meta").fetchall()
-    assert rows == [("schema_version", "2")]
+    assert rows == [("schema_version", "3")]
 
 
 def test_a_lock_held_from_another_host_is_never_assumed_dead(

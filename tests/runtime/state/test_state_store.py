@@ -13,6 +13,7 @@ from orchc.compiler.state import ResourceStatus, StateResource, StateWorkload
 from orchc.compiler.uid import ResourceUid
 from orchc.runtime.state import StateSchemaError
 from orchc.runtime.state.contract import (
+    DeploymentDetails,
     ResourceRecord,
     ResourceTiming,
     RunResult,
@@ -243,7 +244,7 @@ def test_a_store_written_by_a_newer_orchc_is_refused(
         open_store()
     assert str(raised.value) == (
         "the state store has schema version 99, written by a newer orchc; "
-        "this orchc understands up to version 2"
+        "this orchc understands up to version 3"
     )
 
 
@@ -273,6 +274,9 @@ def test_what_a_reviewer_compares_with_is_kept(
     assert snapshot.workloads["web"] == workload
 
 
+VERSION_3_DEPLOYMENT_COLUMNS = ("serial", "operation", "actor", "counts", "duration", "applied")
+
+
 def test_a_version_1_store_is_migrated_and_its_rows_say_not_recorded(
     open_store: Callable[[], SqlStateStore], make_record: MakeRecord
 ) -> None:
@@ -285,6 +289,7 @@ def test_a_version_1_store_is_migrated_and_its_rows_say_not_recorded(
             ("resources", "secret_sources"),
             ("workloads", "spec"),
             ("workloads", "bindings"),
+            *(("deployments", column) for column in VERSION_3_DEPLOYMENT_COLUMNS),
         ]:
             tx.run(f"ALTER TABLE {table} DROP COLUMN {column}")
         tx.run("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
@@ -293,4 +298,27 @@ def test_a_version_1_store_is_migrated_and_its_rows_say_not_recorded(
     assert (snapshot.resources[DB].params, snapshot.resources[DB].secret_sources) == (None, None)
     assert (snapshot.workloads["web"].spec, snapshot.workloads["web"].resources) == (None, None)
     with again._transaction(write=False) as tx:
-        assert tx.one("SELECT value FROM meta WHERE key = 'schema_version'") == ("2",)
+        assert tx.one("SELECT value FROM meta WHERE key = 'schema_version'") == ("3",)
+
+
+def test_a_version_2_store_keeps_its_deployments_and_they_say_not_recorded(
+    open_store: Callable[[], SqlStateStore],
+) -> None:
+    first = open_store()
+    first.begin_deployment("shop", "dev", "sha256:p1", None, 0)
+    with first._transaction(write=True) as tx:
+        for column in VERSION_3_DEPLOYMENT_COLUMNS:
+            tx.run(f"ALTER TABLE deployments DROP COLUMN {column}")
+        tx.run("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    again = open_store()
+    (old,) = again.deployments("shop", "dev")
+    assert (old["plan_digest"], old["serial"], old["operation"], old["counts"]) == (
+        "sha256:p1",
+        None,
+        None,
+        None,
+    )
+    lineage = again.snapshot("shop", "dev").lineage
+    again.begin_deployment("shop", "dev", "sha256:p2", lineage, 1, DeploymentDetails("apply"))
+    new = again.deployment("shop", "dev", 2)
+    assert new is not None and (new["serial"], new["operation"]) == (2, "apply")

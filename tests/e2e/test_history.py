@@ -1,0 +1,156 @@
+"""`orchc history` and `orchc history show` through the real CLI (SPEC §13): every
+apply and destroy is a deployment with its serial, times, `user@host`, plan digest,
+counts per action, result and duration, listed newest first; one deployment shows what
+it changed."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+from typing import Any
+
+from e2e_helpers import STATIC_DEFINITIONS, Project
+
+DEFINITIONS = (
+    STATIC_DEFINITIONS
+    + """
+definition "dns" {
+  type   = "dns"
+  driver = "static"
+  match {}
+  inputs { host = "shop.example.com" }
+  secrets { token = env("DNS_TOKEN") }
+}
+"""
+)
+
+SECRET = "dns-t0ken-never-shown"
+
+
+def score(image: str, with_dns: bool = True) -> str:
+    text = f"""
+apiVersion: score.dev/v1b1
+metadata:
+  name: web
+containers:
+  main:
+    image: {image}
+"""
+    if with_dns:
+        text += """    variables:
+      HOST: ${resources.dns.host}
+resources:
+  dns:
+    type: dns
+"""
+    return text
+
+
+def history(project: Project, *extra: str) -> dict[str, Any]:
+    out = project.run("history", "--env", "dev", "--format", "json", *extra).stdout
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def test_three_applies_and_a_destroy_newest_first(project: Project) -> None:
+    project.env["DNS_TOKEN"] = SECRET
+    project.write("definitions/platform.orch", DEFINITIONS)
+    digests = []
+    for image, with_dns in (("nginx:1", True), ("nginx:2", True), ("nginx:3", False)):
+        project.write("web/score.yaml", score(image, with_dns))
+        digests.append(project.plan()["plan_digest"])
+        project.run("apply", "plan.json", "--auto-approve")
+    project.run("destroy", "--env", "dev", "--auto-approve")
+
+    listed = history(project)
+    assert (listed["app"], listed["env"]) == ("shop", "dev")
+    rows = listed["deployments"]
+    assert [(r["serial"], r["operation"], r["result"]) for r in rows] == [
+        (4, "destroy", "ok"),
+        (3, "apply", "ok"),
+        (2, "apply", "ok"),
+        (1, "apply", "ok"),
+    ]
+    assert [r["plan_digest"] for r in rows[1:]] == digests[::-1]
+    assert {r["actor"] for r in rows} == {f"{getpass.getuser()}@{socket.gethostname()}"}
+    assert rows[3]["counts"] == {"create": 3, "delete": 0, "noop": 0, "replace": 0, "update": 0}
+    assert rows[2]["counts"]["update"] == 1  # the workload
+    assert rows[1]["counts"]["delete"] == 1  # the dns resource
+    assert rows[0]["counts"] == {"delete": 2}  # the target and the workload
+    for row in rows:
+        assert row["ended"] >= row["started"] and row["duration"] >= 0
+
+    text = project.run("history", "--env", "dev").stdout.splitlines()
+    assert text[0].split() == [
+        "SERIAL",
+        "OPERATION",
+        "RESULT",
+        "STARTED",
+        "DURATION",
+        "BY",
+        "CHANGES",
+        "PLAN",
+    ]
+    assert [line.split()[:3] for line in text[1:]] == [
+        ["4", "destroy", "ok"],
+        ["3", "apply", "ok"],
+        ["2", "apply", "ok"],
+        ["1", "apply", "ok"],
+    ]
+    assert text[4].split()[6:8] == ["+3", digests[0][:19]]
+    assert len(history(project, "--limit", "2")["deployments"]) == 2
+    assert SECRET not in json.dumps(listed) + "\n".join(text)
+
+
+def test_show_says_what_one_deployment_changed(project: Project) -> None:
+    project.env["DNS_TOKEN"] = SECRET
+    project.write("definitions/platform.orch", DEFINITIONS)
+    project.write("web/score.yaml", score("nginx:1"))
+    project.run("apply", "--env", "dev", "--auto-approve")
+    project.write("web/score.yaml", score("nginx:2", with_dns=False))
+    project.run("apply", "--env", "dev", "--auto-approve")
+
+    shown = json.loads(
+        project.run("history", "show", "2", "--env", "dev", "--format", "json").stdout
+    )
+    assert (shown["serial"], shown["operation"], shown["result"]) == (2, "apply", "ok")
+    assert shown["changed"] == {
+        "resources": {
+            "dns.default#web.dns": {"action": "delete", "definition": "dns", "result": "ok"}
+        },
+        "workloads": {"web": {"action": "update"}},
+    }
+    assert "applied" not in shown
+
+    text = project.run("history", "show", "1", "--env", "dev").stdout
+    assert text.startswith("Deployment serial 1 of shop/dev: apply, ok\n")
+    assert "  +   dns.default#web.dns  (ok)" in text
+    assert "Workloads:\n  +   web" in text
+    assert SECRET not in text
+
+    missing = project.run("history", "show", "9", "--env", "dev", expect=1)
+    assert (
+        missing.stderr == "orchc: error: no deployment with serial 9 in the history of shop/dev\n"
+    )
+    usage = project.run("history", expect=2)
+    assert "missing option '--env'" in usage.stderr
+
+
+def test_a_failed_apply_is_recorded_as_failed(project: Project) -> None:
+    failing = (
+        STATIC_DEFINITIONS
+        + """
+definition "dns" {
+  type   = "dns"
+  driver = "cmd"
+  match {}
+  inputs { command = ["python3", "-c", "import sys; sys.exit(3)"] }
+}
+"""
+    )
+    project.write("definitions/platform.orch", failing)
+    project.write("web/score.yaml", score("nginx:1"))
+    project.run("apply", "--env", "dev", "--auto-approve", expect=1)
+    (row,) = history(project)["deployments"]
+    assert (row["serial"], row["operation"], row["result"]) == (1, "apply", "failed")
