@@ -20,7 +20,7 @@ from typing import Any
 
 from orchc.drivers.protocol import DeployManifest, DriverError, JsonObject, JsonPath
 from orchc.drivers.targets.kubernetes_names import config_key
-from orchc.drivers.targets.kubernetes_workload import encode, secret
+from orchc.drivers.targets.kubernetes_objects import encode, secret
 from orchc.drivers.targets.sensitive_paths import SensitivePaths, dotted
 
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from orchc.drivers.protocol import DeployManifest, DeployWorkload, DriverError, JsonObject
-from orchc.drivers.targets.kubernetes_workload import MANAGED_BY_LABELS, service_name
+from orchc.drivers.targets.kubernetes_objects import MANAGED_BY_LABELS
+from orchc.drivers.targets.kubernetes_services import service_name
 from orchc.drivers.targets.route_requests import RouteRequest
 from orchc.drivers.targets.score_workload import parse_workload
 

@@ -12,7 +12,8 @@ For a workload `web` this makes:
   annotation `k8s.score.dev/kind: StatefulSet` makes it a `StatefulSet/web` instead,
   with the headless `Service/web-headless` its `serviceName` names, as score-k8s does.
 - `Service/web` when the workload has `service.ports` (targetPort defaults to port);
-  the annotation `k8s.score.dev/service-name` gives it another name.
+  the annotation `k8s.score.dev/service-name` gives it another name
+  (`kubernetes_services.py`).
 - `ConfigMap/web-files` for file contents (`binaryContent` in `binaryData`), and
   `Secret/web-secret-files` for the contents that embed a secret; each file is mounted
   alone with `subPath` at its target path, read-only, with its `mode`.
@@ -30,25 +31,28 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 
 from orchc.drivers.protocol import DriverError, JsonObject
 from orchc.drivers.targets.kubernetes_names import DNS_SUBDOMAIN, config_key, port_name, volume_name
+from orchc.drivers.targets.kubernetes_objects import (
+    MANAGED_BY_LABELS,
+    encode,
+    literal,
+    metadata,
+    secret,
+    workload_labels,
+)
+from orchc.drivers.targets.kubernetes_services import (
+    headless_name,
+    headless_service,
+    service,
+    workload_kind,
+)
 from orchc.drivers.targets.score_workload import Container, ContainerFile, Probe, Workload
 from orchc.drivers.targets.sensitive_paths import dotted
 
-NAME_LABEL = "app.kubernetes.io/name"
-MANAGED_BY_LABELS = {"app.kubernetes.io/managed-by": "orchc"}
-
 FILES_VOLUME = "files"
 SECRET_FILES_VOLUME = "secret-files"
-
-_DNS_1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?\Z")
-
-
-KIND_ANNOTATION = "k8s.score.dev/kind"
-SERVICE_NAME_ANNOTATION = "k8s.score.dev/service-name"
-_KINDS = ("Deployment", "StatefulSet")
 
 
 def render_workload(workload: Workload, namespace: str | None) -> list[JsonObject]:
@@ -56,83 +60,11 @@ def render_workload(workload: Workload, namespace: str | None) -> list[JsonObjec
     the Deployment (or StatefulSet and its headless Service) and the Service."""
     objects = [*_file_objects(workload, namespace), *_env_secret(workload, namespace)]
     if workload_kind(workload) == "StatefulSet":
-        objects.append(_headless_service(workload, namespace))
+        objects.append(headless_service(workload, namespace))
     objects.append(_controller(workload, namespace))
     if workload.ports():
-        objects.append(_service(workload, namespace))
+        objects.append(service(workload, namespace))
     return objects
-
-
-def workload_kind(workload: Workload) -> str:
-    """`Deployment`, or what the `k8s.score.dev/kind` annotation asks for."""
-    kind = workload.spec.metadata.annotations.get(KIND_ANNOTATION, "Deployment")
-    if kind not in _KINDS:
-        shown = kind.encode("unicode_escape").decode("ascii")[:63]
-        raise DriverError(
-            f"workload '{workload.name}': metadata.annotations.{KIND_ANNOTATION} must be "
-            f"Deployment or StatefulSet, not '{shown}'"
-        )
-    return kind
-
-
-def service_name(workload: Workload) -> str:
-    """The name of the workload's Service: the workload's, unless the
-    `k8s.score.dev/service-name` annotation gives one (a DNS-1035 label)."""
-    annotations = workload.spec.metadata.annotations
-    name = annotations.get(SERVICE_NAME_ANNOTATION, workload.name)
-    if _DNS_1035_LABEL.match(name):
-        return name
-    if SERVICE_NAME_ANNOTATION not in annotations:
-        raise DriverError(
-            f"workload '{workload.name}': a Kubernetes Service name must start with a letter; "
-            f"rename the workload, set {SERVICE_NAME_ANNOTATION} or remove its service ports"
-        )
-    shown = name.encode("unicode_escape").decode("ascii")[:63]
-    raise DriverError(
-        f"workload '{workload.name}': metadata.annotations.{SERVICE_NAME_ANNOTATION} "
-        f"'{shown}' is not a valid Service name (lower-case letters, digits and '-', "
-        "starting with a letter, at most 63 characters)"
-    )
-
-
-def literal(text: str) -> str:
-    """`text` escaped for fields where Kubernetes expands `$(VAR)`: every `$` doubled
-    when the text contains `$(` or `$$`, else unchanged (a lone `$` is kept as is).
-
-    >>> literal("echo $(date)"), literal("$HOME"), literal("a$$b")
-    ('echo $$(date)', '$HOME', 'a$$$$b')
-    """
-    return text.replace("$", "$$") if "$(" in text or "$$" in text else text
-
-
-def metadata(name: str, namespace: str | None, labels: dict[str, str]) -> JsonObject:
-    """`metadata` of an object orchc renders: name, labels and the target's namespace."""
-    meta: JsonObject = {"name": name, "labels": {**labels, **MANAGED_BY_LABELS}}
-    if namespace is not None:
-        meta["namespace"] = namespace
-    return meta
-
-
-def secret(
-    name: str, namespace: str | None, labels: dict[str, str], data: JsonObject
-) -> JsonObject:
-    """A v1 `Secret` with base64 `data` (never `stringData`, which is plain text)."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": metadata(name, namespace, labels),
-        "type": "Opaque",
-        "data": data,
-    }
-
-
-def encode(text: str) -> str:
-    """`text` as base64 of its UTF-8 bytes, for a Secret's `data`."""
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-def _labels(workload: Workload) -> dict[str, str]:
-    return {NAME_LABEL: workload.name}
 
 
 def _with_annotations(meta: JsonObject, workload: Workload) -> JsonObject:
@@ -161,7 +93,7 @@ def _file_objects(workload: Workload, namespace: str | None) -> list[JsonObject]
                 binary[key] = _file_base64(workload, container_name, target, file)
             else:
                 plain[key] = file.content
-    labels = _labels(workload)
+    labels = workload_labels(workload.name)
     objects: list[JsonObject] = []
     if plain or binary:
         config_map: JsonObject = {"apiVersion": "v1", "kind": "ConfigMap"}
@@ -266,7 +198,7 @@ def _env_secret(workload: Workload, namespace: str | None) -> list[JsonObject]:
                 data[config_key(f"{container_name}.{variable}")] = encode(value)
     if not data:
         return []
-    return [secret(_env_secret_name(workload), namespace, _labels(workload), data)]
+    return [secret(_env_secret_name(workload), namespace, workload_labels(workload.name), data)]
 
 
 def _env(workload: Workload, name: str, container: Container) -> list[JsonObject]:
@@ -338,11 +270,11 @@ def _probe(probe: Probe | None) -> JsonObject:
     return {"httpGet": action}
 
 
-# --- the Deployment (or StatefulSet) and the Service --------------------------------
+# --- the Deployment (or StatefulSet) ----------------------------------------------
 
 
 def _controller(workload: Workload, namespace: str | None) -> JsonObject:
-    labels = _labels(workload)
+    labels = workload_labels(workload.name)
     pod_spec: JsonObject = {
         "containers": [
             _container(workload, name, container)
@@ -358,53 +290,10 @@ def _controller(workload: Workload, namespace: str | None) -> JsonObject:
     }
     kind = workload_kind(workload)
     if kind == "StatefulSet":
-        spec["serviceName"] = _headless_name(workload)
+        spec["serviceName"] = headless_name(workload)
     return {
         "apiVersion": "apps/v1",
         "kind": kind,
         "metadata": _with_annotations(metadata(workload.name, namespace, labels), workload),
-        "spec": spec,
-    }
-
-
-def _service_ports(workload: Workload) -> list[JsonObject]:
-    return [
-        {
-            "name": port_name(name),
-            "port": port.port,
-            "targetPort": port.container_port,
-            "protocol": port.protocol,
-        }
-        for name, port in sorted(workload.ports().items())
-    ]
-
-
-def _service(workload: Workload, namespace: str | None) -> JsonObject:
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": metadata(service_name(workload), namespace, _labels(workload)),
-        "spec": {"selector": _labels(workload), "ports": _service_ports(workload)},
-    }
-
-
-def _headless_name(workload: Workload) -> str:
-    return f"{workload.name}-headless"
-
-
-def _headless_service(workload: Workload, namespace: str | None) -> JsonObject:
-    """The Service a StatefulSet's `serviceName` names: headless (no cluster IP), it
-    gives each pod a stable DNS name."""
-    if not _DNS_1035_LABEL.match(_headless_name(workload)):
-        raise DriverError(
-            f"workload '{workload.name}': a StatefulSet's headless Service name must start "
-            "with a letter and have at most 63 characters; rename the workload"
-        )
-    spec: JsonObject = {"clusterIP": "None", "selector": _labels(workload)}
-    spec |= {"ports": ports} if (ports := _service_ports(workload)) else {}
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": metadata(_headless_name(workload), namespace, _labels(workload)),
         "spec": spec,
     }
