@@ -73,6 +73,7 @@ def rollback_plan(
     for uid, gone in sorted(snapshot.resources.items()):
         if str(uid) not in planned:
             planned[str(uid)] = _deleted(gone, applied["context"], serial)
+    _refuse_protected(planned, snapshot)
     workloads = _workloads(applied, serial, snapshot, decisions)
     return Plan(
         context=PlanContext.model_validate(applied["context"]),
@@ -159,6 +160,21 @@ def _with_decision(
     return planned.model_copy(
         update={"action": decision.action, "reason": decision.reason, "changes": changes}
     )
+
+
+def _refuse_protected(planned: Mapping[str, PlannedResource], snapshot: StateSnapshot) -> None:
+    """A rollback never deletes nor replaces a resource the state records as protected
+    (`prevent_destroy`), as `orchc plan` refuses to (SPEC §9)."""
+    refused = [
+        f"cannot {resource.action.value} resource '{uid}': its definition "
+        f"'{known.definition}' ({known.source}) sets prevent_destroy"
+        for uid, resource in sorted(planned.items())
+        if resource.action in (Action.DELETE, Action.REPLACE)
+        and (known := snapshot.resources.get(_uid(resource))) is not None
+        and known.prevent_destroy
+    ]
+    if refused:
+        raise RollbackError("; ".join(refused) + " (remove prevent_destroy first if intended)")
 
 
 def _deleted(gone: StateResource, context: Mapping[str, Any], serial: int) -> PlannedResource:

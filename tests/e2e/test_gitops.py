@@ -280,3 +280,11 @@ def _files_holding(directory: Path, text: str) -> list[str]:
         for path in directory.rglob("*")
         if path.is_file() and not path.is_symlink() and needle in path.read_bytes()
     )
+
+
+def test_a_repository_url_with_a_password_is_refused(project: Project) -> None:
+    setup(project, "https://bot:hunter2-secret@git.example.com/deploy.git")
+    printed = apply(project, expect=1)
+    errors = [line for line in printed.splitlines() if "holds a password" in line]
+    assert errors and all("https://git.example.com/deploy.git holds" in e for e in errors)
+    assert not any("hunter2-secret" in e for e in errors)  # the plan shows it: an input

@@ -99,6 +99,8 @@ def test_a_rollback_plan_applied_gives_the_manifests_of_that_deployment(
         "after": "nginx:1.27",
     } in (changes)
     project.run("graph", "rollback.json")  # reviewed like any plan
+    project.run("rollback", "--env", "dev", "--to", "1", "-o", "again.json")
+    assert (project.root / "again.json").read_text() == text  # deterministic
 
     project.run("apply", "rollback.json", "--auto-approve")  # serial 4
     now = {name: body for name, body in read_remote(bare).items() if name.startswith("shop/dev/")}
@@ -136,3 +138,24 @@ def test_what_cannot_be_rolled_back_to_is_refused(project: Project, tmp_path: Pa
     project.run("rollback", "--env", "dev", "--to", "1", "-o", "r.json")
     project.run("apply", "r.json", "--auto-approve")
     assert "nginx:1.27" in read_remote(bare)["shop/dev/web.yaml"]
+
+
+def test_a_rollback_never_deletes_a_protected_resource(project: Project, tmp_path: Path) -> None:
+    bare = bare_repository(tmp_path / "deploy.git")
+    project.env["DNS_TOKEN"] = SECRET
+    protected = definitions(f"file://{bare}", "a.example.com").replace(
+        'secrets {{ token = env("DNS_TOKEN") }}'.replace("{{", "{").replace("}}", "}"),
+        'secrets { token = env("DNS_TOKEN") }\n  policy { prevent_destroy = true }',
+    )
+    project.write("definitions/platform.orch", protected)
+    project.write("web/score.yaml", web("nginx:1.27", with_dns=False))
+    deploy(project, "web/score.yaml")  # serial 1: no dns
+    project.write("web/score.yaml", web("nginx:1.28", with_dns=True))
+    deploy(project, "web/score.yaml")  # serial 2: a protected dns
+    refused = project.run("rollback", "--env", "dev", "--to", "1", "-o", "r.json", expect=1)
+    assert refused.stderr == (
+        "orchc: error: cannot delete resource 'dns.default#web.dns': its definition 'dns' "
+        "(definitions/platform.orch:11) sets prevent_destroy (remove prevent_destroy first "
+        "if intended)\n"
+    )
+    assert not (project.root / "r.json").exists()
