@@ -160,7 +160,8 @@ def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
     in the report."""
     app, env = plan.context.app, plan.context.env
     at = (plan.state.lineage, plan.state.serial)
-    digest = body_digest(plan.document())  # the plan file's `plan_digest`
+    document = plan.document()  # once: its digest and the history both read it
+    digest = body_digest(document)  # the plan file's `plan_digest`
 
     def body() -> RunReport:
         operations = _prepare(runtime, app, env, plan)
@@ -172,7 +173,7 @@ def apply_plan(plan: Plan, runtime: Runtime) -> RunReport:
         operations.load_drivers(jobs)
         jobs = operations.inline_where_quick(jobs)
         report = RunReport("apply")
-        with _deployment(runtime, app, env, digest, at, report, apply_details(plan)):
+        with _deployment(runtime, app, env, digest, at, report, apply_details(plan, document)):
             outcomes = _run_jobs(runtime, operations, jobs, report)
             failed = [k for k, o in outcomes.items() if not o.succeeded]
             if failed:

@@ -40,9 +40,9 @@ def actor() -> str:
     return f"{user}@{socket.gethostname()}"
 
 
-def applied_of(plan: Plan) -> dict[str, Any]:
-    """The plan's context, resources and workloads as the history keeps them."""
-    document = plan.document()
+def applied_of(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The context, resources and workloads of a plan's `document()` as the history
+    keeps them."""
     return {
         "context": document["context"],
         "resources": _entries(document["resources"]),
@@ -57,12 +57,13 @@ def _entries(group: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def apply_details(plan: Plan) -> DeploymentDetails:
+def apply_details(plan: Plan, document: Mapping[str, Any] | None = None) -> DeploymentDetails:
+    """`document` is `plan.document()` when the caller has it already."""
     return DeploymentDetails(
         operation="apply",
         actor=actor(),
         counts=plan.summary.model_dump(),
-        applied=applied_of(plan),
+        applied=applied_of(plan.document() if document is None else document),
     )
 
 
