@@ -13,7 +13,8 @@ and the `targetPort` of the service port the route names), so
 reaches the workload as a Kubernetes Ingress would. A plain path matches itself and
 what is below it (`/api` matches `/api` and `/api/x`, not `/apix`); a path with
 regular-expression characters matches as a regular expression anchored at the start
-(`^<path>(/|$)`, as score-compose reads it). A host that no route names gets 404.
+(`^<path>(/|$)`, as score-compose reads it). A host that no route names, and a path
+that no route of its host covers, get 404.
 
 Workload names are resolved when a request comes (Docker's DNS at 127.0.0.11), so the
 gateway starts before the workloads and follows them when they restart.
@@ -108,8 +109,11 @@ def nginx_config(upstreams: dict[tuple[str, str], str]) -> str:
     lines = [_HEADER]
     for host in sorted({host for host, _ in upstreams}):
         lines += ["  server {", "    listen 80;", f"    server_name {host};"]
-        for (_, path), upstream in sorted(item for item in upstreams.items() if item[0][0] == host):
+        paths = sorted((path, upstream) for (on, path), upstream in upstreams.items() if on == host)
+        for path, upstream in paths:
             lines += [f"    {line}" for line in location_lines(path, upstream)]
+        if "/" not in {path.rstrip("/") or "/" for path, _ in paths if not is_regex_path(path)}:
+            lines += ["    location / {", "      return 404;", "    }"]  # no route covers it
         lines.append("  }")
     lines.append("}")
     return "\n".join(lines) + "\n"

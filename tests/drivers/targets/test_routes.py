@@ -274,10 +274,13 @@ def test_odd_but_valid_paths_stay_one_path_for_nginx(compose, tmp_path, path):
     _, config = compose(route(path=path))
     dumped = nginx_dump(tmp_path / "compose.gateway.nginx.conf")
     # Every character stays inside the quoted location: one server for the host, and
-    # exactly the locations orchc meant (two for a prefix, one for a regex).
+    # exactly the locations orchc meant (two for a prefix, one for a regex, and the 404
+    # for the paths no route covers).
     assert dumped.count("server_name shop.localhost;") == 1
-    assert dumped.count("location ") == (1 if any(c in path for c in "[]()*+?^$|{}") else 2)
-    assert dumped.count("proxy_pass http://$upstream;") == dumped.count("location ")
+    routed = 1 if any(c in path for c in "[]()*+?^$|{}") else 2
+    assert dumped.count("location ") == routed + 1
+    assert dumped.count("proxy_pass http://$upstream;") == routed
+    assert dumped.count("return 404;") == 2  # the unknown host's server, the fallback
     assert f'"{path}' in config or f'"^{path}(/|$)"' in config
 
 
