@@ -7,6 +7,16 @@ period. A failure raises `DriverError` with the last lines of the program's stde
 ANSI escapes stripped and any given secret values scrubbed; the argv itself is never
 quoted in a message beyond the program's name, since callers may pass data on it.
 
+A program never outlives orchc unnoticed (it would race the next run):
+- on Linux the kernel sends it SIGTERM when orchc dies, even by SIGKILL
+  (`PR_SET_PDEATHSIG`; SIGTERM so Terraform can still write its state);
+- when orchc is stopped by SIGTERM, SIGINT or SIGHUP, `stop_programs_on_signals` stops
+  every running program's process group (SIGTERM, then SIGKILL after the grace period)
+  before orchc unwinds;
+- every program carries orchc's run marker (`orchc.run_processes`), so whatever
+  survives anyway (a program ignoring SIGTERM, a child of it) keeps the state lock of
+  the dead run from being taken over while it lives.
+
 >>> run = run_process(["sh", "-c", "echo out; echo err >&2"], cwd=None)
 >>> run.stdout, run.stderr
 (b'out\\n', b'err\\n')
@@ -20,15 +30,23 @@ orchc.drivers.protocol.DriverError: sh failed (exit code 3):
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import os
 import re
 import signal
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+from typing import Any, BinaryIO
 
 from orchc.drivers.protocol import DriverError
+from orchc.run_processes import RUN_VARIABLE, this_run
 from orchc.sensitive import redact
 
 STDERR_TAIL_LINES = 20
@@ -66,13 +84,18 @@ def run_process(
     """
     name = label or Path(argv[0]).name
     secrets = tuple(redact_values)
-    process = _start(argv, name, cwd=cwd, env=env, stdin=stdin is not None)
-    try:
-        stdout, stderr = process.communicate(stdin, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _, stderr = _stop_group(process)
-        tail = stderr_tail(stderr, secrets)
-        raise DriverError(f"{name} timed out after {_seconds(timeout or 0)}{tail}") from None
+    with _memory_file("stdout") as out, _memory_file("stderr") as err:
+        started = _start(argv, name, cwd=cwd, env=env, stdin=stdin is not None, output=(out, err))
+        with _running(started) as process:
+            try:
+                process.communicate(stdin, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _stop_group(process)
+                tail = stderr_tail(_read_all(err), secrets)
+                raise DriverError(
+                    f"{name} timed out after {_seconds(timeout or 0)}{tail}"
+                ) from None
+        stdout, stderr = _read_all(out), _read_all(err)
     if check and process.returncode != 0:
         tail = stderr_tail(stderr, secrets)
         raise DriverError(f"{name} failed ({_exit_reason(process.returncode)}){tail}")
@@ -94,6 +117,21 @@ def stderr_tail(stderr: bytes, redact_values: Iterable[str] = ()) -> str:
     return ":\n" + "\n".join(f"  {line}" for line in lines[-STDERR_TAIL_LINES:])
 
 
+def _memory_file(name: str) -> BinaryIO:
+    """Where a program writes its stdout or stderr: a file in memory, never on disk (it
+    may hold secrets), and not a pipe: a program whose orchc died must not die of a
+    broken pipe halfway (Terraform would leave its providers running and its state
+    unsaved) but finish what the parent-death signal asks."""
+    if hasattr(os, "memfd_create"):
+        return open(os.memfd_create(f"orchc-{name}", os.MFD_CLOEXEC), "w+b")
+    return tempfile.TemporaryFile()
+
+
+def _read_all(file: BinaryIO) -> bytes:
+    file.seek(0)
+    return file.read()
+
+
 def _start(
     argv: Sequence[str],
     name: str,
@@ -101,36 +139,121 @@ def _start(
     cwd: Path | None,
     env: Mapping[str, str] | None,
     stdin: bool,
+    output: tuple[BinaryIO, BinaryIO],
 ) -> subprocess.Popen[bytes]:
     try:
         return subprocess.Popen(
             list(argv),
             cwd=cwd,
-            env=None if env is None else dict(env),
+            env={**(os.environ if env is None else env), RUN_VARIABLE: this_run()},
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=output[0],
+            stderr=output[1],
             start_new_session=True,
+            preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 (see _die_with_parent)
         )
     except OSError as error:
         raise DriverError(f"cannot run {name}: {error.strerror or error}") from None
+    except subprocess.SubprocessError as error:  # the preexec step failed in the child
+        raise DriverError(f"cannot run {name}: {error}") from None
 
 
-def _stop_group(process: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
-    """SIGTERM the process group, SIGKILL it if it lingers, and collect what it wrote."""
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """What the child runs between fork and exec: ask the kernel for SIGTERM when orchc
+    dies, then check orchc did not die already (the request would come too late).
+
+    It calls only a C function looked up beforehand and `os` functions, nothing that
+    takes a lock another thread might hold at fork time, which is what makes
+    `preexec_fn` unsafe in general. The signal comes when the *thread* that started the
+    child ends; that thread waits for the child, so it outlives it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = _prctl()
+
+    def request() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(70)
+
+    return request
+
+
+@functools.cache
+def _prctl() -> Any:
+    return ctypes.CDLL(None, use_errno=True).prctl
+
+
+# The programs running now, so a signal stopping orchc can stop them too.
+_live: set[subprocess.Popen[bytes]] = set()
+_live_mutex = threading.Lock()
+
+
+@contextlib.contextmanager
+def _running(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    with _live_mutex:
+        _live.add(process)
+    try:
+        yield process
+    finally:
+        with _live_mutex:
+            _live.discard(process)
+
+
+def stop_running_programs(grace: float = TERMINATE_GRACE_SECONDS) -> None:
+    """SIGTERM the process group of every program running now, and SIGKILL the groups
+    still there after `grace` seconds (from a daemon thread: returns at once)."""
+    with _live_mutex:
+        running = list(_live)
+    for process in running:
+        _signal_group(process, signal.SIGTERM)
+    if running:
+        killer = threading.Timer(grace, _kill_groups, (running,))
+        killer.daemon = True
+        killer.start()
+
+
+def _kill_groups(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            _signal_group(process, signal.SIGKILL)
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def stop_programs_on_signals() -> None:
+    """From now on, SIGTERM, SIGINT or SIGHUP first stops the running programs, then
+    stops orchc as usual (KeyboardInterrupt for SIGINT, else exit 128 + signal), so
+    `finally` blocks run: the run is recorded as aborted and the lock released. Call it
+    from the main thread; a second signal only hurries the programs along."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, _on_stop_signal)
+
+
+def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
+    for again in _STOP_SIGNALS:
+        signal.signal(again, _on_repeated_signal)
+    stop_running_programs()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise SystemExit(128 + signum)
+
+
+def _on_repeated_signal(signum: int, frame: FrameType | None) -> None:
+    stop_running_programs(grace=0)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group, and SIGKILL it if it lingers."""
     _signal_group(process, signal.SIGTERM)
     try:
-        return process.communicate(timeout=TERMINATE_GRACE_SECONDS)
+        process.wait(timeout=TERMINATE_GRACE_SECONDS)
     except subprocess.TimeoutExpired:
         _signal_group(process, signal.SIGKILL)
-    try:
-        return process.communicate(timeout=TERMINATE_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        # A grandchild that left the group still holds the pipes; the program itself
-        # is dead, so stop waiting for its output.
-        process.kill()
         process.wait()
-        return b"", b""
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:

@@ -7,8 +7,16 @@ Invariants:
   and after `apply`/`destroy` - failed or not - reads it back, saves it through the
   journal at once, and only then removes the local copy. So any machine holding the
   orchc state can update or destroy, and a crash never forgets what Terraform made.
+- A local state Terraform left damaged (it writes its state file in place, truncate
+  then write, so a SIGKILL in between leaves it empty or cut) is never used and never
+  fails a run: it is moved aside to `work_dir/terraform.tfstate.damaged` and the last
+  good state (orchc's journal) is used. Terraform stopped by SIGTERM (a timeout, or
+  orchc dying: `_process.py`) writes a complete state first.
 - Sensitive variables go to a 0600 `*.auto.tfvars.json` removed in a `finally`; their
   values are scrubbed from error messages; outputs marked `sensitive` become secrets.
+  Beside it, `orchc-secrets.owner` names the orchc run that wrote it: a file left by a
+  run that died (SIGKILL leaves no `finally`) is removed by the next terraform call in
+  the project, whichever resource it is for.
 - Every Terraform command shares the resource's timeout; on expiry the process group
   is stopped (SIGTERM, so Terraform can persist its state, then SIGKILL).
 - `delete` with no state runs nothing; if the module directory is gone, it destroys
@@ -42,10 +50,13 @@ from orchc.drivers.protocol import (
     Observation,
     strings_in,
 )
+from orchc.run_processes import run_is_alive, this_run
 
 STATE_FILE = "terraform.tfstate"
 PLAIN_VARIABLES_FILE = "terraform.tfvars.json"
 SECRET_VARIABLES_FILE = "orchc-secrets.auto.tfvars.json"
+SECRETS_OWNER_FILE = "orchc-secrets.owner"
+DAMAGED_STATE_FILE = f"{STATE_FILE}.damaged"
 BACKEND_OVERRIDE_FILE = "orchc_backend_override.tf.json"
 # What a module copy must not carry over from the source: Terraform's own working files.
 _NOT_COPIED = frozenset(
@@ -69,6 +80,7 @@ class TerraformDriver:
     replace_inputs: ClassVar[frozenset[str]] = frozenset({"source"})
 
     def create(self, request: DriverRequest, journal: Journal) -> DriverResult:
+        remove_abandoned_secrets(request.work_dir.parent)
         workspace = Workspace.prepare(request)
         workspace.sync_journal(journal)
         workspace.copy_module()
@@ -81,6 +93,7 @@ class TerraformDriver:
         return DriverResult(outputs=values, secrets=secrets, state=workspace.state())
 
     def delete(self, request: DriverRequest, journal: Journal) -> None:
+        remove_abandoned_secrets(request.work_dir.parent)
         workspace = Workspace.prepare(request)
         if workspace.tfstate is not None:  # else nothing was ever applied
             workspace.sync_journal(journal)
@@ -94,6 +107,7 @@ class TerraformDriver:
         """Drift: `terraform plan -refresh-only -detailed-exitcode` (exit 2: what
         exists differs from Terraform's state). Nothing is applied, and the state
         orchc holds is not changed."""
+        remove_abandoned_secrets(request.work_dir.parent)
         workspace = Workspace.prepare(request)
         if workspace.tfstate is None:
             return Observation(drift="no Terraform state recorded: nothing was ever applied")
@@ -159,7 +173,8 @@ class Workspace:
 
     @classmethod
     def prepare(cls, request: DriverRequest) -> Workspace:
-        """Parse the inputs and pick the newest Terraform state; touches no file."""
+        """Parse the inputs and pick the newest Terraform state; touches no file but
+        a damaged local state, which it moves aside."""
         inputs = parse_block(TerraformInputs, request.inputs, "inputs")
         secrets = parse_block(TerraformSecrets, request.secrets, "secrets")
         _refuse_shared_variables(inputs.variables, secrets.variables)
@@ -169,7 +184,7 @@ class Workspace:
             inputs = inputs.model_copy(update={"variables": {}})
         stored = request.state.get("tfstate")
         journaled = stored if isinstance(stored, dict) else None
-        local = _read_json(request.work_dir / "module" / STATE_FILE)
+        local = read_local_state(request.work_dir)
         return cls(
             request=request,
             inputs=inputs,
@@ -201,12 +216,15 @@ class Workspace:
         if self.tfstate is not None:
             _write_private_json(self.module_dir / STATE_FILE, self.tfstate)
         _write_private_json(self.module_dir / PLAIN_VARIABLES_FILE, self.inputs.variables)
+        owner_file = self.module_dir / SECRETS_OWNER_FILE
         secret_file = self.module_dir / SECRET_VARIABLES_FILE
+        _write_private_json(owner_file, this_run())  # first: a secrets file has an owner
         _write_private_json(secret_file, self.secret_variables)
         try:
             yield
         finally:
             secret_file.unlink(missing_ok=True)
+            owner_file.unlink(missing_ok=True)
             self._capture_state(journal)
 
     def terraform(self, *args: str, check: bool = True) -> CompletedRun:
@@ -253,7 +271,7 @@ class Workspace:
 
     def _capture_state(self, journal: Journal) -> None:
         local = self.module_dir / STATE_FILE
-        captured = _read_json(local)
+        captured = read_local_state(self.root)
         if captured is not None:
             self.tfstate = captured
         self.sync_journal(journal)
@@ -280,6 +298,49 @@ def newest_state(stored: object, local: JsonObject | None) -> JsonObject | None:
     if stored_state is None or local.get("serial", 0) > stored_state.get("serial", 0):
         return local
     return stored_state
+
+
+def read_local_state(work_dir: Path) -> JsonObject | None:
+    """The Terraform state left in the module copy, if any and complete. A damaged one
+    (empty, cut short, not a JSON object: Terraform was killed while writing it) is
+    moved aside to `DAMAGED_STATE_FILE` and reads as none."""
+    path = work_dir / "module" / STATE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise DriverError(f"cannot read Terraform state {path.name}: {error}") from None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        return value
+    path.replace(work_dir / DAMAGED_STATE_FILE)
+    return None
+
+
+_swept: set[Path] = set()
+
+
+def remove_abandoned_secrets(work_root: Path) -> None:
+    """Remove the secret variable files that runs which died left in any resource's work
+    dir under `work_root` (once per process and root). A file whose run still goes on
+    (another environment's apply) stays."""
+    if work_root in _swept:
+        return
+    _swept.add(work_root)
+    for secret_file in work_root.glob(f"*/module/{SECRET_VARIABLES_FILE}"):
+        owner_file = secret_file.with_name(SECRETS_OWNER_FILE)
+        try:
+            owner = json.loads(owner_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            owner = None  # no owner: left by an older orchc, or its owner is finishing
+        if isinstance(owner, str) and run_is_alive(owner):
+            continue
+        secret_file.unlink(missing_ok=True)
+        owner_file.unlink(missing_ok=True)
 
 
 def terraform_env(data_dir: Path) -> dict[str, str]:
@@ -328,13 +389,3 @@ def _write_private_json(path: Path, value: object) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         json.dump(value, file, indent=2, sort_keys=True)
-
-
-def _read_json(path: Path) -> JsonObject | None:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None
-    except ValueError as error:
-        raise DriverError(f"cannot read Terraform state {path.name}: {error}") from None
-    return value if isinstance(value, dict) else None

@@ -13,6 +13,7 @@ import click
 
 from orchc.compiler.plan import Plan
 from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, load_verified
+from orchc.drivers._process import stop_programs_on_signals
 from orchc.grammar.diagnostics import DiagnosticError
 from orchc.runtime.apply import Runtime, apply_plan, destroy, destroy_preview
 from orchc.runtime.operations import ApplyOptions
@@ -73,6 +74,7 @@ def make_reporter(json_events: bool, redactor: Redactor) -> Reporter:
 def make_runtime(
     project: Project, store: StateStore, json_events: bool, parallelism: int
 ) -> Runtime:
+    stop_programs_on_signals()  # a stopped apply stops its drivers' programs first
     redactor = Redactor()
     reporter = make_reporter(json_events, redactor)
     options = ApplyOptions(parallelism=parallelism)

@@ -13,7 +13,7 @@ import click
 
 from orchc.compiler.plan import canonical_json
 from orchc.compiler.uid import ResourceUid
-from orchc.runtime.state.contract import ResourceRecord, StateStore
+from orchc.runtime.state.contract import LockedError, ResourceRecord, StateStore
 from orchc.runtime.state.crypto import NEW_KEY_VARIABLE, key_from_environment
 from orchc.runtime.state.errors import StateStoreError
 from orchc.runtime.state.sql import SqlStateStore
@@ -92,12 +92,23 @@ def show(uid: str, env: str, app: str | None, state_url: str | None) -> None:
 @state.command()
 @_env_options
 @state_option
+@click.option(
+    "--force",
+    is_flag=True,
+    help="remove the lock even if its holder (or a program it started) may still run",
+)
 @user_errors
-def unlock(env: str, app: str | None, state_url: str | None) -> None:
-    """Remove the lock of an environment (the last resort after a crash)."""
+def unlock(env: str, app: str | None, state_url: str | None, force: bool) -> None:
+    """Remove the lock of an environment whose holder is gone (after a crash)."""
     with _store(state_url) as (project, store):
         app_id = project.app(app)
-        holder = store.force_unlock(app_id, env)
+        try:
+            holder = (
+                store.force_unlock(app_id, env) if force else store.unlock_abandoned(app_id, env)
+            )
+        except LockedError as error:
+            fail(_still_held(app_id, env, error))
+            return
         if holder is None:
             click.echo(f"orchc: {app_id}/{env} was not locked", err=True)
         else:
@@ -171,6 +182,15 @@ def remove(uid: str, env: str, app: str | None, state_url: str | None) -> None:
         "orchc: its driver was not called: what it made still exists; the next apply "
         "creates it again",
         err=True,
+    )
+
+
+def _still_held(app: str, env: str, error: LockedError) -> str:
+    return (
+        f"the lock of {app}/{env} is held by {error.holder.describe()}; that run may still "
+        "be working (or runs on another host, where this orchc cannot check it): nothing "
+        "was unlocked. Wait for it; if you are sure nothing of it runs any more, "
+        f"`orchc state unlock --env {env} --force` removes the lock anyway"
     )
 
 

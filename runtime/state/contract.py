@@ -90,9 +90,17 @@ class LockHolder:
     pid: int
     since: str  # ISO 8601, UTC
     operation: str  # "apply" or "destroy"
+    # When the holder is gone: what it started that still runs, "pid (name)" each.
+    orphans: tuple[str, ...] = ()
 
     def describe(self) -> str:
-        return f"{self.operation} by pid {self.pid} on {self.host} since {self.since}"
+        held = f"{self.operation} by pid {self.pid} on {self.host} since {self.since}"
+        if not self.orphans:
+            return held
+        return (
+            f"{held}; that orchc process is gone, but program(s) it started still run: "
+            f"{', '.join(self.orphans)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -162,7 +170,8 @@ class Locker(Protocol):
 
     def acquire_lock(self, app: str, env: str, operation: str) -> LockHolder:
         """Take the (app, env) lock or raise `LockedError` naming the holder. A lock whose
-        holder process is gone (same host, pid not alive) is taken over. A store that
+        holder process is gone (same host, pid not alive) is taken over, unless a program
+        that process started still runs (then `LockedError` names those programs). A store that
         holds the lock already takes it again (nested: each acquire has its release,
         the outermost releases it), so a command may lock before it plans."""
         ...
@@ -171,6 +180,11 @@ class Locker(Protocol):
 
     def force_unlock(self, app: str, env: str) -> LockHolder | None:
         """Remove the lock whoever holds it; returns who held it."""
+        ...
+
+    def unlock_abandoned(self, app: str, env: str) -> LockHolder | None:
+        """Remove the lock only if its holder is provably gone and no program it started
+        still runs (else `LockedError`, naming them); returns who held it."""
         ...
 
 

@@ -6,6 +6,11 @@ reused; (boot id, start time) is, so a lock left by a process that died is recog
 even when a new process got the same pid. Liveness can only be judged on the holder's
 own host: a lock held from another host is always considered alive.
 
+A holder that is gone may have left programs running (a driver's program that ignored
+the signal sent when orchc died, or its own children): they carry the holder's run
+marker (`orchc.run_processes`), and while any of them lives the lock is not taken over,
+since a new run would race them (`orphans`).
+
 >>> holder = this_process("apply")
 >>> holder.pid == os.getpid(), holder.host == socket.gethostname()
 (True, True)
@@ -21,15 +26,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchc.run_processes import (
+    DEAD_STATES,
+    STATE_INDEX,
+    RunProcess,
+    process_token,
+    run_marker,
+    run_processes,
+    stat_fields,
+    token_of,
+)
+
 from .contract import LockHolder
 
 _PROC = Path("/proc")
-_BOOT_ID = _PROC / "sys" / "kernel" / "random" / "boot_id"
-# In /proc/<pid>/stat the fields after "pid (comm)" start at field 3 (state); the start
-# time is field 22, so index 19 once the first two fields are cut off.
-_STATE_INDEX = 0
-_STARTTIME_INDEX = 19
-_DEAD_STATES = frozenset({"Z", "X", "x"})  # zombie or dead: exited, not yet reaped
 
 
 @dataclass(frozen=True)
@@ -60,15 +70,6 @@ def this_process(operation: str) -> ProcessIdentity:
     return ProcessIdentity(holder, process_token(pid) or "")
 
 
-def process_token(pid: int) -> str | None:
-    """`<boot id>/<start time>` of a running process, or None when it cannot be read
-    (no such process, or no /proc on this system)."""
-    fields = _stat_fields(pid)
-    if fields is None:
-        return None
-    return f"{_boot_id()}/{fields[_STARTTIME_INDEX]}"
-
-
 def process_is_gone(host: str, pid: int, token: str) -> bool:
     """True only when we can be sure the holder process no longer exists: it ran on this
     host and its pid is free, a zombie, or now belongs to a process started later."""
@@ -76,26 +77,18 @@ def process_is_gone(host: str, pid: int, token: str) -> bool:
         return False
     if not _PROC.is_dir():
         return not _pid_exists(pid)
-    fields = _stat_fields(pid)
-    if fields is None or fields[_STATE_INDEX] in _DEAD_STATES:
+    fields = stat_fields(pid)
+    if fields is None or fields[STATE_INDEX] in DEAD_STATES:
         return True
-    return bool(token) and token != f"{_boot_id()}/{fields[_STARTTIME_INDEX]}"
+    return bool(token) and token != token_of(fields)
 
 
-def _stat_fields(pid: int) -> list[str] | None:
-    try:
-        stat = (_PROC / str(pid) / "stat").read_text()
-    except OSError:  # no such process (or it vanished while we read)
-        return None
-    # The command name is in parentheses and may itself contain spaces or ')'.
-    return stat[stat.rindex(")") + 2 :].split()
-
-
-def _boot_id() -> str:
-    try:
-        return _BOOT_ID.read_text().strip()
-    except OSError:
-        return "unknown-boot"
+def orphans(host: str, pid: int, token: str) -> tuple[RunProcess, ...]:
+    """The live processes that the holder (host, pid, token) started, as far as this host
+    can see (none for a holder on another host)."""
+    if host != socket.gethostname():
+        return ()
+    return run_processes(run_marker(pid, token))
 
 
 def _pid_exists(pid: int) -> bool:

@@ -44,7 +44,7 @@ from .contract import (
 )
 from .crypto import KEY_VARIABLE, StateCipher, StateKey, key_from_environment
 from .errors import StateKeyError, StateSchemaError, StateStoreError
-from .locking import ProcessIdentity, process_is_gone, this_process, utc_now
+from .locking import ProcessIdentity, orphans, process_is_gone, this_process, utc_now
 from .schema import (
     BOOLEAN_COLUMNS,
     COPIED_TABLES,
@@ -404,8 +404,8 @@ class SqlStateStore(ABC):
             self._serialize_lock(tx, app, env)
             self._check_key_unchanged(tx)
             held = _lock_row(tx, app, env)
-            if held is not None and not self._holder_is_gone(tx, app, env, held):
-                raise LockedError(held.holder)
+            if held is not None:
+                self._refuse_live_holder(tx, app, env, held)
             tx.run("DELETE FROM locks WHERE app = ? AND env = ?", (app, env))
             tx.run(
                 f"INSERT INTO locks (app, env, {_LOCK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -428,13 +428,34 @@ class SqlStateStore(ABC):
         self._lock_released(app, env)
 
     def force_unlock(self, app: str, env: str) -> LockHolder | None:
+        return self._remove_lock(app, env, force=True)
+
+    def unlock_abandoned(self, app: str, env: str) -> LockHolder | None:
+        return self._remove_lock(app, env, force=False)
+
+    def _remove_lock(self, app: str, env: str, *, force: bool) -> LockHolder | None:
         self._held.pop((app, env), None)
         with self._transaction(write=True) as tx:
             self._serialize_lock(tx, app, env)
             held = _lock_row(tx, app, env)
+            if held is not None and not force:
+                self._refuse_live_holder(tx, app, env, held)
             tx.run("DELETE FROM locks WHERE app = ? AND env = ?", (app, env))
         self._lock_released(app, env)
         return None if held is None else held.holder
+
+    def _refuse_live_holder(
+        self, tx: Transaction, app: str, env: str, held: ProcessIdentity
+    ) -> None:
+        """`LockedError` unless the holder of the lock row is provably gone and nothing it
+        started still runs (which would race the next run: an orphaned driver program)."""
+        if process_is_gone(held.host, held.pid, held.token):
+            left = orphans(held.host, held.pid, held.token)
+            if left:
+                named = tuple(str(process) for process in left)
+                raise LockedError(dataclasses.replace(held.holder, orphans=named))
+        if not self._holder_is_gone(tx, app, env, held):
+            raise LockedError(held.holder)
 
     # -- encryption at rest -----------------------------------------------------------
 

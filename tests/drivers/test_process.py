@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,6 +13,7 @@ import pytest
 from orchc.drivers import _process
 from orchc.drivers._process import run_process
 from orchc.drivers.protocol import DriverError
+from orchc.run_processes import this_run
 
 
 def test_output_stdin_and_environment(tmp_path: Path) -> None:
@@ -85,3 +89,57 @@ def assert_dies(pid: int) -> None:
             return
         time.sleep(0.1)
     pytest.fail(f"process {pid} outlived the timeout")
+
+
+def test_programs_carry_the_run_marker_of_this_process() -> None:
+    run = run_process(["sh", "-c", 'echo "$ORCHC_RUN"'], cwd=None, env={"PATH": "/usr/bin:/bin"})
+
+    assert run.stdout.decode().strip() == this_run()
+
+
+# A stand-in for orchc: runs one program from a worker thread (as the executor does)
+# after installing the signal handlers `orchc apply` installs, then waits for it.
+ORCHC_STAND_IN = """
+import sys, threading
+from orchc.drivers._process import run_process, stop_programs_on_signals
+stop_programs_on_signals()
+worker = threading.Thread(target=run_process, args=(["sh", "-c", sys.argv[1]],),
+                          kwargs={"cwd": None, "check": False})
+worker.start()
+worker.join()
+"""
+
+
+def start_stand_in(script: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", ORCHC_STAND_IN, script])
+
+
+def test_a_program_dies_when_orchc_is_killed(tmp_path: Path) -> None:
+    """SIGKILL leaves orchc no chance to act: the kernel signals the program."""
+    pid_file = tmp_path / "program.pid"
+    orchc = start_stand_in(f"echo $$ > {pid_file}; exec sleep 300")
+    program = wait_for_pid(pid_file)
+
+    orchc.kill()
+    orchc.wait(timeout=60)
+
+    assert_dies(program)
+
+
+def test_sigterm_stops_the_program_group_then_orchc(tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild.pid"
+    orchc = start_stand_in(f"sleep 300 & echo $! > {pid_file}; wait")
+    grandchild = wait_for_pid(pid_file)
+
+    orchc.send_signal(signal.SIGTERM)
+
+    assert orchc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert_dies(grandchild)
+
+
+def wait_for_pid(path: Path) -> int:
+    for _ in range(600):
+        if path.exists() and path.read_text().strip():
+            return int(path.read_text())
+        time.sleep(0.05)
+    pytest.fail(f"{path} was never written")

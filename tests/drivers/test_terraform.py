@@ -15,6 +15,7 @@ import pytest
 
 from orchc.drivers.protocol import DriverError, DriverRequest, JsonObject
 from orchc.drivers.terraform import TerraformDriver, terraform_env
+from orchc.run_processes import this_run
 
 pytestmark = pytest.mark.terraform
 
@@ -43,6 +44,7 @@ def leftovers(work_dir: Path) -> list[str]:
     """State and secret files that must not outlive a run."""
     module = work_dir / "module"
     names = ["terraform.tfstate", "terraform.tfstate.backup", "orchc-secrets.auto.tfvars.json"]
+    names.append("orchc-secrets.owner")
     return [name for name in names if (module / name).exists()]
 
 
@@ -101,6 +103,53 @@ def test_a_newer_state_left_by_a_crash_wins(
     assert result.outputs["id"] == left["outputs"]["id"]["value"]
     assert result.state["tfstate"]["lineage"] == left["lineage"]
     assert leftovers(request.work_dir) == []
+
+
+@pytest.mark.parametrize("left", ["", '{"version": 4, "serial": 9, "resou'], ids=["empty", "cut"])
+def test_a_state_terraform_was_killed_writing_is_set_aside(
+    tf_request: Callable[..., DriverRequest], journal: Any, left: str
+) -> None:
+    """Terraform writes its state in place (truncate, then write): a SIGKILL between the
+    two leaves an empty or cut file. It must not fail every later run: the last good
+    state (orchc's) is used, and the damaged file is kept aside, never used again."""
+    request = tf_request("basic", {"name": "orchc"})
+    first = DRIVER.create(request, journal)
+    local = request.work_dir / "module" / "terraform.tfstate"
+    local.write_text(left)
+
+    again = DRIVER.create(request.model_copy(update={"state": first.state}), journal)
+
+    assert again.outputs == first.outputs  # the same object, not a new one
+    assert (request.work_dir / "terraform.tfstate.damaged").read_text() == left
+    assert leftovers(request.work_dir) == []
+
+
+def test_secret_variables_left_by_a_dead_run_are_removed(
+    tf_request: Callable[..., DriverRequest], journal: Any, tmp_path: Path
+) -> None:
+    """SIGKILL leaves no `finally`: the next terraform call in the project removes the
+    secrets files of runs that are gone, and leaves a live run's alone."""
+    request = tf_request("basic", {"name": "orchc"})
+    work_root = request.work_dir.parent
+    dead = abandon_secrets(work_root / "dead", owner="1/not-its-start-time")
+    ownerless = abandon_secrets(work_root / "older", owner=None)
+    live = abandon_secrets(work_root / "live", owner=this_run())
+
+    DRIVER.create(request, journal)
+
+    assert not dead.exists() and not ownerless.exists()
+    assert not dead.with_name("orchc-secrets.owner").exists()
+    assert live.exists()
+
+
+def abandon_secrets(work_dir: Path, owner: str | None) -> Path:
+    module = work_dir / "module"
+    module.mkdir(parents=True)
+    if owner is not None:
+        (module / "orchc-secrets.owner").write_text(json.dumps(owner))
+    secrets = module / "orchc-secrets.auto.tfvars.json"
+    secrets.write_text(json.dumps({"token": TOKEN}))
+    return secrets
 
 
 def test_a_failing_module_creates_nothing_then_fixed_input_succeeds(

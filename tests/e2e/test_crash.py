@@ -2,7 +2,11 @@
 must converge, with no resource provisioned twice and none forgotten.
 
 The last node's driver call waits for a release file, so the run is still in progress
-whenever it is killed, however loaded the machine (no sleep-based ordering)."""
+whenever it is killed, however loaded the machine (no sleep-based ordering).
+
+The orphan tests kill orchc while its driver programs are still creating and apply
+again at once (orphan_race.py): none of them may race the next apply. The suite runs a
+few kills per backend; bench/kill_race.py runs 25 per backend and prints the counts."""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ import signal
 import sys
 from pathlib import Path
 
+import orphan_race
 import pytest
-from e2e_helpers import STATIC_DEFINITIONS, Project
+from e2e_helpers import STATIC_DEFINITIONS, Project, new_project
 
 WORLD = Path(__file__).parent / "programs" / "world.py"
 NODES = ["n1", "n2", "n3", "n4", "n5", "n6", "n7"]  # a binary tree: n1 <- n2, n3 <- n4..n7
@@ -144,3 +149,31 @@ def test_killed_destroy_finishes_on_the_next_destroy(project: Project, events: i
     project.run("destroy", "--env", "dev", "--auto-approve")
     assert world(project)["present"] == {}
     assert project.state_uids() == []
+
+
+ORPHAN_KILLS = 2  # per backend in the suite; bench/kill_race.py runs 25
+
+
+def test_orphaned_programs_never_race_the_next_apply(tmp_path: Path) -> None:
+    for kill in range(ORPHAN_KILLS):
+        project = new_project(tmp_path / str(kill))
+        orphan_race.prepare(project)
+        outcome = orphan_race.kill_while_creating(project)
+        assert outcome.creations == dict.fromkeys(orphan_creations(), 1)
+
+
+@pytest.mark.services
+def test_orphaned_programs_never_race_the_next_apply_on_postgresql(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    for kill in range(ORPHAN_KILLS):
+        project = new_project(tmp_path / str(kill))
+        project.write("orchc.toml", f'app = "shop{kill}"\n')
+        project.env["ORCHC_STATE"] = postgres_url
+        orphan_race.prepare(project)
+        outcome = orphan_race.kill_while_creating(project)
+        assert outcome.creations == dict.fromkeys(orphan_creations(), 1)
+
+
+def orphan_creations() -> list[str]:
+    return [f"node.default#{name}" for name in orphan_race.NODES]

@@ -5,6 +5,9 @@ test decides when it exits):
 - `hold OPERATION`: take the lock and report the holder.
 - `race`: wait for a line on stdin, try the lock, report `won` or `locked`.
 - `put-then-die COUNT`: store COUNT records, report, then SIGKILL itself.
+- `hold-running PID_FILE`: take the lock, report the holder, then run (as a driver does)
+  a program that ignores SIGTERM and writes its pid to PID_FILE: it outlives this
+  process when it is killed.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ import json
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from orchc.compiler.state import StateResource
 from orchc.compiler.uid import ResourceUid
+from orchc.drivers._process import run_process
 from orchc.runtime.state import open_state
 from orchc.runtime.state.contract import LockedError, ResourceRecord
 
@@ -25,7 +30,8 @@ from orchc.runtime.state.contract import LockedError, ResourceRecord
 def main(url: str, root: str, mode: str, *args: str) -> None:
     store = open_state(url, Path(root))
     if mode == "hold":
-        report(dataclasses.asdict(store.acquire_lock("shop", "dev", args[0])))
+        holder = dataclasses.asdict(store.acquire_lock("shop", "dev", args[0]))
+        report({key: value for key, value in holder.items() if key != "orphans"})
     elif mode == "race":
         sys.stdin.readline()
         try:
@@ -33,6 +39,13 @@ def main(url: str, root: str, mode: str, *args: str) -> None:
             report({"result": "won"})
         except LockedError:
             report({"result": "locked"})
+    elif mode == "hold-running":
+        holder = dataclasses.asdict(store.acquire_lock("shop", "dev", "apply"))
+        report({key: value for key, value in holder.items() if key != "orphans"})
+        script = f"trap '' TERM; echo $$ > {args[0]}; exec sleep 300"
+        threading.Thread(
+            target=run_process, args=(["sh", "-c", script],), kwargs={"cwd": None}
+        ).start()
     elif mode == "put-then-die":
         for index in range(int(args[0])):
             store.put("shop", "dev", sample(index))

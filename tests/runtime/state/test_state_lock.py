@@ -6,11 +6,14 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from orchc.run_processes import stat_fields
 from orchc.runtime.state.contract import LockedError, LockHolder
 from orchc.runtime.state.sql import SqlStateStore
 
@@ -162,6 +165,47 @@ def test_force_unlock_removes_any_lock_and_says_whose_it_was(
     child.finish()
 
 
+def test_a_dead_holder_whose_program_still_runs_keeps_the_lock(
+    spawn: Spawn, store: SqlStateStore, tmp_path: Path
+) -> None:
+    """An orphaned driver program (here one ignoring the SIGTERM sent when its orchc
+    died) would race the next run: the lock waits for it, naming it."""
+    pid_file = tmp_path / "program.pid"
+    child = spawn("hold-running", str(pid_file))
+    child.line()
+    program = int(_wait_for_text(pid_file))
+    os.kill(child.process.pid, signal.SIGKILL)
+    child.process.wait(timeout=60)
+    try:
+        with pytest.raises(LockedError) as raised:
+            store.acquire_lock("shop", "dev", "apply")
+        assert raised.value.holder.orphans == (f"{program} (sleep)",)
+        assert str(raised.value).endswith(
+            f"that orchc process is gone, but program(s) it started still run: {program} (sleep)"
+        )
+        with pytest.raises(LockedError):
+            store.unlock_abandoned("shop", "dev")
+    finally:
+        os.kill(program, signal.SIGKILL)
+    _wait_until_gone(program)
+    assert store.acquire_lock("shop", "dev", "apply").pid == os.getpid()
+
+
+def test_unlock_abandoned_refuses_a_live_holder_but_frees_a_dead_ones_lock(
+    spawn: Spawn, store: SqlStateStore
+) -> None:
+    assert store.unlock_abandoned("shop", "dev") is None
+    child = spawn("hold", "apply")
+    holder = LockHolder(**child.line())
+    with pytest.raises(LockedError) as raised:
+        store.unlock_abandoned("shop", "dev")
+    assert raised.value.holder == holder
+    os.kill(child.process.pid, signal.SIGKILL)
+    child.process.wait(timeout=60)
+    assert store.unlock_abandoned("shop", "dev") == holder
+    assert store.unlock_abandoned("shop", "dev") is None
+
+
 def test_two_processes_racing_for_the_lock_have_exactly_one_winner(spawn: Spawn) -> None:
     racers = [spawn("race"), spawn("race")]
     for racer in racers:
@@ -182,3 +226,20 @@ def _wait_until_zombie(pid: int) -> None:
 def _process_state(pid: int) -> str:
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().rpartition(")")[2].split()[0]
+
+
+def _wait_for_text(path: Path) -> str:
+    for _ in range(600):
+        if path.exists() and path.read_text().strip():
+            return path.read_text().strip()
+        time.sleep(0.05)
+    pytest.fail(f"{path} was never written")
+
+
+def _wait_until_gone(pid: int) -> None:
+    for _ in range(600):
+        fields = stat_fields(pid)
+        if fields is None or fields[0] in "ZX":
+            return
+        time.sleep(0.05)
+    pytest.fail(f"process {pid} did not die")
