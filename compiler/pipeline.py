@@ -25,6 +25,7 @@ from .passes.build_ir import build_ir
 from .passes.check_definitions import DriverCatalog, check_definitions
 from .passes.check_inputs import check_inputs
 from .passes.check_references import check_references
+from .passes.check_workload_patches import check_workload_patches
 from .passes.expand import Expansion, expand
 from .passes.find_ambiguities import find_ambiguities
 from .passes.read_definitions import read_definitions
@@ -94,6 +95,7 @@ def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
     diagnostics.extend(problems)
     check_definitions(program, drivers, diagnostics)
     check_inputs(program, drivers, source_map, diagnostics)
+    check_workload_patches(program, diagnostics)
     find_ambiguities(program, diagnostics)
     _raise_with_sources(diagnostics, source_map)
     warnings = [d for d in diagnostics.sorted() if not d.is_error]

@@ -61,3 +61,14 @@ class ResourceUid:
 
 
 TARGET_UID = ResourceUid("target", DEFAULT_CLASS, "target")
+
+WORKLOAD_TYPE = "workload"
+
+
+def workload_uid(workload: str) -> ResourceUid:
+    """The implicit resource of a workload (SPEC §12), whose `patches` shape it.
+
+    >>> str(workload_uid("web"))
+    'workload.default#web'
+    """
+    return ResourceUid(WORKLOAD_TYPE, DEFAULT_CLASS, workload)

@@ -127,7 +127,7 @@ def _database(*extra: InputDeclaration) -> DriverDeclaration:
     )
 
 
-TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests")
+TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests", "patches")
 
 BUILT_IN: dict[str, DriverDeclaration] = {
     "static": DriverDeclaration(open_inputs=True, open_secrets=True, outputs="echo"),
@@ -223,8 +223,8 @@ _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 def _template_keys(inputs: Mapping[str, object]) -> frozenset[str] | None:
     """The top-level keys the `outputs` and `secrets` templates write, when every one
     is written literally: a key made by `{{ }}`, a loop or a flow mapping could be any
-    key, and then nothing is known."""
-    keys: set[str] = set()
+    key, and then nothing is known. A `patches` template returns `patches`."""
+    keys: set[str] = {"patches"} if inputs.get("patches") is not None else set()
     for name in ("outputs", "secrets"):
         source = inputs.get(name)
         if source is None:

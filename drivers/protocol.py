@@ -158,16 +158,31 @@ class Observer(Protocol):
     def observe(self, request: DriverRequest) -> Observation: ...
 
 
+class WorkloadPatch(_Strict):
+    """One patch of a workload's rendered objects (SPEC §12): `add`, `replace`,
+    `remove` (JSON Patch) or `merge` (JSON Merge Patch) of `value` at the JSON pointer
+    `path`; `kind` picks the Kubernetes objects (None: the Deployment), Compose ignores
+    it. `origin` names where it came from, for messages (`definition 'x' (file:line)`)."""
+
+    op: Literal["add", "replace", "remove", "merge"]
+    path: str
+    value: Any = None
+    kind: str | None = None
+    origin: str = ""
+
+
 class DeployWorkload(_Strict):
     """One workload, ready to render: `spec` is the Score document in its normalised
     form (map form of files and volumes, file `source` read into `content`), with every
     placeholder resolved. `sensitive` lists the paths in `spec` whose value embeds a
-    secret; a target must deliver those only through secret channels."""
+    secret; a target must deliver those only through secret channels. `patches` are
+    the workload resource's (SPEC §12), applied in order to what the target renders."""
 
     name: str
     spec: JsonObject
     sensitive: tuple[JsonPath, ...] = ()
     depends_on: tuple[str, ...] = ()  # uids of the resources it declares, sorted
+    patches: tuple[WorkloadPatch, ...] = ()
 
 
 class DeployManifest(_Strict):

@@ -1,15 +1,16 @@
 """The `template` driver: a resource described by Jinja2 templates in its inputs.
 
-The inputs `init`, `state`, `outputs`, `secrets` and `manifests` are templates, rendered
-in that order in an immutable sandbox where an undefined name is an error. Each renders
-YAML: `manifests` a list of objects, the others a mapping; a missing template or an
-empty render is empty. Every template sees `context`, `params`, `metadata` (the Score
-resource's, e.g. `metadata.annotations`; `{}` when it has none), `inputs` (the other
-inputs), `secrets` (the definition's), `init` (what `init` rendered) and `state`: in
-`init` and `state` that is the previous run's state (`{}` at first), in the later three
-it is the state just rendered. The rendered `state` is what the next run gets back, so
-`{{ state.password | default(generate_password()) }}` in the `state` template keeps a
-generated password across runs.
+The inputs `init`, `state`, `outputs`, `secrets`, `manifests` and `patches` are
+templates, rendered in that order in an immutable sandbox where an undefined name is an
+error. Each renders YAML: `manifests` a list of objects, `patches` a list of workload
+patches (SPEC §12, returned as the `patches` output), the others a mapping; a missing
+template or an empty render is empty. Every template sees `context`, `params`,
+`metadata` (the Score resource's, e.g. `metadata.annotations`; `{}` when it has none),
+`inputs` (the other inputs), `secrets` (the definition's), `init` (what `init`
+rendered) and `state`: in `init` and `state` that is the previous run's state (`{}` at
+first), in the later ones it is the state just rendered. The rendered `state` is what
+the next run gets back, so `{{ state.password | default(generate_password()) }}` in
+the `state` template keeps a generated password across runs.
 
 Invariants: a secret never reaches a plain output or a message. An output whose value
 embeds a secret (a definition secret, a sensitive input, a rendered secret) is returned
@@ -51,7 +52,7 @@ from orchc.drivers.protocol import (
 from orchc.drivers.secrets import generate_password as _random_password
 from orchc.sensitive import redact
 
-TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests")
+TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests", "patches")
 """The inputs that are templates, in the order they are rendered."""
 
 MAX_PASSWORD_LENGTH = 4096
@@ -88,6 +89,8 @@ class TemplateDriver:
         secrets = renderer.mapping("secrets")
         renderer.hide(secrets)
         manifests = renderer.objects("manifests")
+        if "patches" in renderer.templates:
+            outputs = _with_patches(outputs, renderer.objects("patches"))
         _refuse_clashes(outputs, secrets)
         plain, embedded = _split_secret_outputs(outputs, renderer.secret_strings(secrets))
         return DriverResult(
@@ -104,7 +107,7 @@ class _Renderer:
 
     def __init__(self, request: DriverRequest) -> None:
         self._request = request
-        self._templates = _templates(request)
+        self.templates = _templates(request)
         self._hidden: list[object] = []
         self.scope = _scope(request)
 
@@ -139,7 +142,7 @@ class _Renderer:
         return tuple(value)
 
     def _render(self, name: str) -> object:
-        source = self._templates.get(name)
+        source = self.templates.get(name)
         if source is None:
             return None
         try:
@@ -455,6 +458,12 @@ def _scope(request: DriverRequest) -> dict[str, object]:
         "state": request.state,
         "init": {},
     }
+
+
+def _with_patches(outputs: JsonObject, patches: tuple[JsonObject, ...]) -> JsonObject:
+    if "patches" in outputs:
+        raise DriverError("templates 'outputs' and 'patches' both render 'patches'")
+    return outputs | {"patches": list(patches)}
 
 
 def _refuse_clashes(outputs: JsonObject, secrets: JsonObject) -> None:

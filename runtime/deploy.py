@@ -17,8 +17,15 @@ from typing import Any
 from orchc.compiler.placeholders import PlaceholderError
 from orchc.compiler.plan import Action, Plan, PlannedWorkload
 from orchc.compiler.score import placeholders as score
-from orchc.compiler.uid import TARGET_UID, ResourceUid
-from orchc.drivers.protocol import DeployManifest, DeployRequest, DeployWorkload, JsonPath
+from orchc.compiler.uid import TARGET_UID, ResourceUid, workload_uid
+from orchc.compiler.workload_patches import patch_problems
+from orchc.drivers.protocol import (
+    DeployManifest,
+    DeployRequest,
+    DeployWorkload,
+    JsonPath,
+    WorkloadPatch,
+)
 from orchc.runtime.state.contract import ResourceRecord
 
 from .placeholders import FillError, Outputs
@@ -54,7 +61,12 @@ def _set(document: dict[str, Any], path: JsonPath, value: Any) -> None:
     target[path[-1]] = value
 
 
-def render_workload(name: str, workload: PlannedWorkload, outputs: Outputs) -> DeployWorkload:
+def render_workload(
+    name: str,
+    workload: PlannedWorkload,
+    outputs: Outputs,
+    patches: tuple[WorkloadPatch, ...] = (),
+) -> DeployWorkload:
     """`workload` with its Score placeholders filled; raises `DeployError` naming every
     placeholder that cannot be filled (one per line), not only the first."""
     spec = copy.deepcopy(workload.spec)
@@ -80,7 +92,31 @@ def render_workload(name: str, workload: PlannedWorkload, outputs: Outputs) -> D
         spec=spec,
         sensitive=tuple(sensitive),
         depends_on=tuple(sorted(workload.resources.values())),
+        patches=patches,
     )
+
+
+def workload_patches(plan: Plan, name: str, outputs: Outputs) -> tuple[WorkloadPatch, ...]:
+    """The `patches` output of the workload's resource (SPEC §12), each naming the
+    definition that returned it; none when the plan has no such resource or it returns
+    no `patches`. A malformed or secret-bearing list is a `DeployError`."""
+    uid = workload_uid(name)
+    planned = plan.resources.get(str(uid))
+    known = outputs.get(uid)
+    if planned is None or known is None:
+        return ()
+    origin = f"definition '{planned.definition}' ({planned.source})"
+    values, secrets = known
+    if "patches" in secrets:
+        # Patches are written into manifests as they are: a secret there would be clear text.
+        raise DeployError(f"workload '{name}': the patches of {origin} embed a secret")
+    value = values.get("patches")
+    if value is None:
+        return ()
+    problems = patch_problems(value, resolved=True)
+    if problems:
+        raise DeployError(f"workload '{name}': {origin}: " + "; ".join(problems))
+    return tuple(WorkloadPatch(**patch, origin=origin) for patch in value)
 
 
 def sensitive_paths(value: Any, redactor: Redactor, path: JsonPath = ()) -> list[JsonPath]:
@@ -101,7 +137,8 @@ def _render_all(plan: Plan, outputs: Outputs) -> tuple[DeployWorkload, ...]:
         if workload.action is Action.DELETE:
             continue
         try:
-            rendered.append(render_workload(name, workload, outputs))
+            patches = workload_patches(plan, name, outputs)
+            rendered.append(render_workload(name, workload, outputs, patches))
         except DeployError as error:
             problems.append(str(error))
     if problems:

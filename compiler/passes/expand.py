@@ -25,7 +25,7 @@ from ..score import placeholders as score
 from ..score.workload import ScoreWorkload
 from ..score_params import score_params_to_plan
 from ..service_ports import WorkloadPorts, workload_ports
-from ..uid import TARGET_UID, ResourceUid
+from ..uid import TARGET_UID, WORKLOAD_TYPE, ResourceUid, workload_uid
 
 
 @dataclass
@@ -267,6 +267,8 @@ def _request_workload(
     }
     expanded = ExpandedWorkload(workload, uids)
     expanded.dependencies[TARGET_UID] = None
+    if expander.program.definitions_of(WORKLOAD_TYPE):
+        _request_workload_resource(expander, expanded)
     for resource in workload.resources:
         uid = uids[resource.name]
         where = f"workload '{workload.name}' ({resource.span.location})"
@@ -283,6 +285,18 @@ def _request_workload(
     for name, key, span in _outputs_read(workload):
         expander.read_output(OutputReference(uids[name], key, span))
     return expanded
+
+
+def _request_workload_resource(expander: _Expander, expanded: ExpandedWorkload) -> None:
+    """The implicit `workload.default#<name>` (SPEC §12): its `patches` shape what the
+    target renders for the workload, so the workload depends on it. Requested when some
+    definition serves the type (the shipped default always does; a program compiled
+    without the defaults and without a `workload` definition has nothing to patch)."""
+    workload = expanded.workload
+    uid = workload_uid(workload.name)
+    where = f"workload '{workload.name}' ({workload.span.location})"
+    expander.request(uid, Request({}, where, workload.span, where))
+    expanded.dependencies[uid] = workload.span
 
 
 def _outputs_read(workload: ScoreWorkload) -> Iterator[tuple[str, str, Span]]:

@@ -48,6 +48,7 @@ from orchc.drivers.targets.env_file import env_file_text, valid_key
 from orchc.drivers.targets.output_dir import OutputFile
 from orchc.drivers.targets.route_requests import take_routes
 from orchc.drivers.targets.score_workload import parse_workload
+from orchc.drivers.targets.workload_patches import apply_patches
 from orchc.drivers.targets.yaml_text import dump
 
 _PROJECT_NAME_INVALID = re.compile(r"[^a-z0-9_-]+")
@@ -119,6 +120,8 @@ def _render_workloads(
         workload = parse_workload(deploy_workload)
         uses = [s for uid in deploy_workload.depends_on for s in fragments.services_of(uid)]
         result = render_workload(workload, layout, sorted(set(uses)), fragment_services)
+        owner = f"workload '{workload.name}'"
+        apply_patches(result.services.values(), deploy_workload.patches, None, owner)
         for service in result.services:
             if service in owners:
                 raise DriverError(

@@ -34,7 +34,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from orchc.drivers.protocol import DeployManifest, DeployRequest, DriverError, JsonObject
+from orchc.drivers.protocol import (
+    DeployManifest,
+    DeployRequest,
+    DeployWorkload,
+    DriverError,
+    JsonObject,
+)
 from orchc.drivers.targets.kubernetes_driver_manifests import identity, seal_manifest
 from orchc.drivers.targets.kubernetes_names import file_stem
 from orchc.drivers.targets.kubernetes_namespace import in_namespace, namespace_object
@@ -43,11 +49,13 @@ from orchc.drivers.targets.kubernetes_routes import (
     RouteStyle,
     route_manifests,
 )
+from orchc.drivers.targets.kubernetes_services import workload_kind
 from orchc.drivers.targets.kubernetes_volumes import without_unmounted_claims
 from orchc.drivers.targets.kubernetes_workload import render_workload
 from orchc.drivers.targets.output_dir import OutputFile
 from orchc.drivers.targets.route_requests import take_routes
 from orchc.drivers.targets.score_workload import parse_workload
+from orchc.drivers.targets.workload_patches import apply_patches
 from orchc.drivers.targets.yaml_text import dump_documents
 
 # Objects a pod needs come before the pod's controller, so `kubectl apply` of one file
@@ -115,11 +123,19 @@ def kubernetes_files(owned: Iterable[OwnedObjects]) -> dict[str, OutputFile]:
 
 def _workload_objects(request: DeployRequest, namespace: str | None) -> list[OwnedObjects]:
     return [
-        OwnedObjects(
-            f"workload '{w.name}'", w.name, tuple(render_workload(parse_workload(w), namespace))
-        )
+        OwnedObjects(f"workload '{w.name}'", w.name, _patched_objects(w, namespace))
         for w in sorted(request.workloads, key=lambda w: w.name)
     ]
+
+
+def _patched_objects(workload: DeployWorkload, namespace: str | None) -> tuple[JsonObject, ...]:
+    """The workload's objects with its patches applied (SPEC §12), by default to its
+    controller (the Deployment, or the StatefulSet its annotation asks for)."""
+    parsed = parse_workload(workload)
+    objects = render_workload(parsed, namespace)
+    owner = f"workload '{workload.name}'"
+    apply_patches(objects, workload.patches, workload_kind(parsed), owner)
+    return tuple(objects)
 
 
 def _manifest_objects(manifests: Iterable[DeployManifest]) -> list[OwnedObjects]:

@@ -93,7 +93,7 @@ def test_plan_several_environments_writes_one_file_each(repository: Path) -> Non
     assert result.exit_code == 2
     assert sorted(p.name for p in Path("plans").iterdir()) == ["dev.json", "prod.json"]
     assert json.loads(Path("plans/prod.json").read_text())["context"]["env"] == "prod"
-    assert "All environments (dev, prod): 12 to create" in result.stdout
+    assert "All environments (dev, prod): 14 to create" in result.stdout
     diff = orchc("diff", "plans/dev.json", "plans/prod.json", "--format", "json")
     report = json.loads(diff.stdout)
     assert report["resources"]["target.default#target"]["changes"] == [
@@ -133,7 +133,7 @@ def test_graph_of_a_plan_file_as_html(repository: Path) -> None:
     assert orchc("plan", "--env", "dev", "-o", "dev.json").exit_code == 0
     page = orchc("graph", "dev.json", "--format", "html").stdout
     assert page.startswith("<!DOCTYPE html>")
-    assert page.count('<g class="node create') == 6  # 5 resources, 1 workload
+    assert page.count('<g class="node create') == 7  # 6 resources (1 the workload's), 1 workload
 
 
 class _Record:

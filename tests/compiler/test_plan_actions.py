@@ -116,7 +116,7 @@ def test_everything_is_created_against_empty_state(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, StateSnapshot())
     assert {a for a, _ in actions(plan).values()} == {"create"}
     assert (plan.state.lineage, plan.state.serial) == (None, 0)
-    assert plan.summary.create == 4
+    assert plan.summary.create == 5  # 3 resources, the workload's resource, 1 workload
 
 
 def test_the_same_inputs_are_a_noop(tmp_path: Path) -> None:
@@ -270,7 +270,8 @@ def test_replace_of_a_resource_not_in_the_plan_is_an_error(tmp_path: Path) -> No
         make_plan(tmp_path, snapshot_of(first), replace=frozenset({missing}))
     assert raised.value.render() == (
         "orchc: error: --replace redis.default#nope: no such resource in this plan (resources: "
-        "config.default#shared, redis.default#shared, target.default#target)"
+        "config.default#shared, redis.default#shared, target.default#target, "
+        "workload.default#web)"
     )
 
 

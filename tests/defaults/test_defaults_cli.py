@@ -67,7 +67,7 @@ def test_defaults_type_prints_the_file_as_orchc_reads_it(project: Any) -> None:
             1,
             "orchc: error: no default definition for type 'nope' (defaults exist for: amqp, "
             "dns, elasticsearch, environment, kafka-topic, mongodb, mssql, mysql, postgres, "
-            "postgres-instance, redis, route, s3, service-port, target, volume)\n",
+            "postgres-instance, redis, route, s3, service-port, target, volume, workload)\n",
         ),
         (
             ["defaults", "--list", "redis"],

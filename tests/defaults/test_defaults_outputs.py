@@ -81,7 +81,8 @@ def write_score(directory: Path, resource_type: str) -> Path:
 
 def test_every_default_type_has_a_row(project: Any) -> None:
     listed = project.run("defaults", "--list").stdout.splitlines()[1:]
-    assert {line.split()[0] for line in listed} == set(TYPES) | {"target"}
+    # `target` and `workload` are implicit resources, not requested by a Score file.
+    assert {line.split()[0] for line in listed} == set(TYPES) | {"target", "workload"}
 
 
 def test_every_default_type_but_the_open_ended_has_a_contract() -> None:

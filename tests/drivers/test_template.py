@@ -332,3 +332,26 @@ def test_delete_does_nothing_and_no_input_forces_a_replace(make_request: Any) ->
     request = make_request("cache", action="delete", inputs={"outputs": "{{ broken"})
     assert TemplateDriver().delete(request, NullJournal()) is None
     assert TemplateDriver.replace_inputs == frozenset()
+
+
+def test_the_patches_template_becomes_the_patches_output(render: Any) -> None:
+    result = render(
+        {"patches": "- {op: replace, path: /spec/replicas, value: {{ inputs.replicas }}}"}
+        | {"replicas": 3}
+    )
+    assert result.outputs == {"patches": [{"op": "replace", "path": "/spec/replicas", "value": 3}]}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"patches": "op: add"}, "template 'patches' must render a YAML list, not a mapping"),
+        ({"patches": "- add"}, "template 'patches': item 1 is a string, not a mapping"),
+        (
+            {"patches": "- {op: remove, path: /a}", "outputs": "patches: []"},
+            "templates 'outputs' and 'patches' both render 'patches'",
+        ),
+    ],
+)
+def test_bad_patches_templates(render: Any, inputs: dict[str, Any], message: str) -> None:
+    assert failure(render, inputs) == message

@@ -131,7 +131,8 @@ def kill_apply_then_converge(project: Project, events: int) -> None:
     assert converge(project) >= 1
     assert sorted(world(project)["present"]) == everything()
     assert world(project)["creations"] == dict.fromkeys(everything(), 1)
-    assert sorted(project.state_uids()) == [*everything(), "target.default#target"]
+    implicit = ["target.default#target", "workload.default#app"]
+    assert sorted(project.state_uids()) == [*everything(), *implicit]
     assert (project.root / "out" / "compose.yaml").exists()
 
 

@@ -60,6 +60,7 @@ def test_create_noop_update_orphan_delete_and_destroy(project: Project) -> None:
         "amqp.default#web.queue": "create",
         "redis.default#web.cache": "create",
         "target.default#target": "create",
+        "workload.default#web": "create",
     }
     project.run("apply", "plan.json")
     compose = project.root / "out" / "compose.yaml"
@@ -85,7 +86,11 @@ def test_create_noop_update_orphan_delete_and_destroy(project: Project) -> None:
     )
     assert project.actions()["amqp.default#web.queue"] == "delete"
     project.run("apply", "plan.json")
-    assert project.state_uids() == ["redis.default#web.cache", "target.default#target"]
+    assert project.state_uids() == [
+        "redis.default#web.cache",
+        "target.default#target",
+        "workload.default#web",
+    ]
 
     project.run("destroy", "--env", "dev", "--auto-approve")
     assert project.state_uids() == []
@@ -258,4 +263,5 @@ def test_a_plan_naming_an_unknown_driver_changes_nothing(project: Project) -> No
         "amqp.default#web.queue",
         "redis.default#web.cache",
         "target.default#target",
+        "workload.default#web",
     ]

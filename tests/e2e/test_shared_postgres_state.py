@@ -63,7 +63,11 @@ def test_two_checkouts_share_one_postgresql_state(
         checkout.env["ORCHC_STATE"] = state_url
 
     project.run("apply", "--env", "dev", "--auto-approve")
-    assert other.state_uids() == ["redis.default#web.cache", "target.default#target"]
+    assert other.state_uids() == [
+        "redis.default#web.cache",
+        "target.default#target",
+        "workload.default#web",
+    ]
     assert set(other.actions().values()) == {"noop"}
     assert not (project.root / ".orchc" / "state.db").exists()
 

@@ -42,6 +42,7 @@ resources:
 """
 
 DB_UID = "postgres.default#web.db"
+ALL_UIDS = [DB_UID, "target.default#target", "workload.default#web"]
 KEY = "a passphrase only the team knows"
 NEW_KEY = "the passphrase after the rotation"
 
@@ -90,7 +91,7 @@ def test_encrypted_state_through_the_cli(applied: Project) -> None:
 
     applied.env["ORCHC_STATE_KEY"] = NEW_KEY
     assert password(applied) == generated
-    assert applied.actions() == {DB_UID: "noop", "target.default#target": "noop"}
+    assert applied.actions() == dict.fromkeys(ALL_UIDS, "noop")
 
 
 @pytest.mark.services
@@ -106,7 +107,7 @@ def test_migrate_sqlite_to_postgresql_and_back_keeps_everything(
     assert state_file.read_bytes() == before  # the source is untouched
     assert password(applied, "--state", postgres_url) == generated
     assert serial(applied, "--state", postgres_url) == at
-    assert applied.actions() == {DB_UID: "noop", "target.default#target": "noop"}
+    assert applied.actions() == dict.fromkeys(ALL_UIDS, "noop")
 
     refused = applied.run("state", "migrate", "--to", postgres_url, expect=1)
     assert "is not empty" in refused.stderr
@@ -117,7 +118,7 @@ def test_migrate_sqlite_to_postgresql_and_back_keeps_everything(
     assert password(applied, "--state", back) == generated
     assert serial(applied, "--state", back) == at + 1
     applied.env["ORCHC_STATE"] = back
-    assert applied.actions() == {DB_UID: "noop", "target.default#target": "noop"}
+    assert applied.actions() == dict.fromkeys(ALL_UIDS, "noop")
     store = open_state(back, applied.root)
     try:
         deployments = store.deployments("shop", "dev")
@@ -182,4 +183,4 @@ def test_lock_timeout_waits_for_the_holder_then_applies(
     assert holder.wait(60) == 0
     _, rest = waiting.communicate(timeout=300)
     assert waiting.returncode == 0, rest
-    assert sorted(applied.state_uids()) == [DB_UID, "target.default#target"]
+    assert sorted(applied.state_uids()) == ALL_UIDS
