@@ -180,6 +180,16 @@ class GitCheckout:
         self.sync()
         return redo()
 
+    def last_commit(self, paths: Sequence[str], grep: str | None = None) -> tuple[str, str] | None:
+        """(hash, subject) of the newest commit of the branch that touched `paths` (and
+        whose message matches `grep`, when given); None when there is none."""
+        if self.git("rev-parse", "-q", "--verify", "HEAD", check=False).returncode != 0:
+            return None  # an empty branch
+        matching = ("--grep", grep) if grep is not None else ()
+        found = self.git("log", "-1", "--format=%H%x09%s", *matching, "--", *paths).stdout
+        commit, _, subject = found.strip().partition("\t")
+        return (commit, subject) if commit else None
+
     # -- plumbing -----------------------------------------------------------------------
 
     @property

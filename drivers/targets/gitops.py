@@ -45,6 +45,7 @@ from orchc.drivers.protocol import (
     DriverResult,
     Journal,
     JsonObject,
+    Observation,
 )
 from orchc.drivers.targets.git_checkout import Author, GitCheckout, GitRemote
 from orchc.drivers.targets.kubernetes_manifests import (
@@ -124,6 +125,26 @@ class GitopsTarget:
         checkout.sync()
         if remove():
             checkout.push(remove)
+
+    def observe(self, request: DriverRequest) -> Observation:
+        """Drift: a commit that is not orchc's changed orchc's files under `path` after
+        its last deploy (or removed them). Only the clone in the work directory moves."""
+        inputs = _inputs(request.inputs)
+        checkout = _checkout(inputs, request.project_root, request.secrets, request)
+        checkout.sync()
+        path = inputs.output_path(request.context)
+        mark = f"orchc: {request.context.app}/{request.context.env} "
+        if checkout.last_commit([path], grep=f"^{mark}") is None:
+            return Observation()  # nothing deployed here yet
+        files = [f"{path}/{name}" for name in sorted(_output_dir(checkout, path).owned())]
+        last = checkout.last_commit([f"{path}/{INDEX_NAME}", *files])
+        if last is None or last[1].startswith(mark):
+            return Observation()
+        commit, subject = last
+        return Observation(
+            drift=f"{path} was changed by commit {commit[:12]} ({subject[:60]!r}) after "
+            "orchc's last deploy"
+        )
 
     def deploy(self, request: DeployRequest) -> DeployResult:
         """Render (`manifest_files`), then commit and push the files under `path`."""

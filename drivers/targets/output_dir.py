@@ -66,6 +66,10 @@ class OutputDir:
         self._remove(self._read_index())
         self.index_path.unlink(missing_ok=True)
 
+    def owned(self) -> set[str]:
+        """The files the index says orchc wrote here (relative paths)."""
+        return self._read_index()
+
     def display(self, relative: str) -> str:
         """`relative` (under `root`) as a path relative to the project root."""
         return os.path.relpath(self.root / relative, self._project_root)

@@ -288,3 +288,35 @@ def test_a_repository_url_with_a_password_is_refused(project: Project) -> None:
     errors = [line for line in printed.splitlines() if "holds a password" in line]
     assert errors and all("https://git.example.com/deploy.git holds" in e for e in errors)
     assert not any("hunter2-secret" in e for e in errors)  # the plan shows it: an input
+
+
+def test_a_commit_by_hand_over_orchcs_files_is_drift_and_refresh_repairs_it(
+    project: Project, tmp_path: Path
+) -> None:
+    bare = bare_repository(tmp_path / "deploy.git")
+    setup(project, f"file://{bare}")
+    apply(project)
+    project.run("drift", "--env", "dev", expect=0)
+    rendered = read_remote(bare)["shop/dev/web.yaml"]
+
+    other = tmp_path / "other"
+    git("clone", "-q", str(bare), str(other))
+    (other / "shop" / "dev" / "kustomization.yaml").write_text("resources: [web.yaml]\n")
+    git("add", ".", cwd=other)
+    git("commit", "-q", "-m", "a file of our own", cwd=other)
+    git("push", "-q", "origin", "HEAD:main", cwd=other)
+    project.run("drift", "--env", "dev", expect=0)  # not one of orchc's files
+
+    web = other / "shop" / "dev" / "web.yaml"
+    web.write_text(rendered.replace("nginx:1.27", "nginx:hotfix"))
+    git("commit", "-q", "-am", "hotfix image", cwd=other)
+    git("push", "-q", "origin", "HEAD:main", cwd=other)
+    drifted = project.run("drift", "--env", "dev", expect=2)
+    assert "~ target.default#target  drifted: shop/dev was changed by commit " in drifted.stdout
+    assert "('hotfix image') after orchc's last deploy" in drifted.stdout
+
+    plan = project.plan("--refresh", "-f", "web/score.yaml")
+    assert plan["resources"]["target.default#target"]["action"] == "update"
+    project.run("apply", "plan.json", "--auto-approve")
+    assert read_remote(bare)["shop/dev/web.yaml"] == rendered
+    project.run("drift", "--env", "dev", expect=0)
