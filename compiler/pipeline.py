@@ -32,6 +32,7 @@ from .passes.read_definitions import read_definitions
 from .plan import Plan
 from .plan_actions import PlanRules, Policies, SecretCheck, check_forced
 from .score.reader import ScoreWorkload, read_scores
+from .service_ports import check_service_ports
 from .state import StateReader
 from .uid import ResourceUid
 
@@ -93,6 +94,7 @@ def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
     program = _read_program(sources, source_map, diagnostics)
     workloads, problems = read_scores(list(sources.score_files), sources.root, source_map)
     diagnostics.extend(problems)
+    diagnostics.extend(check_service_ports(workloads))
     check_definitions(program, drivers, diagnostics)
     check_inputs(program, drivers, source_map, diagnostics)
     check_workload_patches(program, diagnostics)

@@ -21,7 +21,13 @@ from .evaluate import Json, OnReference, OutputReference
 from .placeholders import escape_literal
 from .score import placeholders as score
 from .score.workload import ResourceRequest, ScoreWorkload
-from .service_ports import SERVICE_PORT_TYPE, UnknownPort, WorkloadPorts, resolve_service_port
+from .service_ports import (
+    SERVICE_PORT_TYPE,
+    UnknownPort,
+    UnlistedWorkload,
+    WorkloadPorts,
+    resolve_service_port,
+)
 from .uid import ResourceUid
 
 _OUTPUT_KEY = re.compile(r"^[A-Za-z0-9_-]+\Z")
@@ -112,6 +118,5 @@ def score_params_to_plan(
         return params
     try:
         return resolve_service_port(params, ports)
-    except UnknownPort as error:
-        diagnostics.error(workload.locate((*path, "port")), str(error))
+    except (UnknownPort, UnlistedWorkload):  # reported when the files were read
         return params

@@ -6,10 +6,11 @@ Score file names it under `service.ports`, as score-compose and score-k8s expect
 plan resolves the name: `port` becomes the port's number and `targetPort` is added (the
 port the container listens on: Score's `targetPort`, else `port`). The definition picks
 what its target needs (a Kubernetes Service listens on `port`; on Compose the other
-workload is reached on its container's port). A name the workload does not declare, or a
-name for a workload that is not part of the deployment, is a located plan error. A
-number is kept as given, with the `targetPort` of the port of that number when the
-workload declares one.
+workload is reached on its container's port). A name the workload does not declare is
+a located plan error; a name for a workload that is not part of the deployment cannot be
+looked up, and is passed on as given with a located warning (a definition of yours may
+know it; the default fails). A number is kept as given, with the `targetPort` of the
+port of that number when the workload declares one.
 
 >>> ports = {"backend": {"web": ServicePort(8080, 80)}}
 >>> resolve_service_port({"workload": "backend", "port": "web"}, ports)
@@ -31,6 +32,8 @@ from typing import NamedTuple
 
 from pydantic import JsonValue
 
+from orchc.grammar.diagnostics import Diagnostic
+
 from .score.workload import ScoreWorkload
 
 SERVICE_PORT_TYPE = "service-port"
@@ -46,7 +49,11 @@ WorkloadPorts = Mapping[str, Mapping[str, ServicePort]]
 
 
 class UnknownPort(Exception):
-    """A port name that cannot be looked up; the message says why."""
+    """A port name the workload does not declare; the message says which it does."""
+
+
+class UnlistedWorkload(Exception):
+    """A port name for a workload outside the deployment: a warning, not an error."""
 
 
 def workload_ports(workloads: Iterable[ScoreWorkload]) -> dict[str, dict[str, ServicePort]]:
@@ -70,16 +77,17 @@ def resolve_service_port(
     params: dict[str, JsonValue], ports: WorkloadPorts
 ) -> dict[str, JsonValue]:
     """`params` of a `service-port` resource with its port resolved (see the module);
-    raises `UnknownPort`. Values that are not plain text (placeholders) are left alone."""
+    raises `UnknownPort` or `UnlistedWorkload`. Values that are not plain text
+    (placeholders) are left alone."""
     workload, port = params.get("workload"), params.get("port")
     if not isinstance(workload, str) or "$" in workload:
         return params
     declared = ports.get(workload)
     if isinstance(port, str) and not port.isdigit() and "$" not in port:
         if declared is None:
-            raise UnknownPort(
+            raise UnlistedWorkload(
                 f"port '{port}' is a name, but workload '{workload}' is not part of this "
-                "deployment, so it cannot be looked up (give the port number)"
+                "deployment, so it cannot be looked up: it is passed on as given"
             )
         if port not in declared:
             names = ", ".join(sorted(declared)) or "none"
@@ -93,3 +101,23 @@ def resolve_service_port(
     if isinstance(number, int) and number in by_number:
         return params | {"targetPort": by_number[number].target_port}
     return params
+
+
+def check_service_ports(workloads: list[ScoreWorkload]) -> list[Diagnostic]:
+    """Every `service-port` port name that cannot be looked up, at its `port:` line: an
+    error for a name the workload does not declare, a warning for a workload outside
+    the deployment (`orchc check` and `orchc plan` both report them)."""
+    ports = workload_ports(workloads)
+    found: list[Diagnostic] = []
+    for workload in workloads:
+        for resource in workload.resources:
+            if resource.type != SERVICE_PORT_TYPE:
+                continue
+            span = workload.locate(("resources", resource.name, "params", "port"))
+            try:
+                resolve_service_port(dict(resource.params), ports)
+            except UnknownPort as error:
+                found.append(Diagnostic.error(span, str(error)))
+            except UnlistedWorkload as warning:
+                found.append(Diagnostic.warning(span, str(warning)))
+    return found

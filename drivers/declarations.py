@@ -64,6 +64,12 @@ class DriverDeclaration:
     outputs: OutputRule = "unknown"
     fixed_outputs: frozenset[str] = frozenset()
     template_inputs: tuple[str, ...] = ()
+    reads_environment: bool = False
+    """Its outputs are variables of the environment (the `environment` driver): a
+    target that `interpolates_environment` reads them where the workload starts."""
+    interpolates_environment: bool = False
+    """A target that starts workloads with variables of its own environment (Compose
+    interpolates `${NAME}` at `docker compose up`)."""
 
     def input(self, name: str) -> InputDeclaration | None:
         return next((i for i in self.inputs if i.name == name), None)
@@ -144,7 +150,10 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         open_secrets=True,
     ),
     "environment": DriverDeclaration(
-        inputs=(_optional("env_file", "string"),), open_secrets=True, outputs="requested"
+        inputs=(_optional("env_file", "string"), _optional("target_kind", "string")),
+        open_secrets=True,
+        outputs="requested",
+        reads_environment=True,
     ),
     "postgres": _database(_optional("admin_database", "string")),
     "mysql": _database(),
@@ -208,6 +217,7 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         open_secrets=True,
         outputs="fixed",
         fixed_outputs=frozenset({"kind", "path"}),
+        interpolates_environment=True,
     ),
 }
 """The declarations of the drivers that ship with orchc, by registered name."""

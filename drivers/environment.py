@@ -6,7 +6,11 @@ returns exactly the ones other resources and workloads read
 (`DriverRequest.requested_outputs`, computed by the compiler), each from the process
 environment if it is set there, else from the `.env` file (input `env_file`, default
 `.env`, relative to the project root; a missing file is only a problem when a key is
-missing too). A key found in neither is an error naming it and every place looked in.
+missing too). A key found in neither is an error naming it and every place looked in,
+except for a Compose target (input `target_kind = "compose"`): there a workload's
+variables read the environment where the workload starts (`${NAME}`, interpolated by
+`docker compose up`, see `runtime/deferred.py`), so the values found are returned and a
+missing one is no error (a file or param that reads it fails at deploy, naming it).
 
 Invariants: every value is returned as a secret (environment values are often
 credentials), so it reaches workloads only through secret channels; no message quotes
@@ -45,6 +49,7 @@ DEFAULT_ENV_FILE = ".env"
 
 class EnvironmentInputs(StrictBlock):
     env_file: str = Field(default=DEFAULT_ENV_FILE, min_length=1)
+    target_kind: str = ""  # the target's `kind` output; "compose" reads values at `up`
 
 
 class EnvironmentDriver:
@@ -59,7 +64,7 @@ class EnvironmentDriver:
         missing = [key for key in wanted if key not in found]
         if missing:
             from_file = _EnvFile(request.project_root, inputs.env_file)
-            found |= from_file.lookup(missing)
+            found |= from_file.lookup(missing, required=inputs.target_kind != "compose")
         return DriverResult(secrets=found)
 
     def delete(self, request: DriverRequest, journal: Journal) -> None:
@@ -73,17 +78,18 @@ class _EnvFile:
         self.path = project_root / env_file
         self.shown_as = env_file
 
-    def lookup(self, keys: list[str]) -> dict[str, str]:
+    def lookup(self, keys: list[str], required: bool) -> dict[str, str]:
+        """The values of `keys` found in the file; one missing is an error if `required`."""
         values, why_not = self._read()
         missing = [key for key in keys if key not in values]
-        if missing:
+        if missing and required:
             names = ", ".join(missing)
             noun = "variable" if len(missing) == 1 else "variables"
             raise DriverError(
                 f"{noun} {names} not set: looked in orchc's environment and in "
                 f"{self.shown_as}{why_not}"
             )
-        return {key: values[key] for key in keys}
+        return {key: values[key] for key in keys if key in values}
 
     def _read(self) -> tuple[Mapping[str, str], str]:
         """(the file's variables, why there are none: "" when it was read)."""

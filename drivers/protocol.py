@@ -171,6 +171,24 @@ class WorkloadPatch(_Strict):
     origin: str = ""
 
 
+class DeferredPart(_Strict):
+    """A piece of a deferred value: literal `text`, or the environment `variable` read
+    where the workload starts."""
+
+    text: str = ""
+    variable: str | None = None
+
+
+class DeferredValue(_Strict):
+    """A value of the spec (at `path`) that reads environment variables where the
+    workload starts, not at apply: its `parts` in order. Only a target whose
+    declaration says it `interpolates_environment` gets these (Compose writes
+    `${NAME}`); the spec itself holds the value with each variable written `${NAME}`."""
+
+    path: JsonPath
+    parts: tuple[DeferredPart, ...]
+
+
 class DeployWorkload(_Strict):
     """One workload, ready to render: `spec` is the Score document in its normalised
     form (map form of files and volumes, file `source` read into `content`), with every
@@ -183,6 +201,7 @@ class DeployWorkload(_Strict):
     sensitive: tuple[JsonPath, ...] = ()
     depends_on: tuple[str, ...] = ()  # uids of the resources it declares, sorted
     patches: tuple[WorkloadPatch, ...] = ()
+    deferred: tuple[DeferredValue, ...] = ()
 
 
 class DeployManifest(_Strict):

@@ -2,7 +2,8 @@
 hand them, with the manifests drivers returned, to the target (SPEC §8).
 
 Only the places Score expands are substituted (variables, file contents unless
-`noExpand`, volume sources); each value that embeds a secret output is listed in the
+`noExpand`, volume sources; on Compose, environment values in variables are left for
+`docker compose up`, see `deferred.py`); each value that embeds a secret output is listed in the
 workload's `sensitive` paths, and so is every manifest string that contains a known
 secret, so the target can route them through Secret objects or a 0600 env file.
 """
@@ -20,6 +21,7 @@ from orchc.compiler.score import placeholders as score
 from orchc.compiler.uid import TARGET_UID, ResourceUid, workload_uid
 from orchc.compiler.workload_patches import patch_problems
 from orchc.drivers.protocol import (
+    DeferredValue,
     DeployManifest,
     DeployRequest,
     DeployWorkload,
@@ -28,6 +30,7 @@ from orchc.drivers.protocol import (
 )
 from orchc.runtime.state.contract import ResourceRecord
 
+from .deferred import deferred_parts, deferring_resources, written
 from .placeholders import FillError, Outputs
 from .redact import Redactor
 from .requests import deploy_context, work_dir
@@ -66,17 +69,26 @@ def render_workload(
     workload: PlannedWorkload,
     outputs: Outputs,
     patches: tuple[WorkloadPatch, ...] = (),
+    deferring: frozenset[str] = frozenset(),
 ) -> DeployWorkload:
     """`workload` with its Score placeholders filled; raises `DeployError` naming every
-    placeholder that cannot be filled (one per line), not only the first."""
+    placeholder that cannot be filled (one per line), not only the first. Variables
+    that embed an output of a resource named in `deferring` are read where the workload
+    starts (`deferred.py`)."""
     spec = copy.deepcopy(workload.spec)
     sensitive: list[JsonPath] = []
+    deferred: list[DeferredValue] = []
     problems: list[str] = []
     lookup = _score_lookup(workload, outputs)
     for site in score.sites(workload.spec):
         if site.holder is not None or "$" not in site.text:
             continue
         try:
+            parts = deferred_parts(site.text, deferring, lookup) if _variable(site) else None
+            if parts is not None:
+                deferred.append(DeferredValue(path=site.path, parts=parts))
+                _set(spec, site.path, written(parts))
+                continue
             resolved = score.substitute(site.text, lookup)
         except (FillError, PlaceholderError) as error:
             where = ".".join(str(p) for p in site.path)
@@ -93,6 +105,7 @@ def render_workload(
         sensitive=tuple(sensitive),
         depends_on=tuple(sorted(workload.resources.values())),
         patches=patches,
+        deferred=tuple(deferred),
     )
 
 
@@ -119,6 +132,10 @@ def workload_patches(plan: Plan, name: str, outputs: Outputs) -> tuple[WorkloadP
     return tuple(WorkloadPatch(**patch, origin=origin) for patch in value)
 
 
+def _variable(site: score.Site) -> bool:
+    return site.path[2:3] == ("variables",)
+
+
 def sensitive_paths(value: Any, redactor: Redactor, path: JsonPath = ()) -> list[JsonPath]:
     """Paths of the strings inside `value` that contain a secret this run knows."""
     if isinstance(value, str):
@@ -138,7 +155,8 @@ def _render_all(plan: Plan, outputs: Outputs) -> tuple[DeployWorkload, ...]:
             continue
         try:
             patches = workload_patches(plan, name, outputs)
-            rendered.append(render_workload(name, workload, outputs, patches))
+            deferring = deferring_resources(plan, workload)
+            rendered.append(render_workload(name, workload, outputs, patches, deferring))
         except DeployError as error:
             problems.append(str(error))
     if problems:

@@ -28,19 +28,21 @@ Containers of one workload share a network namespace, as in a pod: the first con
 (by name) carries the network alias `<workload>` and exposes the service ports
 (`expose`; nothing is published to the host), the others join it through
 `network_mode: service:<first>`. Every `$` in a rendered value is written as `$$`, so
-Compose's interpolation leaves Score values as they are.
+Compose's interpolation leaves Score values as they are, except in a variable that reads
+the environment where the workload starts (`DeployWorkload.deferred`): there each
+variable is written `${NAME}`, for `docker compose up` to fill in.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from orchc.drivers.protocol import DriverError, JsonObject
+from orchc.drivers.protocol import DeferredPart, DriverError, JsonObject
 from orchc.drivers.targets.compose_quantities import QuantityError, compose_cpus, compose_memory
 from orchc.drivers.targets.output_dir import OutputFile
 from orchc.drivers.targets.score_workload import (
@@ -140,6 +142,18 @@ def score_unescape(text: str) -> str:
     return text.replace("$$", "$")
 
 
+def interpolated(parts: Iterable[DeferredPart]) -> str:
+    """A deferred value as Compose reads it: `${NAME}` interpolated at `docker compose
+    up`, every `$` of the text around it escaped.
+
+    >>> interpolated([DeferredPart(variable="NAME"), DeferredPart(text=" owes $5")])
+    '${NAME} owes $$5'
+    """
+    return "".join(
+        escape(part.text) if part.variable is None else f"${{{part.variable}}}" for part in parts
+    )
+
+
 def _main_service(workload: Workload) -> str:
     """The service whose network namespace the workload's other containers join."""
     return service_name(workload.name, min(workload.spec.containers))
@@ -206,8 +220,8 @@ class _ContainerRenderer:
             body["entrypoint"] = [score_unescape(word) for word in container.command]
         if container.args is not None:
             body["command"] = [score_unescape(word) for word in container.args]
+        environment = self._environment()  # written as Compose reads it, not escaped
         optional = {
-            "environment": self._environment(),
             "env_file": self._env_file(),
             "volumes": self._file_mounts() + self._volume_mounts(),
             "healthcheck": _healthcheck(container.readiness_probe, container.liveness_probe),
@@ -215,7 +229,7 @@ class _ContainerRenderer:
             "annotations": dict(self.workload.spec.metadata.annotations),
         }
         body |= {key: value for key, value in optional.items() if value}
-        return dict(escape(body))
+        return dict(escape(body)) | ({"environment": environment} if environment else {})
 
     def _where(self, *path: str) -> str:
         return f"workload '{self.workload.name}': " + dotted(("containers", self.name, *path))
@@ -223,10 +237,13 @@ class _ContainerRenderer:
     def _environment(self) -> JsonObject:
         plain: JsonObject = {}
         for variable, value in sorted(self.container.variables.items()):
-            if self.workload.secret_variable(self.name, variable):
+            parts = self.workload.deferred_variable(self.name, variable)
+            if parts is not None:
+                plain[variable] = interpolated(parts)
+            elif self.workload.secret_variable(self.name, variable):
                 self.rendered.secret_env.setdefault(self.service_name, {})[variable] = value
             else:
-                plain[variable] = value
+                plain[variable] = escape(value)
         return plain
 
     def _env_file(self) -> list[str]:

@@ -12,12 +12,19 @@ JSON, and every error names the workload and the field, never a value.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from orchc.drivers.protocol import DeployWorkload, DriverError, JsonObject, JsonPath
+from orchc.drivers.protocol import (
+    DeferredPart,
+    DeployWorkload,
+    DriverError,
+    JsonObject,
+    JsonPath,
+)
 from orchc.drivers.targets.sensitive_paths import SensitivePaths, dotted, touches
 
 
@@ -128,11 +135,17 @@ class Spec(_Model):
 
 @dataclass(frozen=True)
 class Workload:
-    """One workload to render: its name, typed spec and which values are secret."""
+    """One workload to render: its name, typed spec, which values are secret and which
+    variables are read where the workload starts (`deferred`, by path; see
+    `DeferredValue`)."""
 
     name: str
     spec: Spec
     sensitive: SensitivePaths
+    deferred: Mapping[JsonPath, tuple[DeferredPart, ...]] = field(default_factory=dict)
+
+    def deferred_variable(self, container: str, variable: str) -> tuple[DeferredPart, ...] | None:
+        return self.deferred.get(("containers", container, "variables", variable))
 
     def secret_variable(self, container: str, variable: str) -> bool:
         return self.sensitive.covers(("containers", container, "variables", variable))
@@ -161,7 +174,24 @@ def parse_workload(workload: DeployWorkload) -> Workload:
     _check_secret_places(workload.name, sensitive)
     _check_file_contents(workload.name, spec)
     _check_variable_names(workload.name, spec)
-    return Workload(workload.name, spec, sensitive)
+    deferred = {value.path: value.parts for value in workload.deferred}
+    _check_deferred(workload.name, spec, deferred)
+    return Workload(workload.name, spec, sensitive, deferred)
+
+
+def _check_deferred(name: str, spec: Spec, deferred: Mapping[JsonPath, object]) -> None:
+    """Only container variables are read where the workload starts."""
+    for path in sorted(deferred, key=str):
+        container = spec.containers.get(str(path[1])) if len(path) == 4 else None
+        if (
+            path[0::2] != ("containers", "variables")
+            or container is None
+            or (path[3] not in container.variables)
+        ):
+            raise DriverError(
+                f"workload '{name}': {dotted(path)}: only a container variable can be read "
+                "where the workload starts"
+            )
 
 
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")

@@ -100,12 +100,6 @@ def test_the_plan_shows_the_resolved_numbers(project: Any) -> None:
             "api",
             "workload 'backend' has no service port 'api' (its ports: metrics, web)",
         ),
-        (
-            "payments",
-            "web",
-            "port 'web' is a name, but workload 'payments' is not part of this deployment, "
-            "so it cannot be looked up (give the port number)",
-        ),
     ],
 )
 def test_an_unknown_port_name_is_a_located_plan_error(
@@ -117,3 +111,20 @@ def test_an_unknown_port_name_is_a_located_plan_error(
     line = client.read_text().splitlines().index(f"      port: {port}") + 1
     assert f"client.yaml:{line}:13: error: {message}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_port_name_of_a_workload_outside_the_deployment_warns_then_fails_the_default(
+    project: Any,
+) -> None:
+    files = write(project.root, workload="payments", port="web")[2:]  # the client alone
+    planned = project.run("plan", "--env", "dev", *files)
+    line = (project.root / "client.yaml").read_text().splitlines().index("      port: web") + 1
+    assert (
+        f"client.yaml:{line}:13: warning: port 'web' is a name, but workload 'payments' is "
+        "not part of this deployment, so it cannot be looked up: it is passed on as given"
+    ) in planned.output
+    result = project.run("apply", "--env", "dev", *files, "--auto-approve", code=1)
+    assert (
+        "port 'web' of workload 'payments' is a name, and that workload is not part of this "
+        "deployment: give the port number"
+    ) in result.output

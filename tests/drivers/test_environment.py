@@ -104,7 +104,10 @@ def test_missing_keys_name_every_place_looked_in(
 def test_an_unknown_input_is_refused(make_request: Any) -> None:
     with pytest.raises(DriverError) as error:
         create(make_request, {NAME}, envfile=".env")
-    assert str(error.value) == "invalid inputs: unknown input 'envfile' (expected: env_file)"
+    assert (
+        str(error.value)
+        == "invalid inputs: unknown input 'envfile' (expected: env_file, target_kind)"
+    )
 
 
 def test_delete_does_nothing(make_request: Any, tmp_path: Path) -> None:
