@@ -85,7 +85,12 @@ def test_a_rollback_plan_applied_gives_the_manifests_of_that_deployment(
     assert SECRET not in text and SECRET not in written.stderr
     assert plan["state"]["serial"] == 3 and plan["plan_digest"].startswith("sha256:")
     actions = {uid: r["action"] for uid, r in plan["resources"].items()}
-    assert actions == {"dns.default#web.dns": "create", "target.default#target": "noop"}
+    assert actions == {
+        "dns.default#web.dns": "create",  # deleted at serial 3: created again
+        "target.default#target": "noop",
+        "workload.default#api": "delete",  # api's implicit workload resource (SPEC §12)
+        "workload.default#web": "noop",
+    }
     assert plan["resources"]["dns.default#web.dns"]["inputs"] == {"host": "shop.example.com"}
     assert plan["resources"]["dns.default#web.dns"]["secrets"] == {"token": "(sensitive)"}
     assert {n: w["action"] for n, w in plan["workloads"].items()} == {
