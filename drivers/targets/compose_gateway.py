@@ -112,7 +112,7 @@ def nginx_config(upstreams: dict[tuple[str, str], str]) -> str:
         paths = sorted((path, upstream) for (on, path), upstream in upstreams.items() if on == host)
         for path, upstream in paths:
             lines += [f"    {line}" for line in location_lines(path, upstream)]
-        if "/" not in {path.rstrip("/") or "/" for path, _ in paths if not is_regex_path(path)}:
+        if "/" not in {path for path, _ in paths}:
             lines += ["    location / {", "      return 404;", "    }"]  # no route covers it
         lines.append("  }")
     lines.append("}")
@@ -138,7 +138,7 @@ def _upstreams(
     owners: dict[tuple[str, str], str] = {}
     for route in sorted(routes, key=lambda r: r.uid):
         _, port = route.service_port(workloads)
-        key = (route.host, route.path)
+        key = (route.host, _normal(route.path))
         upstream = f"{route.workload}:{port.container_port}"
         if upstreams.setdefault(key, upstream) != upstream:
             raise DriverError(
@@ -147,6 +147,12 @@ def _upstreams(
             )
         owners.setdefault(key, route.uid)
     return upstreams
+
+
+def _normal(path: str) -> str:
+    """A plain path without its trailing `/` (`/api/` routes as `/api`, as a Kubernetes
+    Prefix path does); a regular expression as written."""
+    return path if is_regex_path(path) else path.rstrip("/") or "/"
 
 
 def _service(settings: GatewaySettings, config_path: str) -> JsonObject:

@@ -197,6 +197,12 @@ def test_one_route_asked_twice_is_served_once_two_targets_is_an_error(
     )
 
 
+def test_a_trailing_slash_routes_as_the_path_without_it(compose):
+    _, config = compose(route(path="/api/"), route("route.default#again", path="/api"))
+    assert config.count('location = "/api" {') == 1
+    assert config.count('location "/api/" {') == 1
+
+
 def test_two_routes_of_one_host_and_path_to_different_ports_is_an_error(make_deploy, load_workload):
     def edit(document):
         document["service"]["ports"]["admin"] = {"port": 9000}
