@@ -73,7 +73,7 @@ class PostgresStateStore(SqlStateStore):
                 tx.run("SELECT pg_advisory_xact_lock(?, 0)", (_MUTEX_NAMESPACE,))
                 tx.run(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
                 tx.run(f"SET search_path TO {SCHEMA}")
-                self._create_schema(tx)
+                self._create_schema(tx, may_create=True)  # DDL is transactional
         except BaseException:
             self._connection.close()
             raise

@@ -39,9 +39,18 @@ class Dialect:
     param: str  # the DB-API parameter marker; the shared SQL is written with `?`
     add_column: str  # adds a column, and on a backend that can, only if it is missing
     keep_ids: str  # what lets an INSERT give the auto-numbered key (when copying)
+    tables: str  # lists the names of the tables in the store
 
 
-SQLITE = Dialect("sqlite", "INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", "?", "ADD COLUMN", "")
+SQLITE = Dialect(
+    "sqlite",
+    "INTEGER PRIMARY KEY AUTOINCREMENT",
+    "INTEGER",
+    "?",
+    "ADD COLUMN",
+    "",
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'",
+)
 POSTGRES = Dialect(
     "postgresql",
     "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
@@ -49,7 +58,10 @@ POSTGRES = Dialect(
     "%s",
     "ADD COLUMN IF NOT EXISTS",
     "OVERRIDING SYSTEM VALUE",
+    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()",
 )
+# The tables every schema version has: a store that lacks one is damaged.
+ORCHC_TABLES = ("meta", "lineages", "resources", "workloads", "deployments", "locks")
 
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -165,6 +177,12 @@ def create_statements(dialect: Dialect) -> tuple[str, ...]:
     )
 
 
+def new_store_statements(dialect: Dialect) -> tuple[str, ...]:
+    """What makes an empty database a new store of `SCHEMA_VERSION`."""
+    version = f"INSERT INTO meta (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}')"
+    return (*create_statements(dialect), version)
+
+
 def upsert_resource_sql(update_columns: Sequence[str]) -> str:
     """Insert a full resource row; on an existing (app, env, uid) overwrite only
     `update_columns` and `updated_at`, keeping every other column."""
@@ -209,21 +227,22 @@ def record_values(record: ResourceRecord) -> tuple[object, ...]:
 
 
 def resource_from_row(row: Row) -> StateResource:
-    """A `StateResource` from the `RESOURCE_COLUMNS` at the start of `row`."""
+    """A `StateResource` from the `RESOURCE_COLUMNS` at the start of `row`; a value
+    orchc did not write that way raises `DamagedValueError`."""
     uid, definition, driver, source, inputs, digest, depends_on, prevent, status = row[:9]
     params, secret_sources = row[9:11]
     return StateResource(
-        uid=ResourceUid.parse(uid),
+        uid=_uid(uid, "uid"),
         definition=str(definition),
         driver=str(driver),
         source=str(source),
-        inputs=_object(inputs),
+        inputs=_object(inputs, "inputs"),
         inputs_digest=str(digest),
-        depends_on=tuple(ResourceUid.parse(text) for text in json.loads(depends_on)),
+        depends_on=tuple(_uid(text, "depends_on") for text in _list(depends_on, "depends_on")),
         prevent_destroy=bool(prevent),
-        status=ResourceStatus(status),
-        params=_optional_object(params),
-        secret_sources=_optional_object(secret_sources),
+        status=_status(status),
+        params=_optional_object(params, "params"),
+        secret_sources=_optional_object(secret_sources, "secret_sources"),
     )
 
 
@@ -234,15 +253,15 @@ def record_from_row(row: Row) -> ResourceRecord:
     resolved_inputs, resolved_secrets, resolved_params, resolved_context = row[start + 5 :]
     return ResourceRecord(
         resource=resource_from_row(row),
-        outputs=_object(outputs),
-        secrets=_object(secrets),
-        driver_state=_object(driver_state),
-        manifests=tuple(json.loads(manifests)),
+        outputs=_object(outputs, "outputs"),
+        secrets=_object(secrets, "secrets"),
+        driver_state=_object(driver_state, "driver_state"),
+        manifests=tuple(_list(manifests, "manifests")),
         resolved_digest=None if resolved_digest is None else str(resolved_digest),
-        resolved_inputs=_object(resolved_inputs),
-        resolved_secrets=_object(resolved_secrets),
-        resolved_params=_object(resolved_params),
-        resolved_context=_object(resolved_context),
+        resolved_inputs=_object(resolved_inputs, "resolved_inputs"),
+        resolved_secrets=_object(resolved_secrets, "resolved_secrets"),
+        resolved_params=_object(resolved_params, "resolved_params"),
+        resolved_context=_object(resolved_context, "resolved_context"),
     )
 
 
@@ -281,19 +300,66 @@ def workload_from_row(row: Row) -> StateWorkload:
         name=str(name),
         source=str(source),
         digest=str(digest),
-        spec=_optional_object(spec),
-        resources=_optional_object(bindings),
+        spec=_optional_object(spec, "spec"),
+        resources=_optional_object(bindings, "bindings"),
     )
 
 
-def _object(text: str) -> JsonObject:
-    value: JsonObject = json.loads(text)
+class DamagedValueError(ValueError):
+    """A value in the state that orchc cannot have written: the store is damaged. The
+    message names the column, never the value (it may be a secret).
+
+    >>> json_value("{", "outputs")
+    Traceback (most recent call last):
+    ...
+    orchc.runtime.state.schema.DamagedValueError: column 'outputs' is not valid JSON
+    """
+
+    def __init__(self, column: str, problem: str) -> None:
+        super().__init__(f"column '{column}' {problem}")
+
+
+def json_value(text: object, column: str) -> Any:
+    """The JSON value stored as text in `column`."""
+    if not isinstance(text, str):
+        raise DamagedValueError(column, f"holds {type(text).__name__}, not JSON text")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise DamagedValueError(column, "is not valid JSON") from None
+
+
+def _object(text: object, column: str) -> JsonObject:
+    value = json_value(text, column)
+    if not isinstance(value, dict):
+        raise DamagedValueError(column, "is not a JSON object")
     return value
+
+
+def _list(text: object, column: str) -> list[Any]:
+    value = json_value(text, column)
+    if not isinstance(value, list):
+        raise DamagedValueError(column, "is not a JSON array")
+    return value
+
+
+def _uid(text: object, column: str) -> ResourceUid:
+    try:
+        return ResourceUid.parse(str(text))
+    except ValueError:
+        raise DamagedValueError(column, "holds something that is not a resource uid") from None
+
+
+def _status(text: object) -> ResourceStatus:
+    try:
+        return ResourceStatus(text)
+    except ValueError:
+        raise DamagedValueError("status", "holds an unknown status") from None
 
 
 def _optional_json(value: JsonObject | None) -> str | None:
     return None if value is None else canonical_json(value)
 
 
-def _optional_object(text: str | None) -> JsonObject | None:
-    return None if text is None else _object(text)
+def _optional_object(text: object, column: str) -> JsonObject | None:
+    return None if text is None else _object(text, column)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import random
 import time
 import uuid
@@ -22,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from orchc.compiler.state import (
     JsonObject,
@@ -43,22 +42,26 @@ from .contract import (
     StaleStateError,
 )
 from .crypto import KEY_VARIABLE, StateCipher, StateKey, key_from_environment
-from .errors import StateKeyError, StateSchemaError, StateStoreError
+from .errors import StateCorruptError, StateKeyError, StateSchemaError, StateStoreError
 from .locking import ProcessIdentity, orphans, process_is_gone, this_process, utc_now
 from .schema import (
     BOOLEAN_COLUMNS,
     COPIED_TABLES,
     DEPLOYMENT_COLUMNS,
     ENCRYPTED_COLUMNS,
+    ORCHC_TABLES,
     RECORD_COLUMNS,
     RESOURCE_COLUMNS,
     SCHEMA_VERSION,
     WORKLOAD_COLUMNS,
+    DamagedValueError,
     Dialect,
     Row,
     canonical_json,
     create_statements,
+    json_value,
     migration_statements,
+    new_store_statements,
     record_from_row,
     record_values,
     resource_from_row,
@@ -76,6 +79,7 @@ _ATTEMPT_SQL = upsert_resource_sql(
     ("resolved_inputs", "resolved_secrets", "resolved_params", "resolved_context")
 )
 _LOCK_COLUMNS = "host, pid, process, since, operation"
+T = TypeVar("T")
 FIRST_LOCK_POLL_S, LAST_LOCK_POLL_S = 0.1, 2.0  # waiting for a lock: backoff bounds
 _SEALED = tuple((RECORD_COLUMNS.index(column), column) for column in ENCRYPTED_COLUMNS)
 # The default `key` of a store: read ORCHC_STATE_KEY when opening.
@@ -173,24 +177,67 @@ class SqlStateStore(ABC):
 
     # -- schema ---------------------------------------------------------------------
 
-    def _create_schema(self, tx: Transaction) -> None:
-        for statement in create_statements(self._dialect):
+    def _create_schema(self, tx: Transaction, *, may_create: bool) -> None:
+        """Check the store is an orchc store orchc can read, migrate it, or (when
+        `may_create` and the database holds no table at all) make it a new one."""
+        tables = frozenset(str(row[0]) for row in tx.all(self._dialect.tables))
+        if tables:
+            version: int | None = self._stored_version(tx, tables)
+        elif may_create:
+            version = None
+        else:
+            raise StateCorruptError(
+                f"the state at {self._where} holds no table at all (an empty database): "
+                "it is not an orchc state; if nothing was ever applied with it, remove it"
+            )
+        statements = new_store_statements(self._dialect) if version is None else ()
+        for statement in statements or create_statements(self._dialect):
             tx.run(statement)
-        row = tx.one("SELECT value FROM meta WHERE key = 'schema_version'")
-        if row is None:
-            tx.run(
-                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-        elif int(row[0]) > SCHEMA_VERSION:
-            raise StateSchemaError(
-                f"the state store has schema version {row[0]}, written by a newer orchc; "
-                f"this orchc understands up to version {SCHEMA_VERSION}"
-            )
         self._unlock(tx)  # before a migration writes anything
-        if row is not None and int(row[0]) < SCHEMA_VERSION:
-            for statement in migration_statements(self._dialect, int(row[0])):
+        if version is not None and version < SCHEMA_VERSION:
+            for statement in migration_statements(self._dialect, version):
                 tx.run(statement)
             tx.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+    def _stored_version(self, tx: Transaction, tables: frozenset[str]) -> int:
+        """The schema version of an existing store, once it is sure to be orchc's and
+        whole: every table there, a version this orchc can read."""
+        if "meta" not in tables:
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise StateCorruptError(
+                f"the state at {self._where} is not an orchc state: it has no 'meta' table "
+                f"(its tables: {shown}); is it another application's database?"
+            )
+        row = tx.one("SELECT value FROM meta WHERE key = 'schema_version'")
+        text = "" if row is None else str(row[0])
+        if not text.isdigit() or int(text) < 1:
+            raise StateCorruptError(
+                f"the state at {self._where} is damaged: its schema version is missing or "
+                "not a number"
+            )
+        if int(text) > SCHEMA_VERSION:
+            raise StateSchemaError(
+                f"the state at {self._where} has schema version {text}, written by a newer "
+                f"orchc; this orchc understands up to version {SCHEMA_VERSION}"
+            )
+        if missing := [table for table in ORCHC_TABLES if table not in tables]:
+            raise StateCorruptError(
+                f"the state at {self._where} is damaged: table(s) {', '.join(missing)} "
+                "missing; restore it from a backup (orchc does not recreate them: that "
+                "would forget what they held)"
+            )
+        return int(text)
+
+    def _decoded(self, what: str, decode: Callable[[Row], T], row: Row) -> T:
+        """`decode(row)`, or `StateCorruptError` naming the store, `what` and the column
+        when the row holds what orchc cannot have written. Never quotes a value."""
+        try:
+            return decode(row)
+        except DamagedValueError as error:
+            problem = str(error)
+        except (ValueError, TypeError) as error:  # e.g. a field of the wrong type
+            problem = f"cannot be read ({type(error).__name__})"
+        raise StateCorruptError(f"the state at {self._where} is damaged: {what}: {problem}")
 
     # -- reading --------------------------------------------------------------------
 
@@ -202,8 +249,15 @@ class SqlStateStore(ABC):
                 f"SELECT {columns} FROM resources WHERE app = ? AND env = ? ORDER BY uid",
                 (app, env),
             )
-            workloads = _workloads(tx, app, env)
-        resources = (resource_from_row(row) for row in rows)
+            workload_rows = _workload_rows(tx, app, env)
+        resources = (
+            self._decoded(_row_name("resource", row, app, env), resource_from_row, row)
+            for row in rows
+        )
+        workloads = {
+            str(row[0]): self._decoded(_row_name("workload", row, app, env), workload_from_row, row)
+            for row in workload_rows
+        }
         return StateSnapshot(lineage, serial, {r.uid: r for r in resources}, workloads)
 
     def record(self, app: str, env: str, uid: ResourceUid) -> ResourceRecord | None:
@@ -213,7 +267,7 @@ class SqlStateStore(ABC):
                 "WHERE app = ? AND env = ? AND uid = ?",
                 (app, env, str(uid)),
             )
-        return None if row is None else record_from_row(self._open_row(app, env, row))
+        return None if row is None else self._record(app, env, row)
 
     def records(self, app: str, env: str) -> tuple[ResourceRecord, ...]:
         with self._transaction(write=False) as tx:
@@ -222,7 +276,11 @@ class SqlStateStore(ABC):
                 "WHERE app = ? AND env = ? ORDER BY uid",
                 (app, env),
             )
-        return tuple(record_from_row(self._open_row(app, env, row)) for row in rows)
+        return tuple(self._record(app, env, row) for row in rows)
+
+    def _record(self, app: str, env: str, row: Row) -> ResourceRecord:
+        opened = self._open_row(app, env, row)
+        return self._decoded(_row_name("resource", row, app, env), record_from_row, opened)
 
     def deployments(self, app: str, env: str, limit: int = 20) -> tuple[Mapping[str, Any], ...]:
         with self._transaction(write=False) as tx:
@@ -231,7 +289,10 @@ class SqlStateStore(ABC):
                 "WHERE app = ? AND env = ? ORDER BY id DESC LIMIT ?",
                 (app, env, limit),
             )
-        return tuple(map(_deployment_from_row, rows))
+        return tuple(
+            self._decoded(_row_name("deployment", row, app, env), _deployment_from_row, row)
+            for row in rows
+        )
 
     def deployment(self, app: str, env: str, serial: int) -> Mapping[str, Any] | None:
         with self._transaction(write=False) as tx:
@@ -242,11 +303,7 @@ class SqlStateStore(ABC):
             )
         if row is None:
             return None
-        applied = row[len(DEPLOYMENT_COLUMNS)]
-        return {
-            **_deployment_from_row(row[: len(DEPLOYMENT_COLUMNS)]),
-            "applied": None if applied is None else json.loads(applied),
-        }
+        return self._decoded(_row_name("deployment", row, app, env), _applied_from_row, row)
 
     # -- deployments ----------------------------------------------------------------
 
@@ -698,13 +755,25 @@ def _describe_lineage(lineage: str | None, serial: int) -> str:
     return "empty state" if lineage is None else f"lineage {lineage} at serial {serial}"
 
 
-def _workloads(tx: Transaction, app: str, env: str) -> dict[str, StateWorkload]:
-    rows = tx.all(
+def _workload_rows(tx: Transaction, app: str, env: str) -> list[Row]:
+    return tx.all(
         f"SELECT {', '.join(WORKLOAD_COLUMNS)} FROM workloads "
         "WHERE app = ? AND env = ? ORDER BY name",
         (app, env),
     )
-    return {w.name: w for w in map(workload_from_row, rows)}
+
+
+def _row_name(kind: str, row: Row, app: str, env: str) -> str:
+    return f"{kind} {str(row[0])[:200]!r} of {app}/{env}"
+
+
+def _applied_from_row(row: Row) -> dict[str, Any]:
+    """A row of `DEPLOYMENT_COLUMNS` plus `applied`, as `History.deployment` gives it."""
+    applied = row[len(DEPLOYMENT_COLUMNS)]
+    return {
+        **_deployment_from_row(row[: len(DEPLOYMENT_COLUMNS)]),
+        "applied": None if applied is None else json_value(applied, "applied"),
+    }
 
 
 def _deployment_from_row(row: Row) -> dict[str, Any]:
@@ -715,8 +784,8 @@ def _deployment_from_row(row: Row) -> dict[str, Any]:
         "id": int(found["id"]),
         "serial": None if found["serial"] is None else int(found["serial"]),
         "duration": None if found["duration"] is None else float(found["duration"]),
-        "counts": None if found["counts"] is None else json.loads(found["counts"]),
-        "timings": json.loads(found["timings"]),
+        "counts": None if found["counts"] is None else json_value(found["counts"], "counts"),
+        "timings": json_value(found["timings"], "timings"),
     }
 
 

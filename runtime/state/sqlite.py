@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .crypto import StateKey
-from .errors import StateUnavailableError, StateUrlError
-from .schema import SQLITE
+from .errors import StateCorruptError, StateStoreError, StateUnavailableError, StateUrlError
+from .schema import SQLITE, new_store_statements
 from .sql import KEY_FROM_ENVIRONMENT, SqlStateStore, Transaction
 from .url import SqliteLocation, parse_state_url
 
@@ -59,10 +59,22 @@ class SqliteStateStore(SqlStateStore):
         super().__init__(SQLITE, str(path), key)
         self.path = path
         self._mutex = threading.Lock()
+        if not path.exists():
+            _create_store_file(path)
+        elif path.is_file() and path.stat().st_size == 0:
+            raise StateCorruptError(
+                f"the state at {path} is an empty file (0 bytes), not an orchc state "
+                "database; if nothing was ever applied with it, remove it"
+            )
         self._connection = _connect(path)
         try:
+            # Nothing is written before the file is known to be an orchc state.
             with self._transaction(write=True) as tx:
-                self._create_schema(tx)
+                self._create_schema(tx, may_create=False)
+            self._connection.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.Error as error:
+            self._connection.close()
+            raise _store_error(path, error) from None
         except BaseException:
             self._connection.close()
             raise
@@ -78,7 +90,7 @@ class SqliteStateStore(SqlStateStore):
                 cursor.execute("COMMIT")
             except sqlite3.Error as error:
                 self._rollback()
-                raise StateUnavailableError(f"state database {self.path}: {error}") from None
+                raise _store_error(self.path, error) from None
             except BaseException:
                 self._rollback()
                 raise
@@ -94,6 +106,47 @@ class SqliteStateStore(SqlStateStore):
             self._connection.rollback()
 
 
+def _store_error(path: Path, error: sqlite3.Error) -> StateStoreError:
+    if getattr(error, "sqlite_errorcode", None) in _NOT_A_STATE:
+        return StateCorruptError(f"the state at {path} is not an orchc state database: {error}")
+    return StateUnavailableError(f"state database {path}: {error}")
+
+
+# "file is not a database", "database disk image is malformed"
+_NOT_A_STATE = frozenset({sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT})
+
+
+def _create_store_file(path: Path) -> None:
+    """Create a new state file whole: its tables are made in a temporary file beside it,
+    which is then linked into place. A crash leaves no empty or half-made file at `path`
+    (one would be refused as damaged: an empty database is not taken for a new store)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StateUnavailableError(f"cannot open the state database {path}: {error}") from None
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    connection = _connect(temporary)
+    try:
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("BEGIN IMMEDIATE")
+        for statement in new_store_statements(SQLITE):
+            connection.execute(statement)
+        connection.execute("COMMIT")
+    except sqlite3.Error as error:
+        raise StateUnavailableError(f"cannot create the state database {path}: {error}") from None
+    finally:
+        connection.close()  # the last connection: SQLite folds its WAL into the file
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # another orchc created it meanwhile: that one is used
+    except OSError as error:
+        raise StateUnavailableError(f"cannot create the state database {path}: {error}") from None
+    finally:
+        for leftover in ("", "-wal", "-shm"):
+            temporary.with_name(temporary.name + leftover).unlink(missing_ok=True)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,11 +160,12 @@ def _connect(path: Path) -> sqlite3.Connection:
         _configure(connection)
     except sqlite3.Error as error:
         connection.close()
-        raise StateUnavailableError(f"cannot open the state database {path}: {error}") from None
+        raise _store_error(path, error) from None
     return connection
 
 
 def _configure(connection: sqlite3.Connection) -> None:
-    connection.execute("PRAGMA journal_mode = WAL")
+    """Settings of this connection only: nothing is written to the file (the journal
+    mode, kept in the file, is set once the file is known to be a state)."""
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -11,6 +11,7 @@ import pytest
 
 from orchc.runtime.state import DEFAULT_STATE_URL, StateUnavailableError, open_state
 from orchc.runtime.state.contract import LockedError
+from orchc.runtime.state.errors import StateCorruptError
 from orchc.runtime.state.sqlite import SqliteStateStore
 
 
@@ -76,10 +77,11 @@ def test_a_lock_held_from_another_host_is_never_assumed_dead(
 
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "notes.db").write_text("not a database, just some notes\n" * 100)
-    with pytest.raises(StateUnavailableError) as raised:
+    with pytest.raises(StateCorruptError) as raised:
         open_state("sqlite:///notes.db", tmp_path)
     assert str(raised.value) == (
-        f"cannot open the state database {tmp_path / 'notes.db'}: file is not a database"
+        f"the state at {tmp_path / 'notes.db'} is not an orchc state database: "
+        "file is not a database"
     )
 
 

@@ -243,7 +243,7 @@ def test_a_store_written_by_a_newer_orchc_is_refused(
     with pytest.raises(StateSchemaError) as raised:
         open_store()
     assert str(raised.value) == (
-        "the state store has schema version 99, written by a newer orchc; "
+        f"the state at {first.where} has schema version 99, written by a newer orchc; "
         "this orchc understands up to version 3"
     )
 
