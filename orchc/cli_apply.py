@@ -25,6 +25,7 @@ from orchc.runtime.state.sql import SqlStateStore
 
 if TYPE_CHECKING:
     from orchc.compiler import pipeline
+    from orchc.compiler.plan_actions import SecretCheck
 
 from .options import (
     confirm_or_fail,
@@ -169,7 +170,12 @@ def apply(
     try:
         with _holding_lock(store, None if planning is None else planning[1]):
             if planning is not None:
-                locked = pipeline.plan(*planning, store, project.drivers)
+                locked = pipeline.plan(
+                    *planning,
+                    store,
+                    project.drivers,
+                    secret_changed=_secret_check(store, planning[1]),
+                )
                 plan = _approved(locked, auto_approve)
             assert plan is not None
             report = apply_plan(plan, make_runtime(project, store, json_events, parallelism))
@@ -177,6 +183,15 @@ def apply(
         store.close()
     if not report.ok:
         sys.exit(1)
+
+
+def _secret_check(store: StateStore, target: pipeline.Target) -> SecretCheck | None:
+    """As `orchc plan` does: an env() secret set now that differs from the one the last
+    apply used makes its resource an update (e.g. a rotated gitops token)."""
+    from orchc.runtime.secret_changes import secret_check
+
+    lineage = store.snapshot(target.app, target.env).lineage
+    return secret_check(store, target.app, target.env, lineage)
 
 
 def definition_policies(project: Project) -> DefinitionPolicies:
