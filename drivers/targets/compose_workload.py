@@ -18,7 +18,8 @@ Each container becomes a service `<workload>-<container>`:
 - an `exec` probe (readiness first, then liveness) -> `healthcheck` (`CMD`). An
   `httpGet` probe is not rendered: Compose runs health checks inside the container,
   where an HTTP client cannot be assumed;
-- Score annotations -> `annotations`;
+- Score annotations -> `annotations`, plus `compose.score.dev/workload-name: <workload>`
+  (as score-compose writes it);
 - `depends_on`: the services that the resources the workload uses contributed, and the
   containers named in `before`; `service_healthy` when that service has a health
   check, `service_completed_successfully` for `before: complete`, else
@@ -53,6 +54,9 @@ from orchc.drivers.targets.score_workload import (
     Workload,
 )
 from orchc.drivers.targets.sensitive_paths import dotted
+
+WORKLOAD_ANNOTATION = "compose.score.dev/workload-name"
+"""Marks a workload's services, as score-compose does (its patch templates look for it)."""
 
 _CONDITIONS = {
     "started": "service_started",
@@ -226,7 +230,8 @@ class _ContainerRenderer:
             "volumes": self._file_mounts() + self._volume_mounts(),
             "healthcheck": _healthcheck(container.readiness_probe, container.liveness_probe),
             "deploy": self._deploy(),
-            "annotations": dict(self.workload.spec.metadata.annotations),
+            "annotations": dict(self.workload.spec.metadata.annotations)
+            | {WORKLOAD_ANNOTATION: self.workload.name},
         }
         body |= {key: value for key, value in optional.items() if value}
         return dict(escape(body)) | ({"environment": environment} if environment else {})

@@ -199,7 +199,10 @@ def test_service_ports_are_exposed_not_published(load_workload, deploy):
 def test_annotations(load_workload, deploy):
     model = deploy([load_workload("examples/specification/annotations/score.yaml")])
     annotations = model["services"]["my-workload-my-container"]["annotations"]
-    assert annotations == {"podscoreannotationkey": "podscoreannotationvalue"}
+    assert annotations == {
+        "podscoreannotationkey": "podscoreannotationvalue",
+        "compose.score.dev/workload-name": "my-workload",  # as score-compose marks them
+    }
 
 
 def test_files_are_written_beside_and_bind_mounted_read_only(load_workload, deploy, tmp_path):
