@@ -31,6 +31,8 @@ from .passes.find_ambiguities import find_ambiguities
 from .passes.read_definitions import read_definitions
 from .plan import Plan
 from .plan_actions import PlanRules, Policies, SecretCheck, check_forced
+from .score.adjust import built_here_problems
+from .score.overrides import ScoreOverrides
 from .score.reader import ScoreWorkload, read_scores
 from .service_ports import check_service_ports
 from .state import StateReader
@@ -45,6 +47,7 @@ class Sources:
     definitions: Path | None
     score_files: tuple[Path, ...] = ()
     use_defaults: bool = True
+    overrides: ScoreOverrides = field(default_factory=ScoreOverrides)
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,17 @@ class Compilation:
     workloads: list[ScoreWorkload]
     sources: SourceMap
     warnings: list[Diagnostic] = field(default_factory=list)
+    overrides: ScoreOverrides = field(default_factory=ScoreOverrides)
 
     @property
     def inputs_digest(self) -> str:
+        """The definitions, Score files and overrides files read, and the overrides
+        given on the command line (SPEC §12)."""
         digest = hashlib.sha256()
         for source in self.sources:
             digest.update(f"{source.path}\0{len(source.text)}\0{source.text}".encode())
+        if self.overrides != ScoreOverrides():
+            digest.update(f"overrides\0{self.overrides.digest()}".encode())
         return "sha256:" + digest.hexdigest()
 
 
@@ -92,7 +100,9 @@ def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
     diagnostics = Diagnostics()
     source_map = SourceMap()
     program = _read_program(sources, source_map, diagnostics)
-    workloads, problems = read_scores(list(sources.score_files), sources.root, source_map)
+    workloads, problems = read_scores(
+        list(sources.score_files), sources.root, source_map, sources.overrides
+    )
     diagnostics.extend(problems)
     diagnostics.extend(check_service_ports(workloads))
     check_definitions(program, drivers, diagnostics)
@@ -101,7 +111,7 @@ def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
     find_ambiguities(program, diagnostics)
     _raise_with_sources(diagnostics, source_map)
     warnings = [d for d in diagnostics.sorted() if not d.is_error]
-    return Compilation(program, workloads, source_map, warnings)
+    return Compilation(program, workloads, source_map, warnings, sources.overrides)
 
 
 def _read_program(sources: Sources, source_map: SourceMap, diagnostics: Diagnostics) -> ir.Program:
@@ -154,6 +164,8 @@ def build(compilation: Compilation, target: Target) -> tuple[Expansion, Resource
     """Match every resource, expand references to a fixed point, build the graph."""
     context = match_context(compilation, target)
     diagnostics = Diagnostics()
+    for workload in compilation.workloads:
+        diagnostics.extend(built_here_problems(workload.spec, workload.locate))
     expansion = expand(compilation.program, compilation.workloads, context, diagnostics)
     _raise_with_sources(diagnostics, compilation.sources)
     graph = build_graph(expansion, diagnostics)

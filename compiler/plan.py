@@ -125,6 +125,8 @@ class PlannedWorkload(_Strict):
     action: Action
     reason: str | None = None
     changes: list[dict[str, Any]] = Field(default_factory=list)
+    # The overrides and CI images applied to the Score file (SPEC §12), in order.
+    overrides: list[str] = Field(default_factory=list)
 
 
 class Summary(_Strict):
@@ -178,6 +180,8 @@ def _without_empty_changes(data: dict[str, Any]) -> dict[str, Any]:
                 item.pop("changes", None)
             if "metadata" in item and not item["metadata"]:
                 del item["metadata"]
+            if "overrides" in item and not item["overrides"]:
+                del item["overrides"]
     return data
 
 

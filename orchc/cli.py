@@ -17,6 +17,7 @@ from .options import (
     context_options,
     definitions_option,
     score_option,
+    score_overrides_options,
     state_option,
     user_errors,
 )
@@ -188,6 +189,7 @@ def fmt(check_only: bool, paths: tuple[Path, ...]) -> None:
     is_flag=True,
     help="ask every driver that can observe for drift; plan an update of what drifted",
 )
+@score_overrides_options
 @user_errors
 def plan(
     envs: tuple[str, ...],
@@ -203,6 +205,9 @@ def plan(
     detailed_exitcode: bool,
     replace: tuple[str, ...],
     refresh: bool,
+    overrides_files: tuple[str, ...],
+    override_properties: tuple[str, ...],
+    images: tuple[str, ...],
 ) -> None:
     """Compile definitions and Score files into a plan (one or several environments)."""
     from orchc.compiler.uid import ResourceUid
@@ -211,7 +216,16 @@ def plan(
 
     forced = frozenset(ResourceUid.parse(uid) for uid in replace)
     request = PlanRequest(
-        envs, all_envs, app, env_type, out, output_format, max_chars, forced, refresh
+        envs,
+        all_envs,
+        app,
+        env_type,
+        out,
+        output_format,
+        max_chars,
+        forced,
+        refresh,
+        (overrides_files, override_properties, images),
     )
     changed = run_plan(request, definitions, score_files, state_url)
     if detailed_exitcode and changed:

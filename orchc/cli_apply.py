@@ -34,6 +34,7 @@ from .options import (
     format_duration,
     lock_timeout_option,
     score_option,
+    score_overrides_options,
     state_option,
     user_errors,
 )
@@ -136,6 +137,7 @@ def read_plan_file(plan_file: Path, env: str | None, app: str | None) -> Plan:
 @definitions_option
 @score_option
 @lock_timeout_option
+@score_overrides_options
 @user_errors
 def apply(
     plan_file: Path | None,
@@ -149,11 +151,20 @@ def apply(
     definitions: Path | None,
     score_files: tuple[Path, ...],
     lock_timeout: float,
+    overrides_files: tuple[str, ...],
+    override_properties: tuple[str, ...],
+    images: tuple[str, ...],
 ) -> None:
     """Provision the resources of a plan and deploy its workloads."""
     project = Project.load()
     plan, planning = None, None
+    given = (overrides_files, override_properties, images)
     if plan_file is not None:
+        if any(given):
+            raise UsageProblem(
+                "--image and overrides are part of the plan: give them to `orchc plan`, "
+                "or use `orchc apply --env` without a plan file"
+            )
         plan = read_plan_file(plan_file, env, app)
     elif env is None:
         raise UsageProblem("give a plan file, or --env to plan and apply in one step")
@@ -162,7 +173,9 @@ def apply(
         from orchc.compiler import pipeline
         from orchc.compiler.state import InMemoryState
 
-        planning = (project.compile(definitions, score_files), project.target(app, env, env_type))
+        overrides = project.environment_overrides(project.score_overrides(*given), env)
+        compilation = project.compile(definitions, score_files, overrides)
+        planning = (compilation, project.target(app, env, env_type))
         if not project.state_exists(state_url):  # nothing to lock yet: nothing is created
             empty = pipeline.plan(*planning, InMemoryState(), project.drivers)
             plan, planning = _approved(empty, auto_approve), None

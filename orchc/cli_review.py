@@ -50,6 +50,8 @@ class PlanRequest:
     max_chars: int
     replace: frozenset[ResourceUid] = frozenset()
     refresh: bool = False
+    # --overrides-file, --override-property, --image (SPEC §12), as given
+    overrides: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
 
 
 def select_envs(
@@ -78,16 +80,25 @@ def run_plan(
     """Plan every environment asked for, write and print the plans; True when any
     environment changes."""
     project = Project.load()
-    compilation = project.compile(definitions, score_files)
+    overrides = project.score_overrides(*request.overrides)
+    compilation = project.compile(definitions, score_files, overrides)
     if compilation.warnings:
         click.echo(render(compilation.warnings, compilation.sources), err=True)
     envs = select_envs(compilation, request.envs, request.all_envs)
     state = project.state_reader(state_url)
     key = os.environ.get(PLAN_KEY_VARIABLE)
+
+    def compiled(env: str) -> pipeline.Compilation:
+        """The compilation with the environment's orchc.toml overrides, if it has any."""
+        with_env = project.environment_overrides(overrides, env)
+        if with_env is overrides:
+            return compilation
+        return project.compile(definitions, score_files, with_env)
+
     plans = [
         seal(
             pipeline.plan(
-                compilation,
+                compiled(env),
                 project.target(request.app, env, request.env_type),
                 state,
                 project.drivers,

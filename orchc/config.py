@@ -3,6 +3,10 @@
 The directory holding `orchc.toml` is the project root (else the working directory):
 display paths in plans and diagnostics, relative state URLs and relative target paths
 are all relative to it. Flags win over the file; `ORCHC_STATE` wins over the file too.
+
+`[environments.<env>] overrides = { <workload> = "<file>" }` names, per environment, a
+Score overrides file for a workload (SPEC §12), relative to the project root; it
+applies before the command line's `--overrides-file`.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 CONFIG_NAME = "orchc.toml"
 DEFAULT_STATE = "sqlite:///.orchc/state.db"
 DEFAULT_WORKLOADS = ("**/score.yaml", "**/score.yml")
-_KEYS = {"app", "definitions", "workloads", "state"}
+_KEYS = {"app", "definitions", "workloads", "state", "environments"}
+_ENVIRONMENT_KEYS = {"overrides"}
 _SKIPPED_DIRS = {".git", ".orchc", ".venv", "venv", "node_modules", "build", "__pycache__"}
 
 
@@ -31,6 +36,12 @@ class ProjectConfig:
     workloads: tuple[str, ...] = DEFAULT_WORKLOADS
     state: str | None = None
     path: Path | None = None  # the orchc.toml read, if any
+    # env -> ((workload, overrides file relative to the root), ...), as written
+    environment_overrides: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def overrides_of(self, env: str) -> tuple[tuple[str, str], ...]:
+        """(workload, file) of the overrides orchc.toml gives for `env`."""
+        return dict(self.environment_overrides).get(env, ())
 
     def state_url(self, flag: str | None) -> str:
         return flag or os.environ.get("ORCHC_STATE") or self.state or DEFAULT_STATE
@@ -100,7 +111,32 @@ def _parse(data: dict[str, object], path: Path) -> ProjectConfig:
         workloads=tuple(workloads),
         state=state,
         path=path,
+        environment_overrides=_environments(data.get("environments", {}), path),
     )
+
+
+def _environments(value: object, path: Path) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'environments' must be a table of [environments.<env>]")
+    return tuple((env, _environment(env, table, path)) for env, table in sorted(value.items()))
+
+
+def _environment(env: str, table: object, path: Path) -> tuple[tuple[str, str], ...]:
+    where = f"environments.{env}"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: '{where}' must be a table")
+    unknown = sorted(set(table) - _ENVIRONMENT_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: '{where}': unknown key {unknown[0]!r} (known: overrides)")
+    overrides = table.get("overrides", {})
+    if not isinstance(overrides, dict) or not all(isinstance(f, str) for f in overrides.values()):
+        raise ConfigError(
+            f"{path}: '{where}.overrides' must map workload names to files, "
+            'e.g. { web = "overrides/web.yaml" }'
+        )
+    for file in overrides.values():
+        _check_relative(path, f"{where}.overrides", file, glob=True)
+    return tuple(sorted(overrides.items()))
 
 
 def _check_relative(path: Path, key: str, value: str, glob: bool = False) -> None:

@@ -187,3 +187,34 @@ def confirm_or_fail(question: str, auto_approve: bool) -> None:
         fail("stdin is not a terminal: pass --auto-approve to proceed without confirmation", 2)
     if not click.confirm(question, default=False, err=True):
         fail("cancelled", 1)
+
+
+def score_overrides_options(command: F) -> F:
+    """`--image`, `--override-property` and `--overrides-file` (SPEC §12); the command
+    gets them as `images`, `override_properties` and `overrides_files`."""
+    options = (
+        click.option(
+            "--overrides-file",
+            "overrides_files",
+            multiple=True,
+            metavar="WORKLOAD=FILE",
+            help="merge this YAML file into the workload's Score file (repeatable)",
+        ),
+        click.option(
+            "--override-property",
+            "override_properties",
+            multiple=True,
+            metavar="WORKLOAD:PATH=VALUE",
+            help="set a dotted path of the workload's Score file; null removes (repeatable)",
+        ),
+        click.option(
+            "--image",
+            "images",
+            multiple=True,
+            metavar="WORKLOAD[.CONTAINER]=IMAGE",
+            help="the image CI built, for `image: .` containers or the one named (repeatable)",
+        ),
+    )
+    for option in options:
+        command = option(command)
+    return command

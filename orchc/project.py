@@ -3,6 +3,8 @@ compiler `Sources`/`Target`, and open the state the way each command needs it.""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from .config import ProjectConfig, load_config
 
 if TYPE_CHECKING:  # the pipeline loads the parser, which `orchc apply plan.json` never needs
     from orchc.compiler import pipeline
+    from orchc.compiler.score.overrides import ScoreOverrides
 
 
 class UsageProblem(Exception):
@@ -37,6 +40,12 @@ def _check_id(what: str, value: str) -> None:
         )
 
 
+def _from_root(root: Path, given: str) -> str:
+    """A path given on the command line, relative to the project root (`..` when it is
+    outside, which the confined read refuses)."""
+    return Path(os.path.relpath(Path(given).absolute(), root)).as_posix()
+
+
 @dataclass(frozen=True)
 class Project:
     config: ProjectConfig
@@ -51,16 +60,49 @@ class Project:
         return self.config.root
 
     def sources(
-        self, definitions: Path | None, score_files: tuple[Path, ...], use_defaults: bool = True
+        self,
+        definitions: Path | None,
+        score_files: tuple[Path, ...],
+        use_defaults: bool = True,
+        overrides: ScoreOverrides | None = None,
     ) -> pipeline.Sources:
         from orchc.compiler import pipeline
+        from orchc.compiler.score.overrides import ScoreOverrides
 
         return pipeline.Sources(
             root=self.root,
             definitions=self.config.definitions_dir(definitions),
             score_files=self.config.score_files(score_files),
             use_defaults=use_defaults,
+            overrides=overrides or ScoreOverrides(),
         )
+
+    def score_overrides(
+        self,
+        overrides_files: tuple[str, ...] = (),
+        override_properties: tuple[str, ...] = (),
+        images: tuple[str, ...] = (),
+    ) -> ScoreOverrides:
+        """The command line's overrides (SPEC §12); a file is named relative to the
+        working directory and kept relative to the project root."""
+        from orchc.compiler.score.overrides import OverrideError, parse_options
+
+        try:
+            parsed = parse_options(overrides_files, override_properties, images)
+        except OverrideError as error:
+            raise UsageProblem(str(error)) from None
+        files = tuple(
+            dataclasses.replace(f, file=_from_root(self.root, f.file)) for f in parsed.files
+        )
+        return dataclasses.replace(parsed, files=files)
+
+    def environment_overrides(self, overrides: ScoreOverrides, env: str) -> ScoreOverrides:
+        """`overrides` after the overrides files orchc.toml names for `env`."""
+        from orchc.compiler.score.overrides import OverridesFile
+
+        given_by = f"orchc.toml [environments.{env}] overrides"
+        files = [OverridesFile(w, f, given_by) for w, f in self.config.overrides_of(env)]
+        return overrides.with_files(files) if files else overrides
 
     def app(self, flag: str | None) -> str:
         app = flag or self.config.app
@@ -77,11 +119,15 @@ class Project:
         return pipeline.Target(app=chosen, env=env, env_type=env_type)
 
     def compile(
-        self, definitions: Path | None, score_files: tuple[Path, ...]
+        self,
+        definitions: Path | None,
+        score_files: tuple[Path, ...],
+        overrides: ScoreOverrides | None = None,
     ) -> pipeline.Compilation:
         from orchc.compiler import pipeline
 
-        return pipeline.read(self.sources(definitions, score_files), self.drivers)
+        sources = self.sources(definitions, score_files, overrides=overrides)
+        return pipeline.read(sources, self.drivers)
 
     def state_reader(self, url_flag: str | None) -> StateReader:
         """The state to plan against; a SQLite file that does not exist yet is empty

@@ -231,6 +231,7 @@ def _planned_workloads(
             action=decision.action,
             reason=decision.reason,
             changes=changes_json(changes),
+            overrides=list(workload.workload.overridden_by),
         )
     for name, gone in sorted(snapshot.workloads.items()):
         if name not in planned:

@@ -72,6 +72,7 @@ def render_text(plan: Plan, outputs: KnownOutputs | None = None) -> str:
     known = known_outputs_for(plan, outputs or {})
     rows = plan_rows(plan)
     details = plan_details(plan)
+    overrides = {f"workload {n}": w.overrides for n, w in plan.workloads.items()}
     widths = [max((len(str(row[i])) for row in rows), default=0) for i in (1, 2, 3)]
     lines = [heading(plan), ""]
     for action, name, definition, location, reason in rows:
@@ -82,6 +83,7 @@ def render_text(plan: Plan, outputs: KnownOutputs | None = None) -> str:
         lines.append(line.rstrip())
         for change in details.get(name, []) if action.changes else []:
             lines += [(DETAIL_INDENT + text).rstrip() for text in change_lines(change, known)]
+        lines += [f"{DETAIL_INDENT}overridden by {o}" for o in overrides.get(name, [])]
     lines += ["", summary_line(plan.summary)]
     return "\n".join(lines) + "\n"
 

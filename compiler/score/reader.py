@@ -14,6 +14,7 @@ then released and parsed again only if the compiler later asks `locate`.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import os
 from collections.abc import Iterable, Iterator
@@ -26,10 +27,12 @@ from orchc.grammar.diagnostics import Diagnostic
 from orchc.grammar.source import SourceFile, SourceMap, Span
 
 from . import messages
+from .adjust import Origins, adjust, load_located
 from .model import API_VERSION, ScoreDocument
+from .overrides import ScoreOverrides
 from .placeholders import check_placeholders
 from .workload import DEFAULT_CLASS, ResourceRequest, ScoreWorkload
-from .yaml_positions import JsonPath, LoadedYaml, YamlPositions, YamlSyntaxError, load_yaml
+from .yaml_positions import JsonPath, LoadedYaml, YamlPositions
 
 __all__ = ["ScoreWorkload", "read_score", "read_scores"]
 
@@ -43,33 +46,41 @@ class _Invalid(Exception):
 
 
 def read_score(
-    path: Path, root: Path, sources: SourceMap
+    path: Path, root: Path, sources: SourceMap, overrides: ScoreOverrides | None = None
 ) -> tuple[ScoreWorkload | None, list[Diagnostic]]:
-    """Read one Score file; register its text (and inlined files) in `sources`.
-    Returns the workload (None when there is any error) and every diagnostic."""
+    """Read one Score file with the `overrides` of its workload applied; register its
+    text (and inlined files, overrides files) in `sources`. Returns the workload (None
+    when there is any error) and every diagnostic."""
     source = _display_path(path, root)
     try:
         text = sources.add(SourceFile(source, _read_text(path, source)))
         loaded = _load(text)
-        document = _validate(loaded, source)
+        origins = _adjust(loaded, root, sources, overrides)
+        document = _validate(loaded, source, origins)
         spec, inlined = _inline_files(document.to_spec(), path, root, sources, loaded.positions)
     except _Invalid as invalid:
         return None, invalid.diagnostics
     workload = _workload(spec, text, loaded.positions, inlined)
+    if overrides is not None:
+        workload = dataclasses.replace(workload, overridden_by=tuple(overrides.of(workload.name)))
     diagnostics = check_placeholders(workload)
     loaded.positions.release()
     return (None if diagnostics else workload), diagnostics
 
 
 def read_scores(
-    paths: Iterable[Path], root: Path, sources: SourceMap
+    paths: Iterable[Path],
+    root: Path,
+    sources: SourceMap,
+    overrides: ScoreOverrides | None = None,
 ) -> tuple[list[ScoreWorkload], list[Diagnostic]]:
     """Read Score files in the given order (a file listed twice is read once). Two files
-    naming the same workload: the second is an error that names the first."""
+    naming the same workload: the second is an error that names the first; an override
+    naming no workload read is an error too."""
     workloads: dict[str, ScoreWorkload] = {}
     diagnostics: list[Diagnostic] = []
     for path in _unique(paths):
-        workload, found = read_score(path, root, sources)
+        workload, found = read_score(path, root, sources, overrides)
         diagnostics.extend(found)
         if workload is None:
             continue
@@ -79,7 +90,29 @@ def read_scores(
             diagnostics.append(Diagnostic.error(workload.span, message))
         else:
             workloads[workload.name] = workload
+    if overrides is not None and not diagnostics:
+        diagnostics.extend(_unknown_workloads(overrides, set(workloads)))
     return list(workloads.values()), diagnostics
+
+
+def _unknown_workloads(overrides: ScoreOverrides, known: set[str]) -> list[Diagnostic]:
+    listed = ", ".join(sorted(known)) or "none"
+    return [
+        Diagnostic.error(None, f"{option}: no workload '{name}' (workloads: {listed})")
+        for name in sorted(overrides.workloads() - known)
+        for option in overrides.of(name)
+    ]
+
+
+def _adjust(
+    loaded: LoadedYaml, root: Path, sources: SourceMap, overrides: ScoreOverrides | None
+) -> Origins:
+    if overrides is None:
+        return Origins()
+    origins, problems = adjust(loaded, root, sources, overrides)
+    if problems:
+        raise _Invalid(problems)
+    return origins
 
 
 def _unique(paths: Iterable[Path]) -> Iterator[Path]:
@@ -122,20 +155,13 @@ def _read_text(path: Path, source: str) -> str:
 
 
 def _load(text: SourceFile) -> LoadedYaml:
-    try:
-        loaded = load_yaml(text.text)
-    except YamlSyntaxError as error:
-        problem = error.problem
-        span = Span(text.path, problem.line, problem.col)
-        raise _Invalid([Diagnostic.error(span, problem.message)]) from None
-    if loaded.problems:
-        raise _Invalid(
-            [Diagnostic.error(Span(text.path, p.line, p.col), p.message) for p in loaded.problems]
-        )
+    loaded, problems = load_located(text)
+    if loaded is None or problems:
+        raise _Invalid(problems)
     return loaded
 
 
-def _validate(loaded: LoadedYaml, source: str) -> ScoreDocument:
+def _validate(loaded: LoadedYaml, source: str, origins: Origins) -> ScoreDocument:
     data = loaded.data
     if not isinstance(data, dict):
         kind = "an empty document" if data is None else messages.kind_of(data)
@@ -152,13 +178,16 @@ def _validate(loaded: LoadedYaml, source: str) -> ScoreDocument:
         return ScoreDocument.model_validate(data)
     except ValidationError as error:
         problems = messages.problems(error)
-        diagnostics = [_problem_diagnostic(loaded.positions, source, p) for p in problems]
+        diagnostics = [_problem_diagnostic(loaded.positions, source, p, origins) for p in problems]
         raise _Invalid(diagnostics) from None
 
 
 def _problem_diagnostic(
-    positions: YamlPositions, source: str, problem: messages.Problem
+    positions: YamlPositions, source: str, problem: messages.Problem, origins: Origins
 ) -> Diagnostic:
+    from_override = origins.diagnostic(problem.path, problem.message)
+    if from_override is not None:
+        return from_override
     locate = positions.entry if problem.at_key else positions.best
     line, col = locate(problem.path)
     return Diagnostic.error(Span(source, line, col), problem.message)

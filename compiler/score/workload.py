@@ -55,6 +55,8 @@ class ScoreWorkload:
     )
     """Files given by `source`, by the path of their entry in `files`: the text read
     (None when it was binary and became `binaryContent`)."""
+    overridden_by: tuple[str, ...] = ()
+    """The overrides and images applied to the file, as the plan shows them."""
 
     def resource(self, name: str) -> ResourceRequest | None:
         return next((r for r in self.resources if r.name == name), None)

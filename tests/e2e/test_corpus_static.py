@@ -82,6 +82,16 @@ def prepare(document_path: Path, root: Path) -> Path:
     return target
 
 
+def built_here_images(document: dict[str, Any]) -> list[str]:
+    """`--image` for each container built from here (`image: .`), as CI would pass."""
+    name = document["metadata"]["name"]
+    return [
+        f"--image={name}.{container}=registry.example.com/{name}-{container}:ci"
+        for container, body in sorted(document["containers"].items())
+        if body.get("image") == "."
+    ]
+
+
 def orchc(*args: str) -> str:
     result = CliRunner().invoke(main, list(args), catch_exceptions=False)
     assert result.exit_code == 0, f"orchc {' '.join(args)}:\n{result.output}"
@@ -102,10 +112,11 @@ def test_corpus_document_applies_to_both_targets(
     root = tmp_path / "project"
     prepare(document, root)
     monkeypatch.chdir(root)
+    images = built_here_images(yaml.safe_load(document.read_text()))
     for env in ("dev", "staging"):
-        orchc("plan", "--env", env, "-o", f"{env}.json")
+        orchc("plan", "--env", env, "-o", f"{env}.json", *images)
         orchc("apply", f"{env}.json")
-        orchc("plan", "--env", env, "--detailed-exitcode")  # exits 0: nothing left to do
+        orchc("plan", "--env", env, "--detailed-exitcode", *images)  # exits 0: nothing to do
 
     compose = root / "out" / "compose.yaml"
     checked = run_compose_config(compose, "--quiet", cwd=root)
