@@ -164,8 +164,6 @@ def build(compilation: Compilation, target: Target) -> tuple[Expansion, Resource
     """Match every resource, expand references to a fixed point, build the graph."""
     context = match_context(compilation, target)
     diagnostics = Diagnostics()
-    for workload in compilation.workloads:
-        diagnostics.extend(built_here_problems(workload.spec, workload.locate))
     expansion = expand(compilation.program, compilation.workloads, context, diagnostics)
     _raise_with_sources(diagnostics, compilation.sources)
     graph = build_graph(expansion, diagnostics)
@@ -186,6 +184,7 @@ def plan(
     resources to replace even though nothing changed (`orchc plan --replace`), `drift`
     what drivers saw differ from what they recorded (`orchc plan --refresh`);
     `secret_changed` tells whether an env() secret differs from the last apply's."""
+    _check_images(compilation)
     expansion, graph = build(compilation, target)
     diagnostics = Diagnostics()
     check_references(expansion, compilation.program, drivers, diagnostics)
@@ -199,6 +198,15 @@ def plan(
     )
     _raise_with_sources(diagnostics, compilation.sources)
     return result
+
+
+def _check_images(compilation: Compilation) -> None:
+    """An `image: .` left after `--image` (SPEC §12): a plan needs the image CI built
+    (`orchc check`, which takes no `--image`, does not ask for it)."""
+    diagnostics = Diagnostics()
+    for workload in compilation.workloads:
+        diagnostics.extend(built_here_problems(workload.spec, workload.locate))
+    _raise_with_sources(diagnostics, compilation.sources)
 
 
 def check_environment(

@@ -201,3 +201,8 @@ def test_a_bad_environments_table_in_orchc_toml(web: Project) -> None:
     web.write("orchc.toml", 'app = "shop"\n[environments.staging]\noverride = {}\n')
     refused = web.run("plan", "--env", "dev", IMAGE, expect=1)
     assert "'environments.staging': unknown key 'override' (known: overrides)" in refused.stderr
+
+
+def test_check_takes_no_image_and_does_not_ask_for_one(web: Project) -> None:
+    web.run("check")
+    web.run("check", "--all-envs")
