@@ -77,7 +77,9 @@ def test_the_page_renders_in_chromium_without_errors(page: Path, tmp_path: Path)
     assert ("replace", "redis.default#web.cache") in nodes
     assert ("delete", "redis.default#legacy") in nodes
     assert ("update", "workload:web") in nodes
-    assert len(nodes) == 8
+    # Each workload also brings its implicit workload resource (SPEC §12).
+    assert ("noop", "workload.default#web") in nodes
+    assert len(nodes) == 10
     assert dom.count('class="edge') >= 7
     # The script ran: the first change is selected and its details are shown.
     assert '<aside class="details"><h4>redis.default#legacy</h4>' in dom
