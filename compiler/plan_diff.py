@@ -138,15 +138,18 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
     entries: list[Entry] = []
     equal = 0
     old_r, new_r = _wanted_resources(old), _wanted_resources(new)
-    for uid in sorted(old_r.keys() | new_r.keys()):
-        entry = _resource_entry(uid, old_r.get(uid), new_r.get(uid))
-        if entry.status is Status.CHANGED and not entry.changes:
-            equal += 1
-        else:
-            entries.append(entry)
     old_w, new_w = _wanted_workloads(old), _wanted_workloads(new)
-    for name in sorted(old_w.keys() | new_w.keys()):
-        entry = _workload_entry(name, old_w.get(name), new_w.get(name))
+    compared = [
+        *(
+            _resource_entry(uid, old_r.get(uid), new_r.get(uid))
+            for uid in sorted(old_r.keys() | new_r.keys())
+        ),
+        *(
+            _workload_entry(name, old_w.get(name), new_w.get(name))
+            for name in sorted(old_w.keys() | new_w.keys())
+        ),
+    ]
+    for entry in compared:
         if entry.status is Status.CHANGED and not entry.changes:
             equal += 1
         else:

@@ -127,15 +127,9 @@ def _strings_in(value: ir.Value) -> Iterator[ir.Scalar]:
 def _strings(definition: ir.Definition) -> Iterator[ir.Scalar]:
     roots: list[ir.Value | None] = [definition.inputs, definition.secrets]
     roots.extend(p.params for p in definition.provisions)
-    stack = [r for r in roots if r is not None]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, ir.Scalar) and isinstance(value.value, str):
-            yield value
-        elif isinstance(value, ir.ListValue):
-            stack.extend(value.items)
-        elif isinstance(value, ir.MapValue):
-            stack.extend(entry.value for entry in value.entries)
+    for root in roots:
+        if root is not None:
+            yield from _strings_in(root)
 
 
 def _check_string(value: ir.Scalar, diagnostics: Diagnostics) -> None:
