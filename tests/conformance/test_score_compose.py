@@ -49,13 +49,9 @@ def test_orchc_writes_what_score_compose_writes(case: str, generate: Any, tmp_pa
 
 def test_every_behaviour_of_the_reference_examples_has_a_case() -> None:
     numbers = {case.split("-", 1)[0] for case in ALL_CASES}
-    missing = sorted({f"{n:02d}" for n in range(1, 17)} - numbers - set(NOT_YET))
+    missing = sorted({f"{n:02d}" for n in range(1, 17)} - numbers)
     assert not missing, f"no conformance case for score-compose example(s) {missing}"
 
 
 def test_the_docs_show_the_table_of_the_cases() -> None:
     assert table() in DOCS.read_text()
-
-
-NOT_YET = {"07": "overrides (--override-property, --overrides-file) have not landed yet"}
-"""Examples without a case, and why (issue 17's closing note reports them)."""
