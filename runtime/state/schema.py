@@ -6,7 +6,11 @@ can migrate. Both backends run the same statements; a `Dialect` supplies the few
 that differ (the auto-numbered key, the boolean type, the parameter marker).
 
 JSON columns are TEXT holding canonical JSON (sorted keys, no whitespace), so equal
-states are byte-equal in the database whichever order a driver built its dicts in:
+states are byte-equal in the database whichever order a driver built its dicts in. It
+is written and read with orjson (stdlib `json` was a third of the bookkeeping of a run;
+bench/apply_scale.py), falling back to `json` for what orjson refuses (integers beyond
+64 bits, a `NaN` written by an older orchc). As in the plan file, a float that is not
+finite is written as null.
 
 >>> canonical_json({"b": 1, "a": [True, None]})
 '{"a":[true,null],"b":1}'
@@ -19,6 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
+from orchc.compiler.plan import compact_json
 from orchc.compiler.state import JsonObject, ResourceStatus, StateResource, StateWorkload
 from orchc.compiler.uid import ResourceUid
 
@@ -196,7 +203,7 @@ def upsert_resource_sql(update_columns: Sequence[str]) -> str:
 
 
 def canonical_json(value: object) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return compact_json(value).decode()
 
 
 def record_values(record: ResourceRecord) -> tuple[object, ...]:
@@ -323,6 +330,10 @@ def json_value(text: object, column: str) -> Any:
     """The JSON value stored as text in `column`."""
     if not isinstance(text, str):
         raise DamagedValueError(column, f"holds {type(text).__name__}, not JSON text")
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass  # perhaps what only the standard library reads (a NaN an older orchc wrote)
     try:
         return json.loads(text)
     except ValueError:
