@@ -83,6 +83,7 @@ def render_compose(
     if served is not None:
         _add_gateway(document, served.service)
         mounted[served.config_path] = served.config
+    _check_published_ports(document.get("services") or {})
     return ComposeRender(
         document=document,
         env_files=_env_files(fragments, rendered, layout),
@@ -158,6 +159,47 @@ def _compose_document(
         _add_env_file(sections["services"][service], layout.env_file(service))
     document: JsonObject = {"name": project_name(context)}
     return document | {section: body for section, body in sections.items() if body}
+
+
+def _check_published_ports(services: JsonObject) -> None:
+    """Two services cannot publish one host port: `docker compose up` would fail on
+    the second, after starting the first. Say so at deploy, naming both."""
+    owners: dict[tuple[str, str], str] = {}
+    for name, service in sorted(services.items()):
+        for port in service.get("ports") or [] if isinstance(service, dict) else []:
+            key = _published(port)
+            if key is None:
+                continue
+            if key in owners and owners[key] != name:
+                raise DriverError(
+                    f"host port {key[0]}/{key[1]} is published by both service "
+                    f"'{owners[key]}' and service '{name}': give each its own (for a "
+                    "backing service, its resource's compose.score.dev/publish-port "
+                    "annotations)"
+                )
+            owners[key] = name
+
+
+def _published(port: object) -> tuple[str, str] | None:
+    """(host port, protocol) of a published port, long or short syntax; None when the
+    port is not published on the host (or Compose picks the host port).
+
+    >>> _published({"target": 80, "published": "8080"}), _published("127.0.0.1:53:53/udp")
+    (('8080', 'tcp'), ('53', 'udp'))
+    >>> _published("80"), _published({"target": 80})
+    (None, None)
+    """
+    if isinstance(port, dict):
+        published = port.get("published")
+        protocol = str(port.get("protocol") or "tcp")
+    elif isinstance(port, str | int):
+        text, _, protocol = str(port).partition("/")
+        parts = text.split(":")
+        published = parts[-2] if len(parts) >= 2 else None
+        protocol = protocol or "tcp"
+    else:
+        return None
+    return (str(published), protocol) if published not in (None, "", "0") else None
 
 
 def _add_gateway(document: JsonObject, service: JsonObject) -> None:

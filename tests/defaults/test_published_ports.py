@@ -125,3 +125,25 @@ def test_a_shared_resource_needs_the_same_metadata_everywhere(project: Any) -> N
         "plan", "--env", "dev", "-f", workload("one", "1"), "-f", workload("two", "2"), code=1
     )
     assert "resource 'postgres.default#shared-db' is given different metadata by" in result.output
+
+
+def test_two_services_on_one_host_port_fail_the_deploy_naming_both(project: Any) -> None:
+    """score-compose's amqp example publishes the management UI of two resources on
+    15672; with a broker per resource (docs/defaults.md) that is one port for two."""
+    resource = {
+        "type": "amqp",
+        "metadata": {"annotations": {"compose.score.dev/publish-management-port": "15672"}},
+    }
+    document = {
+        "apiVersion": "score.dev/v1b1",
+        "metadata": {"name": "app"},
+        "containers": {"main": {"image": "busybox"}},
+        "resources": {"one": resource, "two": resource},
+    }
+    (project.root / "score.yaml").write_text(yaml.safe_dump(document))
+    result = project.run("apply", "--env", "dev", "-f", "score.yaml", "--auto-approve", code=1)
+    assert (
+        "host port 15672/tcp is published by both service 'amqp-app-one' and service "
+        "'amqp-app-two': give each its own"
+    ) in result.output
+    assert not (project.root / "compose.yaml").exists()
