@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,7 +91,9 @@ def _run_jobs(
 
     reporter.started(report.operation, len(jobs))
     parallelism = runtime.options.parallelism
-    executor = Executor(jobs, operations.perform, parallelism, on_start, on_done)
+    # A store that can (SQLite) makes each step's writes one transaction.
+    step = getattr(runtime.store, "grouped", nullcontext)
+    executor = Executor(jobs, operations.perform, parallelism, on_start, on_done, step)
     outcomes = executor.run()
     report.critical_path, report.critical_time = critical_path(jobs, outcomes)
     report.wall_time = executor.elapsed()

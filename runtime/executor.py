@@ -19,6 +19,7 @@ import heapq
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,8 +118,13 @@ class Executor:
         parallelism: int = 10,
         on_start: Callable[[Job], None] | None = None,
         on_done: Callable[[Job, Outcome], Outcome] | None = None,
+        step: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
+        """`step` wraps the calling thread's work of one step (the `on_start` calls
+        before the submits; then the inline jobs; then the `on_done` calls of the jobs
+        that finished together), e.g. to make their state writes one transaction."""
         self._progress = _Progress(jobs)
+        self._step = step
         self._work = work
         self._parallelism = max(1, parallelism)
         self._on_start = on_start or (lambda job: None)
@@ -139,9 +145,10 @@ class Executor:
                 # may be ready, and must not wait for a slow job on a worker.
                 timeout = 0 if ran_inline else None
                 done, _ = wait(list(progress.running), timeout, FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: progress.running[f]):
-                    key = progress.running.pop(future)
-                    self._finish(progress.jobs[key], future.result())
+                with self._step():
+                    for future in sorted(done, key=lambda f: progress.running[f]):
+                        key = progress.running.pop(future)
+                        self._finish(progress.jobs[key], future.result())
         for key in sorted(progress.jobs.keys() - progress.outcomes.keys()):
             # Only possible when jobs wait for each other in a cycle.
             progress.outcomes[key] = Outcome(JobResult.SKIPPED, message="waits for itself")
@@ -155,23 +162,25 @@ class Executor:
         progress = self._progress
         deferred: list[str] = []
         starting: list[Job] = []
-        while progress.ready and len(progress.running) + len(starting) < self._parallelism:
-            job = progress.jobs[heapq.heappop(progress.ready)]
-            if progress.group_full(job):
-                deferred.append(job.key)
-                continue
-            if job.group:
-                progress.group_load[job.group] = progress.group_load.get(job.group, 0) + 1
-            self._on_start(job)
-            starting.append(job)
+        with self._step():
+            while progress.ready and len(progress.running) + len(starting) < self._parallelism:
+                job = progress.jobs[heapq.heappop(progress.ready)]
+                if progress.group_full(job):
+                    deferred.append(job.key)
+                    continue
+                if job.group:
+                    progress.group_load[job.group] = progress.group_load.get(job.group, 0) + 1
+                self._on_start(job)
+                starting.append(job)
         for job in starting:
             if not job.inline:
                 progress.running[pool.submit(self._timed, job)] = job.key
         for key in deferred:
             heapq.heappush(progress.ready, key)
         inline = [job for job in starting if job.inline]
-        for job in inline:
-            self._finish(job, self._timed(job))
+        with self._step():
+            for job in inline:
+                self._finish(job, self._timed(job))
         return bool(inline)
 
     def _timed(self, job: Job) -> Outcome:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,11 @@ class Operations:
     planned: Mapping[ResourceUid, PlannedResource]
     run: RunState
     calls: DriverCalls
+    # What `_planned_state` made, by uid and status: a resource's intent and result
+    # share it (building it parsed every dependency's uid again, three times a resource).
+    _states: dict[tuple[ResourceUid, ResourceStatus], StateResource] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     # -- bookkeeping on the calling thread --------------------------------------------
 
@@ -155,6 +160,12 @@ class Operations:
         return self.planned[operation.uid].driver
 
     def _planned_state(self, uid: ResourceUid, status: ResourceStatus) -> StateResource:
+        state = self._states.get((uid, status))
+        if state is None:
+            state = self._states[uid, status] = self._new_planned_state(uid, status)
+        return state
+
+    def _new_planned_state(self, uid: ResourceUid, status: ResourceStatus) -> StateResource:
         planned = self.planned[uid]
         return StateResource(
             uid=uid,

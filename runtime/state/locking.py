@@ -20,8 +20,10 @@ False
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,7 +62,14 @@ class ProcessIdentity:
 
 def utc_now() -> str:
     """The current time as ISO 8601 UTC with second precision, e.g. `2024-05-01T12:00:00Z`."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _utc_text(int(time.time()))
+
+
+@functools.lru_cache(maxsize=1)
+def _utc_text(second: int) -> str:
+    """Formatted once a second: every state write stamps its row (strftime was 5 % of
+    an apply of static resources)."""
+    return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def this_process(operation: str) -> ProcessIdentity:

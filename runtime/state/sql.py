@@ -357,8 +357,10 @@ class SqlStateStore(ABC):
     # -- writing resources ----------------------------------------------------------
 
     def put(self, app: str, env: str, record: ResourceRecord) -> None:
-        ready = dataclasses.replace(record.resource, status=ResourceStatus.READY)
-        self._upsert(_PUT_SQL, app, env, dataclasses.replace(record, resource=ready), durable=False)
+        if record.resource.status is not ResourceStatus.READY:
+            ready = dataclasses.replace(record.resource, status=ResourceStatus.READY)
+            record = dataclasses.replace(record, resource=ready)
+        self._upsert(_PUT_SQL, app, env, record, durable=False)
 
     def mark(self, app: str, env: str, resource: StateResource) -> None:
         self._upsert(_MARK_SQL, app, env, ResourceRecord(resource), durable=True)

@@ -6,7 +6,7 @@ with `synchronous=NORMAL`: a committed transaction is in the WAL, i.e. handed to
 kernel, before `COMMIT` returns, so killing the process (even SIGKILL) never loses a
 committed resource result; only an OS crash or power loss can drop the last commits
 since a checkpoint. FULL would fsync every commit and make each of the thousands of
-per-resource transactions of a large apply cost a disk flush.
+transactions of a large apply (one per executor step, `grouped`) cost a disk flush.
 
 Writers take the database lock up front (`BEGIN IMMEDIATE`) and wait up to
 `BUSY_TIMEOUT_MS` for another writer, so a read-then-write (the state lock, the serial
@@ -59,6 +59,8 @@ class SqliteStateStore(SqlStateStore):
         super().__init__(SQLITE, str(path), key)
         self.path = path
         self._mutex = threading.Lock()
+        self._group: Transaction | None = None  # the transaction `grouped` holds open
+        self._group_thread: int | None = None  # and the thread it groups the writes of
         if not path.exists():
             _create_store_file(path)
         elif path.is_file() and path.stat().st_size == 0:
@@ -80,7 +82,39 @@ class SqliteStateStore(SqlStateStore):
             raise
 
     @contextmanager
+    def grouped(self) -> Iterator[None]:
+        """Make every statement this thread runs until the block ends one transaction.
+        The runtime groups the bookkeeping of one executor step: the intents before any
+        of their drivers is called, the results before anything that waits for them
+        starts. A transaction per resource write cost more than the rest of an apply of
+        static resources. A crash inside the block loses its writes as a crash between
+        a driver's call and its result would: the intents before it are committed, and
+        the next plan repeats their calls. An error that is not the database's commits
+        what was written, then propagates. Other threads' statements wait for the block.
+        """
+        if self._group_thread == threading.get_ident():
+            yield  # nested: the outer block commits
+            return
+        with self._transaction(write=True) as group:
+            self._group, self._group_thread = group, threading.get_ident()
+            try:
+                yield
+            except (sqlite3.Error, StateStoreError):
+                raise  # rolled back
+            except BaseException:
+                self._commit_open()
+                raise
+            finally:
+                self._group = self._group_thread = None
+
+    @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Transaction]:
+        if self._group is not None and self._group_thread == threading.get_ident():
+            try:
+                yield self._group
+            except sqlite3.Error as error:
+                raise _store_error(self.path, error) from None
+            return
         with self._mutex:
             cursor = self._connection.cursor()
             try:
@@ -104,6 +138,11 @@ class SqliteStateStore(SqlStateStore):
     def _rollback(self) -> None:
         if self._connection.in_transaction:
             self._connection.rollback()
+
+    def _commit_open(self) -> None:
+        """Commit what a `grouped` block wrote before an error that was not SQLite's."""
+        if self._connection.in_transaction:
+            self._connection.commit()
 
 
 def _store_error(path: Path, error: sqlite3.Error) -> StateStoreError:

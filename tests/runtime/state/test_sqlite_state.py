@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from orchc.compiler.state import StateResource
+from orchc.compiler.uid import ResourceUid
 from orchc.runtime.state import DEFAULT_STATE_URL, StateUnavailableError, open_state
-from orchc.runtime.state.contract import LockedError
+from orchc.runtime.state.contract import LockedError, ResourceRecord
 from orchc.runtime.state.errors import StateCorruptError
 from orchc.runtime.state.sqlite import SqliteStateStore
 
@@ -93,3 +95,38 @@ def test_a_path_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
         f"cannot open the state database {tmp_path / 'blocker' / 'state.db'}: "
         f"[Errno 17] File exists: '{tmp_path / 'blocker'}'"
     )
+
+
+def _uids_seen_by_another_connection(store: SqliteStateStore) -> list[str]:
+    with sqlite3.connect(store.path) as other:
+        return [row[0] for row in other.execute("SELECT uid FROM resources ORDER BY uid")]
+
+
+def test_grouped_writes_are_one_transaction(
+    sqlite_store: SqliteStateStore,
+    make_record: Callable[..., ResourceRecord],
+    make_resource: Callable[..., StateResource],
+) -> None:
+    """The runtime groups one executor step's writes: nothing is visible to another
+    process before the group ends, then all of it is."""
+    with sqlite_store.grouped():
+        sqlite_store.put("shop", "dev", make_record("postgres.default#a"))
+        with sqlite_store.grouped():  # nested: the outer group commits
+            sqlite_store.mark("shop", "dev", make_resource("postgres.default#b"))
+        assert sqlite_store.record("shop", "dev", ResourceUid.parse("postgres.default#a"))
+        assert _uids_seen_by_another_connection(sqlite_store) == []
+    assert _uids_seen_by_another_connection(sqlite_store) == [
+        "postgres.default#a",
+        "postgres.default#b",
+    ]
+
+
+def test_a_grouped_block_that_fails_keeps_what_it_wrote(
+    sqlite_store: SqliteStateStore, make_record: Callable[..., ResourceRecord]
+) -> None:
+    """An error that is not the database's (a bug in bookkeeping, ^C) commits the
+    results written so far: they record calls drivers made."""
+    with pytest.raises(KeyboardInterrupt), sqlite_store.grouped():
+        sqlite_store.put("shop", "dev", make_record("postgres.default#a"))
+        raise KeyboardInterrupt
+    assert _uids_seen_by_another_connection(sqlite_store) == ["postgres.default#a"]
