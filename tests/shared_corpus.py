@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # An empty ORCHC_SHARED means unset (not the working directory).
@@ -37,3 +38,14 @@ def why_not_run(count: int) -> str:
         f"not run: {count} tests that need the public Score corpus, which is not at "
         f"{CORPUS} (put the shared folder beside this checkout or set ORCHC_SHARED)"
     )
+
+
+def built_here_images(document: dict[str, Any]) -> list[str]:
+    """An `--image` option for each container of a Score document built from here
+    (`image: .`, as the score-full samples have), as CI would pass it (SPEC §12)."""
+    name = document["metadata"]["name"]
+    return [
+        f"--image={name}.{container}=registry.example.com/{name}-{container}:ci"
+        for container, body in sorted(document["containers"].items())
+        if body.get("image") == "."
+    ]

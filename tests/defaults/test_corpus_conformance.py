@@ -21,7 +21,8 @@ What a case gets beyond the defaults, and why:
 - community-provisioners/environment reads `TEST` and ships no value: the test sets
   `TEST` in orchc's environment.
 - both `score-full.yaml` samples read `file.txt`, which their repositories do not
-  ship: the samples are copied into the project with a stand-in `file.txt`.
+  ship: the samples are copied into the project with a stand-in `file.txt`; their
+  `image: .` container gets an image as CI would pass it (`--image`, SPEC §12).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any
 import pytest
 import yaml
 from nginx_check import run_nginx_test
-from shared_corpus import CORPUS, corpus_files
+from shared_corpus import CORPUS, built_here_images, corpus_files
 
 pytestmark = pytest.mark.corpus
 
@@ -115,7 +116,8 @@ def static_definitions(types: set[str]) -> str:
 
 
 def prepare(project: Any, case: str) -> list[str]:
-    """Set the project up for `case`; the `-f` arguments naming its Score files."""
+    """Set the project up for `case`; the `-f` arguments naming its Score files, and an
+    `--image` for each container built from here (`image: .`)."""
     directory = CORPUS / case
     documents = sorted(directory.glob("*.yaml"))
     if case in STAND_INS:
@@ -131,7 +133,9 @@ def prepare(project: Any, case: str) -> list[str]:
     extra = used_types(documents) - DEFAULT_TYPES
     if extra:
         project.define("extra.orch", static_definitions(extra))
-    return [argument for document in documents for argument in ("-f", str(document))]
+    files = [argument for document in documents for argument in ("-f", str(document))]
+    scores = [yaml.safe_load(document.read_text()) for document in documents]
+    return files + [image for score in scores for image in built_here_images(score)]
 
 
 def deploy_twice(

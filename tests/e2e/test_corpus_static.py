@@ -14,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from compose_check import run_compose_config
-from shared_corpus import CORPUS, corpus_files
+from shared_corpus import CORPUS, built_here_images, corpus_files
 
 from orchc.cli import main
 
@@ -80,16 +80,6 @@ def prepare(document_path: Path, root: Path) -> Path:
     target = root / "score.yaml"
     target.write_text(text)
     return target
-
-
-def built_here_images(document: dict[str, Any]) -> list[str]:
-    """`--image` for each container built from here (`image: .`), as CI would pass."""
-    name = document["metadata"]["name"]
-    return [
-        f"--image={name}.{container}=registry.example.com/{name}-{container}:ci"
-        for container, body in sorted(document["containers"].items())
-        if body.get("image") == "."
-    ]
 
 
 def orchc(*args: str) -> str:
