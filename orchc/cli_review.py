@@ -33,7 +33,13 @@ from orchc.compiler.uid import ResourceUid
 from orchc.grammar.diagnostics import render
 
 from .files import write_atomically
-from .options import definitions_option, fail, score_option, user_errors
+from .options import (
+    definitions_option,
+    fail,
+    score_option,
+    score_overrides_options,
+    user_errors,
+)
 from .project import Project, UsageProblem
 
 KnownOutputs = dict[str, Mapping[str, Any]]
@@ -271,6 +277,7 @@ def render_compared(
 @_comparison_format_option
 @_max_chars_option
 @click.option("--detailed-exitcode", is_flag=True, help="exit 2 when anything would change")
+@score_overrides_options
 @user_errors
 def impact(
     base: str,
@@ -282,11 +289,15 @@ def impact(
     output_format: str,
     max_chars: int,
     detailed_exitcode: bool,
+    overrides_files: tuple[str, ...],
+    override_properties: tuple[str, ...],
+    images: tuple[str, ...],
 ) -> None:
     """What a change since BASE does to every environment (no state is read)."""
     from .impact import GitError, ImpactRequest, compare_with_base
 
-    request = ImpactRequest(base, envs, all_envs, app, definitions, score_files)
+    overrides = (overrides_files, override_properties, images)
+    request = ImpactRequest(base, envs, all_envs, app, definitions, score_files, overrides)
     try:
         compared = compare_with_base(Project.load(), request)
     except GitError as error:

@@ -12,7 +12,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -40,6 +40,8 @@ class ImpactRequest:
     app: str | None
     definitions: Path | None
     score_files: tuple[Path, ...]
+    # --overrides-file, --override-property, --image (SPEC §12), applied to both sides
+    overrides: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
 
 
 def _git(args: Sequence[str], cwd: Path) -> bytes:
@@ -136,10 +138,12 @@ def _plan_or_empty(
 
 
 def compare_with_base(project: Project, request: ImpactRequest) -> list[Compared]:
-    head = project.compile(request.definitions, request.score_files)
+    overrides = project.score_overrides(*request.overrides)
+    head = project.compile(request.definitions, request.score_files, overrides)
     with tempfile.TemporaryDirectory(prefix="orchc-impact-") as folder:
         base_root = extract_revision(request.base, project.root, Path(folder))
-        base = _compile_base(_base_sources(project, request, base_root), project, request.base)
+        sources = _base_sources(project, request, base_root)
+        base = _compile_base(replace(sources, overrides=overrides), project, request.base)
         compared = []
         for env in _envs(request, base, head):
             target = project.target(request.app, env)

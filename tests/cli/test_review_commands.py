@@ -81,6 +81,16 @@ def test_impact_of_no_change_exits_0(repository: Path) -> None:
     assert "**0 changed, 0 added, 0 removed," in result.stdout
 
 
+def test_impact_applies_images_and_overrides_to_both_sides(repository: Path) -> None:
+    image = "--image=web.main=registry.example.com/web:ci"
+    result = orchc("impact", "--base", "HEAD", "--detailed-exitcode", image)
+    assert result.exit_code == 0, result.output
+    result = orchc("impact", "--base", "HEAD~1", "--env", "dev", "--format", "json", image)
+    assert result.exit_code == 0, result.output
+    # The image was the only change to web: with --image on both sides, none is left.
+    assert "web" not in json.loads(result.stdout)["workloads"]
+
+
 def test_impact_of_an_unknown_revision_is_one_error_line(repository: Path) -> None:
     result = orchc("impact", "--base", "no-such-branch")
     assert result.exit_code == 1
