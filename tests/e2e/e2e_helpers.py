@@ -10,7 +10,9 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import psycopg
 
 ORCHC = str(Path(sys.executable).with_name("orchc"))
 
@@ -89,3 +91,18 @@ definition "compose" {
   inputs { path = "out/compose.yaml" }
 }
 """
+
+
+def postgres_admin() -> psycopg.Connection[tuple[object, ...]]:
+    """An autocommit session on the local PostgreSQL server as its superuser."""
+    return psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True)
+
+
+def postgres_has(kind: Literal["role", "database"], name: str) -> bool:
+    """Whether the local PostgreSQL server has a role or a database of that name."""
+    query = {
+        "role": "SELECT 1 FROM pg_roles WHERE rolname = %s",
+        "database": "SELECT 1 FROM pg_database WHERE datname = %s",
+    }[kind]
+    with postgres_admin() as conn:
+        return conn.execute(query, (name,)).fetchone() is not None

@@ -6,12 +6,10 @@ apply; then `drift` exits 0."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from e2e_helpers import Project
+from e2e_helpers import Project, postgres_admin, postgres_has
 
 DEFINITIONS = """
 environment "dev" { type = "development" }
@@ -27,7 +25,7 @@ definition "pg" {
   type   = "postgres"
   driver = "postgres"
   match {}
-  inputs { host = "127.0.0.1", port = 5432, admin_user = "postgres", database = "DB" }
+  inputs { host = "127.0.0.1", port = 5432, admin_user = "postgres", database = "DB", username = "DB" }
 }
 
 definition "dns" {
@@ -57,26 +55,14 @@ DB = "postgres.default#api.db"
 TARGET = "target.default#target"
 
 
-def admin() -> psycopg.Connection[tuple[object, ...]]:
-    return psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True)
-
-
-def database_exists(name: str) -> bool:
-    with admin() as conn:
-        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-    return row is not None
-
-
 @pytest.fixture
-def applied(project: Project) -> Iterator[tuple[Project, str]]:
-    name = f"orchc_drift_{uuid.uuid4().hex[:10]}"
+def applied(project: Project, postgres_name: str) -> Iterator[tuple[Project, str]]:
+    name = postgres_name
     project.write("definitions/platform.orch", DEFINITIONS.replace("DB", name))
     project.write("score.yaml", SCORE)
     project.run("apply", "--env", "dev", "--auto-approve")
     yield project, name
     project.run("destroy", "--env", "dev", "--auto-approve", expect=None)
-    with admin() as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.services
@@ -86,7 +72,7 @@ def test_a_dropped_database_is_seen_and_repaired(applied: tuple[Project, str]) -
     assert f"  {DB}  in sync" in clean.stdout
     assert "? dns.default#api.dns  not observed" in clean.stdout
 
-    with admin() as conn:
+    with postgres_admin() as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     drifted = project.run("drift", "--env", "dev", expect=2)
     assert f"~ {DB}  drifted: database '{name}' does not exist" in drifted.stdout
@@ -99,14 +85,14 @@ def test_a_dropped_database_is_seen_and_repaired(applied: tuple[Project, str]) -
         "status": "drifted",
         "detail": f"database '{name}' does not exist",
     }
-    assert not database_exists(name)  # drift only reports
+    assert not postgres_has("database", name)  # drift only reports
 
     assert project.plan()["resources"][DB]["action"] == "noop"  # without --refresh
     plan = project.plan("--refresh")
     assert plan["resources"][DB]["action"] == "update"
     assert plan["resources"][DB]["reason"] == f"drift: database '{name}' does not exist"
     project.run("apply", "plan.json")
-    assert database_exists(name)
+    assert postgres_has("database", name)
     project.run("drift", "--env", "dev", expect=0)
 
 

@@ -4,11 +4,9 @@ PostgreSQL server (here: the role, made before CREATE DATABASE failed)."""
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 import pytest
-from e2e_helpers import Project
+from e2e_helpers import Project, postgres_has
 
 DEFINITIONS = """
 environment "dev" { type = "development" }
@@ -46,38 +44,20 @@ resources:
 DB = "postgres.default#api.db"
 
 
-def admin() -> psycopg.Connection[tuple[object, ...]]:
-    return psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True)
-
-
-def exists(kind: str, name: str) -> bool:
-    query = {
-        "role": "SELECT 1 FROM pg_roles WHERE rolname = %s",
-        "database": "SELECT 1 FROM pg_database WHERE datname = %s",
-    }[kind]
-    with admin() as conn:
-        return conn.execute(query, (name,)).fetchone() is not None
-
-
 @pytest.mark.services
-def test_a_failed_create_is_destroyed_leaving_nothing(project: Project) -> None:
-    name = f"orchc_failed_{uuid.uuid4().hex[:10]}"
+def test_a_failed_create_is_destroyed_leaving_nothing(project: Project, postgres_name: str) -> None:
+    name = postgres_name
     project.write("definitions/platform.orch", DEFINITIONS.replace("DB", name))
     project.write("score.yaml", SCORE)
-    try:
-        # A session on template1 makes CREATE DATABASE fail after the role was made.
-        with psycopg.connect(host="127.0.0.1", user="postgres", dbname="template1"):
-            failed = project.run("apply", "--env", "dev", "--auto-approve", expect=1)
-        assert "being accessed by other users" in failed.stderr
-        assert exists("role", name) and not exists("database", name)
-        listed = project.run("state", "list", "--env", "dev").stdout
-        assert f"{DB}\tcreating\t" in listed
+    # A session on template1 makes CREATE DATABASE fail after the role was made.
+    with psycopg.connect(host="127.0.0.1", user="postgres", dbname="template1"):
+        failed = project.run("apply", "--env", "dev", "--auto-approve", expect=1)
+    assert "being accessed by other users" in failed.stderr
+    assert postgres_has("role", name) and not postgres_has("database", name)
+    listed = project.run("state", "list", "--env", "dev").stdout
+    assert f"{DB}\tcreating\t" in listed
 
-        project.run("destroy", "--env", "dev", "--auto-approve")
-        assert not exists("role", name)
-        assert not exists("database", name)
-        assert project.state_uids() == []
-    finally:
-        with admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'DROP ROLE IF EXISTS "{name}"')
+    project.run("destroy", "--env", "dev", "--auto-approve")
+    assert not postgres_has("role", name)
+    assert not postgres_has("database", name)
+    assert project.state_uids() == []

@@ -6,12 +6,9 @@ missing env() and creates nothing, `state rm` forgets without calling the driver
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Iterator
 
-import psycopg
 import pytest
-from e2e_helpers import Project
+from e2e_helpers import Project, postgres_has
 
 from orchc.compiler.plan_integrity import body_digest
 
@@ -29,7 +26,7 @@ definition "pg" {
   type   = "postgres"
   driver = "postgres"
   match {}
-  inputs { host = "127.0.0.1", port = 5432, admin_user = "postgres", database = "DB" }
+  inputs { host = "127.0.0.1", port = 5432, admin_user = "postgres", database = "DB", username = "DB" }
   POLICY
 }
 
@@ -61,28 +58,6 @@ DB = "postgres.default#api.db"
 PROTECTED = "policy { prevent_destroy = true }"
 
 
-def database_exists(name: str) -> bool:
-    with psycopg.connect(host="127.0.0.1", user="postgres", dbname="postgres") as conn:
-        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-    return row is not None
-
-
-@pytest.fixture
-def database() -> Iterator[str]:
-    name = f"orchc_protect_{uuid.uuid4().hex[:10]}"
-    yield name
-    with psycopg.connect(
-        host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        for (role,) in conn.execute(
-            "SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') LIKE "
-            "'managed by orchc %%' AND rolname NOT IN (SELECT pg_get_userbyid(datdba) "
-            "FROM pg_database)"
-        ).fetchall():
-            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
-
-
 def setup(project: Project, database: str, policy: str = PROTECTED) -> None:
     project.write(
         "definitions/platform.orch",
@@ -93,27 +68,31 @@ def setup(project: Project, database: str, policy: str = PROTECTED) -> None:
 
 
 @pytest.mark.services
-def test_destroy_refuses_while_a_database_is_protected(project: Project, database: str) -> None:
-    setup(project, database)
+def test_destroy_refuses_while_a_database_is_protected(
+    project: Project, postgres_name: str
+) -> None:
+    setup(project, postgres_name)
     project.run("apply", "--env", "dev", "--auto-approve")
-    assert database_exists(database)
+    assert postgres_has("database", postgres_name)
 
     refused = project.run("destroy", "--env", "dev", "--auto-approve", expect=1)
     assert "refusing to destroy: 1 resource(s) are protected by prevent_destroy" in refused.stderr
     assert f"{DB}: definition 'pg' (definitions/platform.orch:10)" in refused.stderr
     assert "Traceback" not in refused.stderr
-    assert database_exists(database)
+    assert postgres_has("database", postgres_name)
     assert DB in project.state_uids()
     assert (project.root / "out" / "compose.yaml").exists()  # nothing undeployed either
 
-    setup(project, database, policy="")  # lifted in the definition: the policy in force
+    setup(project, postgres_name, policy="")  # lifted in the definition: the policy in force
     project.run("destroy", "--env", "dev", "--auto-approve")
-    assert not database_exists(database)
+    assert not postgres_has("database", postgres_name)
 
 
 @pytest.mark.services
-def test_a_removed_protected_definition_still_protects(project: Project, database: str) -> None:
-    setup(project, database)
+def test_a_removed_protected_definition_still_protects(
+    project: Project, postgres_name: str
+) -> None:
+    setup(project, postgres_name)
     project.run("apply", "--env", "dev", "--auto-approve")
     text = (project.root / "definitions" / "platform.orch").read_text()
     start = text.index('definition "pg"')
@@ -122,14 +101,14 @@ def test_a_removed_protected_definition_still_protects(project: Project, databas
     )
     refused = project.run("destroy", "--env", "dev", "--auto-approve", expect=1)
     assert f"{DB}: definition 'pg' (definitions/platform.orch:10)" in refused.stderr
-    assert database_exists(database)
+    assert postgres_has("database", postgres_name)
 
 
 @pytest.mark.services
 def test_apply_refuses_a_plan_edited_to_delete_a_protected_database(
-    project: Project, database: str
+    project: Project, postgres_name: str
 ) -> None:
-    setup(project, database)
+    setup(project, postgres_name)
     project.run("apply", "--env", "dev", "--auto-approve")
     plan = project.plan()
     plan["resources"][DB]["action"] = "delete"
@@ -141,15 +120,15 @@ def test_apply_refuses_a_plan_edited_to_delete_a_protected_database(
     assert f"{DB}: definition 'pg' (definitions/platform.orch:10) sets prevent_destroy" in (
         refused.stderr
     )
-    assert database_exists(database)
+    assert postgres_has("database", postgres_name)
     project.run("apply", "plan.json")  # the refused run moved nothing: not stale
 
 
 @pytest.mark.services
 def test_preflight_names_every_missing_variable_and_creates_nothing(
-    project: Project, database: str
+    project: Project, postgres_name: str
 ) -> None:
-    setup(project, database, policy="")
+    setup(project, postgres_name, policy="")
     project.run("plan", "--env", "dev", "-o", "plan.json")
     del project.env["DNS_ZONE"], project.env["DNS_TOKEN"]
 
@@ -159,19 +138,19 @@ def test_preflight_names_every_missing_variable_and_creates_nothing(
         "  DNS_TOKEN (needed by dns.default#api.dns)\n"
         "  DNS_ZONE (needed by dns.default#api.dns)"
     ) in refused.stderr
-    assert not database_exists(database)
+    assert not postgres_has("database", postgres_name)
     assert not (project.root / "out").exists()
     assert project.run("state", "list", "--env", "dev", expect=None).stdout == ""
 
     project.env.update(DNS_ZONE="example.com", DNS_TOKEN="t0ken")
     project.run("apply", "plan.json")  # not stale: the refused run changed nothing
-    assert database_exists(database)
+    assert postgres_has("database", postgres_name)
     project.run("destroy", "--env", "dev", "--auto-approve")
 
 
 @pytest.mark.services
-def test_state_rm_forgets_without_calling_the_driver(project: Project, database: str) -> None:
-    setup(project, database, policy="")
+def test_state_rm_forgets_without_calling_the_driver(project: Project, postgres_name: str) -> None:
+    setup(project, postgres_name, policy="")
     project.run("apply", "--env", "dev", "--auto-approve")
 
     forgot = project.run("state", "rm", DB, "--env", "dev")
@@ -181,7 +160,7 @@ def test_state_rm_forgets_without_calling_the_driver(project: Project, database:
     )
     assert "its driver was not called" in forgot.stderr
     assert DB not in project.state_uids()
-    assert database_exists(database)  # forgotten, not deleted
+    assert postgres_has("database", postgres_name)  # forgotten, not deleted
     assert project.actions()[DB] == "create"
 
     missing = project.run("state", "rm", DB, "--env", "dev", expect=1)
@@ -190,4 +169,4 @@ def test_state_rm_forgets_without_calling_the_driver(project: Project, database:
     )
     project.run("apply", "plan.json")  # adopts the database it marked as its own
     project.run("destroy", "--env", "dev", "--auto-approve")
-    assert not database_exists(database)
+    assert not postgres_has("database", postgres_name)
