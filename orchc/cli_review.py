@@ -87,24 +87,17 @@ def run_plan(
     environment changes."""
     project = Project.load()
     overrides = project.score_overrides(*request.overrides)
-    compilation = project.compile(definitions, score_files, overrides)
+    compilations = project.compilations(definitions, score_files, overrides)
+    compilation = compilations.shared
     if compilation.warnings:
         click.echo(render(compilation.warnings, compilation.sources), err=True)
     envs = select_envs(compilation, request.envs, request.all_envs)
     state = project.state_reader(state_url)
     key = os.environ.get(PLAN_KEY_VARIABLE)
-
-    def compiled(env: str) -> pipeline.Compilation:
-        """The compilation with the environment's orchc.toml overrides, if it has any."""
-        with_env = project.environment_overrides(overrides, env)
-        if with_env is overrides:
-            return compilation
-        return project.compile(definitions, score_files, with_env)
-
     plans = [
         seal(
             pipeline.plan(
-                compiled(env),
+                compilations.of(env),
                 project.target(request.app, env, request.env_type),
                 state,
                 project.drivers,

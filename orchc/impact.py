@@ -11,8 +11,9 @@ import io
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -21,11 +22,12 @@ from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan, PlanContext, PlanState, Summary
 from orchc.compiler.plan_diff import diff_plans
 from orchc.compiler.render.diff import Compared
+from orchc.compiler.score.overrides import ScoreOverrides
 from orchc.compiler.state import InMemoryState
 from orchc.grammar.diagnostics import DiagnosticError
 
 from .config import CONFIG_NAME, ProjectConfig, load_config
-from .project import Project, UsageProblem
+from .project import EnvironmentCompilations, Project, UsageProblem
 
 
 class GitError(Exception):
@@ -82,26 +84,37 @@ def _moved(path: Path | None, root: Path, base_root: Path) -> Path | None:
         return path.resolve()  # outside the project: the same file on both sides
 
 
-def _base_sources(project: Project, request: ImpactRequest, base_root: Path) -> pipeline.Sources:
+def _base_project(project: Project, base_root: Path) -> Project:
+    """The project as it is at the base revision: its own orchc.toml (and so its own
+    per-environment overrides)."""
     config = (
         load_config(base_root)
         if (base_root / CONFIG_NAME).is_file()
         else ProjectConfig(root=base_root)
     )
-    definitions = _moved(request.definitions, project.root, base_root)
-    files = [_moved(f, project.root, base_root) for f in request.score_files]
+    return Project(config, project.drivers)
+
+
+def _base_sources(
+    project: Project, base: Project, request: ImpactRequest, overrides: ScoreOverrides
+) -> pipeline.Sources:
+    definitions = _moved(request.definitions, project.root, base.root)
+    files = [_moved(f, project.root, base.root) for f in request.score_files]
     existing = tuple(f for f in files if f is not None and f.is_file())
-    definitions_dir = config.definitions_dir(definitions)
+    definitions_dir = base.config.definitions_dir(definitions)
     return pipeline.Sources(
-        root=base_root,
+        root=base.root,
         definitions=definitions_dir if definitions_dir and definitions_dir.is_dir() else None,
-        score_files=existing if request.score_files else config.score_files(()),
+        score_files=existing if request.score_files else base.config.score_files(()),
+        overrides=overrides,
     )
 
 
-def _compile_base(sources: pipeline.Sources, project: Project, base: str) -> pipeline.Compilation:
+@contextmanager
+def _at_base(base: str) -> Iterator[None]:
+    """Says which side failed to compile: the error itself is rendered by the caller."""
     try:
-        return pipeline.read(sources, project.drivers)
+        yield
     except DiagnosticError:
         click.echo(f"orchc: the definitions and Score files at {base} do not compile:", err=True)
         raise
@@ -138,19 +151,29 @@ def _plan_or_empty(
 
 
 def compare_with_base(project: Project, request: ImpactRequest) -> list[Compared]:
+    """Per environment, the plan at the base revision against the plan of the working
+    tree; each side compiled as `orchc plan` compiles it (its orchc.toml's overrides for
+    the environment, then the command line's)."""
     overrides = project.score_overrides(*request.overrides)
-    head = project.compile(request.definitions, request.score_files, overrides)
+    head = project.compilations(request.definitions, request.score_files, overrides)
+    head_shared = head.shared  # the working tree's errors first, as plan would show them
     with tempfile.TemporaryDirectory(prefix="orchc-impact-") as folder:
         base_root = extract_revision(request.base, project.root, Path(folder))
-        sources = _base_sources(project, request, base_root)
-        base = _compile_base(replace(sources, overrides=overrides), project, request.base)
+        base_project = _base_project(project, base_root)
+        sources = _base_sources(project, base_project, request, overrides)
+        base = EnvironmentCompilations(base_project, sources)
+        with _at_base(request.base):
+            shared_base = base.shared
         compared = []
-        for env in _envs(request, base, head):
+        for env in _envs(request, shared_base, head_shared):
             target = project.target(request.app, env)
-            on_base = base.program.environment(env) is not None
-            on_head = head.program.environment(env) is not None
-            old = _plan_or_empty(base, target, project, on_head)
-            new = _plan_or_empty(head, target, project, on_base)
+            with _at_base(request.base):
+                old_compilation = base.of(env)
+            new_compilation = head.of(env)
+            on_base = old_compilation.program.environment(env) is not None
+            on_head = new_compilation.program.environment(env) is not None
+            old = _plan_or_empty(old_compilation, target, project, on_head)
+            new = _plan_or_empty(new_compilation, target, project, on_base)
             title = f"Impact on {target.app}/{env} of the changes since {request.base}"
             compared.append(Compared(title, diff_plans(old, new)))
     return compared

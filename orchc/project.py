@@ -7,6 +7,7 @@ import dataclasses
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,6 +130,16 @@ class Project:
         sources = self.sources(definitions, score_files, overrides=overrides)
         return pipeline.read(sources, self.drivers)
 
+    def compilations(
+        self,
+        definitions: Path | None,
+        score_files: tuple[Path, ...],
+        overrides: ScoreOverrides | None = None,
+    ) -> EnvironmentCompilations:
+        """The sources compiled as each environment sees them (its orchc.toml overrides)."""
+        sources = self.sources(definitions, score_files, overrides=overrides)
+        return EnvironmentCompilations(self, sources)
+
     def state_reader(self, url_flag: str | None) -> StateReader:
         """The state to plan against; a SQLite file that does not exist yet is empty
         state (planning never creates it)."""
@@ -155,3 +166,30 @@ class Project:
             where = backend.location(url, self.root)
             raise StateUnavailableError(f"no state at {where}: nothing has been applied here yet")
         return backend.open(url, self.root)
+
+
+@dataclass(frozen=True)
+class EnvironmentCompilations:
+    """A project's sources compiled once, and once more for each environment to which
+    orchc.toml gives overrides (SPEC §12). `plan`, `impact`, `check --env` and `explain`
+    all compile through here, so each sees an environment's Score files as `plan` does."""
+
+    project: Project
+    sources: pipeline.Sources
+
+    @cached_property
+    def shared(self) -> pipeline.Compilation:
+        """Without any environment's overrides (the command line's only)."""
+        from orchc.compiler import pipeline
+
+        return pipeline.read(self.sources, self.project.drivers)
+
+    def of(self, env: str) -> pipeline.Compilation:
+        from orchc.compiler import pipeline
+
+        given = self.sources.overrides
+        overrides = self.project.environment_overrides(given, env)
+        if overrides is given:
+            return self.shared
+        sources = dataclasses.replace(self.sources, overrides=overrides)
+        return pipeline.read(sources, self.project.drivers)

@@ -91,6 +91,39 @@ def test_impact_applies_images_and_overrides_to_both_sides(repository: Path) -> 
     assert "web" not in json.loads(result.stdout)["workloads"]
 
 
+def test_impact_applies_each_sides_orchc_toml_environment_overrides(repository: Path) -> None:
+    """As `orchc plan` does: the base revision with its orchc.toml's overrides for the
+    environment, the working tree with its own."""
+    overrides = repository / "overrides" / "dev-web.yaml"
+    overrides.parent.mkdir()
+    overrides.write_text("containers:\n  main:\n    image: registry.example.com/web:dev\n")
+    config = repository / "orchc.toml"
+    config.write_text(
+        config.read_text() + '[environments.dev]\noverrides = { web = "overrides/dev-web.yaml" }\n'
+    )
+    result = orchc("impact", "--base", "HEAD", "--format", "json", "--env", "dev", "--env", "prod")
+    assert result.exit_code == 0, result.output
+    dev, prod = json.loads(result.stdout)["diffs"]
+    image = {
+        "path": "spec.containers.main.image",
+        "before": "registry.example.com/web:1.1",
+        "after": "registry.example.com/web:dev",
+    }
+    assert dev["workloads"]["web"]["changes"] == [image]
+    assert prod["workloads"] == {}
+
+    git(repository, "add", "-A")
+    git(repository, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "dev image")
+    score = repository / "services" / "web" / "score.yaml"
+    score.write_text(score.read_text().replace("web:1.1", "web:1.2"))
+    result = orchc("impact", "--base", "HEAD", "--format", "json", "--env", "dev", "--env", "prod")
+    assert result.exit_code == 0, result.output
+    dev, prod = json.loads(result.stdout)["diffs"]
+    # dev's image comes from its overrides file on both sides: the Score change is not seen
+    assert dev["workloads"] == {}
+    assert prod["workloads"]["web"]["changes"][0]["after"] == "registry.example.com/web:1.2"
+
+
 def test_impact_of_an_unknown_revision_is_one_error_line(repository: Path) -> None:
     result = orchc("impact", "--base", "no-such-branch")
     assert result.exit_code == 1
