@@ -28,11 +28,8 @@ import functools
 import hashlib
 import json
 import re
-import sys
-import time
 import traceback
 from collections.abc import Callable, Hashable, Iterator, Mapping
-from types import FrameType
 from typing import Any, ClassVar, NoReturn
 
 import yaml
@@ -50,6 +47,21 @@ from orchc.drivers.protocol import (
     strings_in,
 )
 from orchc.drivers.secrets import generate_password as _random_password
+from orchc.drivers.template_limits import (
+    FAST_SAFE_LOADER,
+    MAX_RENDERED_CHARS,
+    MAX_VALUE_LENGTH,
+    MAX_YAML_VALUES,
+    BoundedCalls,
+    TemplateTimeout,
+    TooManyYamlValues,
+    YamlLimits,
+    check_repeat,
+    check_time,
+    checked,
+    is_big_number,
+    time_limit,
+)
 from orchc.sensitive import redact
 
 TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests", "patches")
@@ -57,17 +69,6 @@ TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests", "patches"
 
 MAX_PASSWORD_LENGTH = 4096
 """Bounds `generate_password`: a template must not be able to tie up the apply."""
-
-MAX_RENDERED_CHARS = 4_000_000
-"""The most text one template may render."""
-
-MAX_VALUE_LENGTH = 1_000_000
-"""The longest string or list an operator (`'a' * n`) or a filter (`center`, `replace`,
-`indent`, `format`, ...) may build inside a template; an integer argument above it is
-refused before anything is built."""
-
-MAX_YAML_VALUES = 100_000
-"""The most values a template's YAML may hold once its aliases are expanded."""
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds one template may render when the definition sets no `policy.timeout`."""
@@ -145,9 +146,12 @@ class _Renderer:
         source = self.templates.get(name)
         if source is None:
             return None
+        timeout = self._request.timeout or DEFAULT_TIMEOUT
         try:
-            timeout = self._request.timeout or DEFAULT_TIMEOUT
-            return parse_yaml(name, render_text(name, source, self.scope, timeout))
+            with time_limit(timeout):  # reading the YAML counts too
+                return parse_yaml(name, render_text(name, source, self.scope, timeout))
+        except TemplateTimeout:
+            raise self._error(_too_slow(name, timeout)) from None
         except DriverError as exc:
             # `from None`: the original exception may quote a secret in its own words.
             raise self._error(str(exc)) from None
@@ -175,15 +179,12 @@ def render_text(
     """
     try:
         template = _environment().from_string(source)
-        with _Deadline(timeout):
+        with time_limit(timeout):
             return _bounded_join(name, template.generate(scope))
     except DriverError:
         raise
     except TemplateTimeout:
-        raise DriverError(
-            f"template {name!r} did not finish rendering within {timeout:g}s "
-            "(the definition's policy.timeout)"
-        ) from None
+        raise DriverError(_too_slow(name, timeout)) from None
     except TemplateSyntaxError as exc:
         raise DriverError(f"template {name!r}, line {exc.lineno}: {exc.message or exc}") from None
     except Exception as exc:  # templates are user code: any error is the user's to read
@@ -192,41 +193,11 @@ def render_text(
         raise DriverError(f"{place}: {_describe(exc, source)}") from None
 
 
-class TemplateTimeout(Exception):
-    """Raised inside a template's frame when its deadline has passed."""
-
-
-class _Deadline:
-    """While active, a trace function on the template's own frames (file `<template>`)
-    raises `TemplateTimeout` once the deadline has passed: a loop that renders nothing
-    still runs lines, so even `{% for i in range(n) %}{% for j in range(n) %}` stops.
-    Only this thread is traced, and only template frames pay for it."""
-
-    _CHECK_EVERY = 256
-
-    def __init__(self, seconds: float) -> None:
-        self._seconds = seconds
-        self._end = 0.0
-        self._lines = 0
-        self._previous: Any = None
-
-    def __enter__(self) -> _Deadline:
-        self._end = time.monotonic() + self._seconds
-        self._previous = sys.gettrace()
-        sys.settrace(self._on_call)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        sys.settrace(self._previous)
-
-    def _on_call(self, frame: FrameType, event: str, arg: object) -> Any:
-        return self._on_line if frame.f_code.co_filename == "<template>" else None
-
-    def _on_line(self, frame: FrameType, event: str, arg: object) -> Any:
-        self._lines += 1
-        if self._lines % self._CHECK_EVERY == 0 and time.monotonic() > self._end:
-            raise TemplateTimeout
-        return self._on_line
+def _too_slow(name: str, timeout: float) -> str:
+    return (
+        f"template {name!r} did not finish rendering within {timeout:g}s "
+        "(the definition's policy.timeout)"
+    )
 
 
 def _bounded_join(name: str, chunks: Iterator[str]) -> str:
@@ -260,6 +231,8 @@ def parse_yaml(name: str, text: str) -> object:
         ) from None
     except yaml.YAMLError as exc:
         raise DriverError(f"template {name!r} rendered invalid YAML: {exc}") from None
+    except TooManyYamlValues as exc:
+        raise DriverError(f"template {name!r} rendered {exc}") from None
     problem = _too_large(value) or _non_json(value)
     if problem:
         raise DriverError(f"template {name!r} rendered {problem}")
@@ -327,33 +300,21 @@ def template_environment() -> ImmutableSandboxedEnvironment:
     return _environment()
 
 
-class _LimitedEnvironment(ImmutableSandboxedEnvironment):
+class _LimitedEnvironment(BoundedCalls, ImmutableSandboxedEnvironment):
     """The immutable sandbox, with `range` and operators bounded: `'a' * n`, `[x] * n`,
     `n ** m` and `+` never build more than `MAX_VALUE_LENGTH` items."""
 
     intercepted_binops = frozenset({"*", "**", "+"})
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        check_time()
         if operator == "*":
-            _check_repeat(left, right)
-            _check_repeat(right, left)
+            check_repeat(left, right)
+            check_repeat(right, left)
         big_power = isinstance(right, int) and abs(right) > 64
         if operator == "**" and big_power and isinstance(left, int) and abs(left) > 1:
             raise SecurityError(f"an exponent above 64 ({right})")
-        return _checked(super().call_binop(context, operator, left, right))
-
-
-def _check_repeat(sequence: object, times: object) -> None:
-    if not isinstance(sequence, str | list | tuple) or not isinstance(times, int):
-        return
-    if len(sequence) * times > MAX_VALUE_LENGTH:
-        raise SecurityError(f"the result would be longer than {MAX_VALUE_LENGTH}")
-
-
-def _checked(result: Any) -> Any:
-    if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE_LENGTH:
-        raise SecurityError(f"the result would be longer than {MAX_VALUE_LENGTH}")
-    return result
+        return checked(super().call_binop(context, operator, left, right))
 
 
 def fail(message: object) -> NoReturn:
@@ -380,18 +341,15 @@ def _bounded_filter(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def bounded(*args: Any, **kwargs: Any) -> Any:
+        check_time()
         for value in (*args, *kwargs.values()):
-            if _is_big_number(value):
+            if is_big_number(value):
                 raise SecurityError(f"an argument above {MAX_VALUE_LENGTH} ({value})")
         if function.__name__ == "do_replace":
             _check_replace(args)
-        return _checked(function(*args, **kwargs))
+        return checked(function(*args, **kwargs))
 
     return bounded
-
-
-def _is_big_number(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_VALUE_LENGTH
 
 
 def _check_replace(args: tuple[Any, ...]) -> None:
@@ -602,7 +560,7 @@ def _kind(value: object) -> str:
     return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
 
 
-class _JsonYamlLoader(yaml.SafeLoader):
+class _JsonYamlLoader(YamlLimits, FAST_SAFE_LOADER):  # type: ignore[misc,valid-type]
     """A SafeLoader for JSON data, read strictly: dates stay strings (2024-01-02 must not
     become a `datetime.date`) and a key given twice is an error, not a silent overwrite."""
 
@@ -617,7 +575,8 @@ class _JsonYamlLoader(yaml.SafeLoader):
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 _JsonYamlLoader.yaml_implicit_resolvers = {

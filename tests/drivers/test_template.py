@@ -209,7 +209,7 @@ ERRORS = [
     ),
     (
         {"outputs": "a: b: c"},
-        "template 'outputs' rendered invalid YAML: mapping values are not allowed here "
+        "template 'outputs' rendered invalid YAML: mapping values are not allowed in this context "
         "(rendered line 1, column 5)",
     ),
     (
@@ -252,7 +252,7 @@ LEAKS = [
     # A YAML error: PyYAML's own message quotes the rendered line, so it is not used.
     (
         {"outputs": "x: {{ secrets.password }}: y"},
-        "template 'outputs' rendered invalid YAML: mapping values are not allowed here "
+        "template 'outputs' rendered invalid YAML: mapping values are not allowed in this context "
         "(rendered line 1, column 18)",
     ),
     (

@@ -1,0 +1,238 @@
+"""Bounds on rendering one template and reading the YAML it renders: time and size.
+
+Time: `time_limit(seconds)` covers rendering *and* parsing the result (a 600 KB YAML
+flow list took 19 s to parse, outside the old bound). The deadline is checked
+- on every line a template's own code runs (a trace function on its frames, file
+  `<template>`; it used to check every 256th line, so 256 expensive lines ran past it),
+- before every operator, filter and method call a template makes (`check_time`), so a
+  line chaining expensive calls stops between them,
+- for every YAML node read and built (`YamlLimits`); the YAML is parsed by libyaml when
+  present, so a single huge scalar costs C time (0.1 s for 4 MB, 4 s in pure Python).
+What is left past the deadline is one bounded operation in C (each input and result is
+bounded by `MAX_VALUE_LENGTH`/`MAX_RENDERED_CHARS`): tens of milliseconds, a few
+hundred for the worst (`sort` of a million items).
+
+Size: `~` is refused before it builds a text longer than `MAX_VALUE_LENGTH` (a
+template's own code generator routes it through `concat`), and so is `*`
+repeating a list whose *text* would be (`['a' * 999999] * 999` has 999 items);
+a method called on a value (`'x'.center(n)`, `.ljust`, `.zfill`, `.expandtabs`)
+gets the limits filters have: an integer argument above `MAX_VALUE_LENGTH` is refused
+before it runs and a longer result after; `lipsum` (a pure-Python loop over its count)
+is not offered.
+
+>>> with time_limit(60):
+...     check_time()
+>>> with time_limit(0):
+...     check_time()
+Traceback (most recent call last):
+...
+orchc.drivers.template_limits.TemplateTimeout
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+import yaml
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+
+MAX_VALUE_LENGTH = 1_000_000
+"""The longest string or list an operator (`'a' * n`), a filter (`center`, `replace`,
+`indent`, `format`, ...) or a method (`'x'.ljust(n)`) may build inside a template; an
+integer argument above it is refused before anything is built."""
+
+MAX_RENDERED_CHARS = 4_000_000
+"""The most text one template may render, and the most text any list a template
+builds may stand for (`str()` of it)."""
+
+MAX_YAML_VALUES = 100_000
+"""The most values a template's YAML may hold once its aliases are expanded."""
+
+_current = threading.local()  # this thread's deadline (time.monotonic()), if any
+
+
+class TemplateTimeout(Exception):
+    """Raised in a template (or while its YAML is read) once its deadline has passed."""
+
+
+class TooManyYamlValues(Exception):
+    """The rendered YAML has more than `MAX_YAML_VALUES` distinct values."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """While active, this thread's templates and YAML reading raise `TemplateTimeout`
+    past `seconds` from now (or past an enclosing limit, if sooner). Only this thread
+    is traced, and only template frames pay for it."""
+    outer = getattr(_current, "end", None)
+    end = time.monotonic() + seconds
+    _current.end = end if outer is None else min(end, outer)
+    previous = sys.gettrace()
+    sys.settrace(_on_call)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+        _current.end = outer
+
+
+def check_time() -> None:
+    """`TemplateTimeout` if this thread's deadline has passed."""
+    end = getattr(_current, "end", None)
+    if end is not None and time.monotonic() > end:
+        raise TemplateTimeout
+
+
+def _on_call(frame: FrameType, event: str, arg: object) -> Any:
+    return _on_line if frame.f_code.co_filename == "<template>" else None
+
+
+def _on_line(frame: FrameType, event: str, arg: object) -> Any:
+    check_time()
+    return _on_line
+
+
+class BoundedCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with `~` going through `concat` (the environment's
+    `bounded_concat`)."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded_concat((")
+        for argument in node.nodes:
+            self.visit(argument, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class BoundedCalls:
+    """A mixin for the sandbox: every call a template makes (a function, a method of a
+    value) checks the deadline first, refuses an integer argument above
+    `MAX_VALUE_LENGTH`, and a result longer than that. `lipsum` is removed."""
+
+    globals: dict[str, Any]
+    code_generator_class: type[CodeGenerator] = BoundedCodeGenerator
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.globals.pop("lipsum", None)
+
+    def bounded_concat(self, parts: tuple[Any, ...]) -> str:
+        """What `a ~ b` compiles to (see `BoundedCodeGenerator`)."""
+        return concat(parts)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        check_time()
+        if isinstance(getattr(__obj, "__self__", None), str | list | tuple | dict):
+            _check_method_call(__obj, args, kwargs)
+        return checked(super().call(__context, __obj, *args, **kwargs))  # type: ignore[misc]
+
+
+def is_big_number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_VALUE_LENGTH
+
+
+def checked(result: Any) -> Any:
+    """`result`, unless it is a string or list longer than `MAX_VALUE_LENGTH`, or a
+    list whose text would be longer than `MAX_RENDERED_CHARS` (items shared many times,
+    `['a' * 999999] * 999`)."""
+    if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE_LENGTH:
+        raise _too_long()
+    if isinstance(result, list | tuple | dict) and text_size(result) > MAX_RENDERED_CHARS:
+        raise _too_long()
+    return result
+
+
+def check_repeat(sequence: object, times: object) -> None:
+    """Refuse `sequence * times` when the result would be longer than
+    `MAX_VALUE_LENGTH` or its text longer than `MAX_RENDERED_CHARS`."""
+    if not isinstance(sequence, str | list | tuple) or not isinstance(times, int):
+        return
+    if len(sequence) * times > MAX_VALUE_LENGTH:
+        raise _too_long()
+    budget = MAX_RENDERED_CHARS // max(times, 1) + 1
+    if times > 0 and text_size(sequence, budget) * times > MAX_RENDERED_CHARS:
+        raise _too_long()
+
+
+def concat(parts: tuple[Any, ...]) -> str:
+    """`a ~ b ~ ...` in a template: refused before it is built when the text would be
+    longer than `MAX_VALUE_LENGTH` (a loop doubling a string stops at once)."""
+    check_time()
+    if sum(text_size(part) for part in parts) > MAX_VALUE_LENGTH:
+        raise _too_long()
+    return "".join(map(str, parts))
+
+
+def text_size(value: object, budget: int = MAX_VALUE_LENGTH) -> int:
+    """About how many characters `str(value)` has, counted until `budget` is passed
+    (then some number above it): shared items count each time they appear.
+
+    >>> text_size(["ab", {"k": 1}]), text_size(["a" * 10] * 10**9, 1000) > 1000
+    (27, True)
+    """
+    total, pending = 0, [value]
+    while pending and total <= budget:
+        item = pending.pop()
+        if isinstance(item, str | bytes):
+            total += len(item) + 2
+        elif isinstance(item, list | tuple | set | frozenset):
+            total += 2 + 2 * len(item)
+            pending.extend(item if len(item) <= budget else ())
+        elif isinstance(item, dict):
+            total += 2 + 4 * len(item)
+            pending.extend((*item.keys(), *item.values()) if len(item) <= budget else ())
+        else:
+            total += 8
+    return total
+
+
+def _too_long() -> SecurityError:
+    return SecurityError(f"the result would be longer than {MAX_VALUE_LENGTH}")
+
+
+def _check_method_call(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """A method of a value (`'x'.ljust(n)`): no integer argument above the limit. The
+    functions a template is given (`range`, ...) check their own arguments."""
+    for value in (*args, *kwargs.values()):
+        if is_big_number(value):
+            raise SecurityError(f"an argument above {MAX_VALUE_LENGTH} ({value})")
+    if method.__name__ != "expandtabs":
+        return
+    # `'\t' * 1000` expanded with a tab size of 999999 is a billion spaces, built in C.
+    text = method.__self__
+    size = args[0] if args else kwargs.get("tabsize", 8)
+    grown = text.count("\t") * size if isinstance(text, str) and isinstance(size, int) else 0
+    if grown > MAX_VALUE_LENGTH:
+        raise SecurityError(f"the result would be longer than {MAX_VALUE_LENGTH}")
+
+
+class YamlLimits:
+    """A mixin for a PyYAML loader: every node resolved or built checks the deadline,
+    and more than `MAX_YAML_VALUES` distinct nodes stop the reading at once (aliases
+    only add to that, see the expanded count after)."""
+
+    _nodes = 0
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        check_time()
+        self._nodes += 1
+        if self._nodes > MAX_YAML_VALUES:
+            raise TooManyYamlValues(f"more than {MAX_YAML_VALUES} values")
+        return super().resolve(kind, value, implicit)  # type: ignore[misc]
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        check_time()
+        return super().construct_object(node, deep=deep)  # type: ignore[misc]
+
+
+FAST_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's SafeLoader when PyYAML was built with it: scanning and parsing in C."""
