@@ -1,116 +1,85 @@
 #!/usr/bin/env python3
-"""How fast does `orchc apply` run a large graph, and how close does it get to the
-critical path when drivers are slow? Each next to Terraform on the same shape.
+"""How fast does `orchc apply` run, and how close does it get to the critical path
+when drivers are slow? Each next to Terraform 1.11 on the same shape.
 
-1. Throughput: the `plan_scale` graph (W workloads x 3 resources + one shared resource
-   they all reference) with the static driver; wall time and resources per second, next
-   to `terraform apply` of the same shape (`terraform_data`).
+1. Throughput: the `plan_scale` graph (W workloads x 3 static resources + one shared
+   resource they all reference, deployed to a Compose target), applied from nothing,
+   next to `terraform apply` of the same shape (`terraform_data`), alternately, median
+   CPU time (bench/measure.py); at 100 workloads with Terraform, and at 3,000 workloads
+   (12,002 static resources: each workload also has its `workload` resource) for orchc
+   alone (`--terraform-at-scale` runs Terraform there too, once: it takes minutes).
 2. Latency: a driver that takes 200 ms per resource (the `cmd` driver running
-   `sleep 0.2`), a graph of depth 3 (one root, F children, F grandchildren), at
-   `--parallelism 64`; wall time divided by the critical path (3 x 200 ms), next to
-   Terraform's ratio on the same shape (`local-exec` sleep).
+   `sleep 0.2`), a graph of depth 3 (one root, F children, F grandchildren; with the
+   target and the workload's own resource 2F + 3), at `--parallelism 256`: the
+   executor's wall time next to the critical path (3 x 200 ms), and Terraform's whole
+   apply (`local-exec` sleep).
 
-    python bench/apply_scale.py                  # 4,000 static resources; latency F=32
-    python bench/apply_scale.py --workloads 300 --fanout 16
+    python bench/apply_scale.py                  # W = 100 and 3,000; F = 100
+    python bench/apply_scale.py --runs 3 --large 1333
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import measure
 import plan_scale
+from measure import Run
 
 SLEEP = 0.2
+TARGET = (
+    'definition "compose" {\n  type = "target"\n  driver = "compose"\n  match {}\n'
+    '  inputs { path = "out/compose.yaml" }\n}\n'
+)
 
 
-def run_orchc(root: Path, *args: str) -> tuple[float, dict[str, object]]:
-    """Wall time of the whole command, and its final JSON event."""
-    start = time.perf_counter()
-    result = subprocess.run(
-        [*plan_scale.orchc_command(), *args, "--json"],
+def orchc_plan(root: Path) -> int:
+    """Plan (not measured); the number of resources in the plan."""
+    subprocess.run(
+        [*measure.orchc_command(), "plan", "--env", "bench", "-o", "plan.json"],
         cwd=root,
         check=True,
         capture_output=True,
-        text=True,
     )
-    elapsed = time.perf_counter() - start
-    final: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
-    return elapsed, final
+    return len(json.loads((root / "plan.json").read_text())["resources"])
 
 
-def terraform_env() -> dict[str, str]:
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    if not Path(env.get("TF_CLI_CONFIG_FILE", "/nonexistent")).exists():
-        env.pop("TF_CLI_CONFIG_FILE", None)
-    return env
+def orchc_apply(root: Path, parallelism: int) -> Run:
+    """Apply the plan from nothing (the state and the output removed first)."""
+    for leftover in (".orchc", "out"):
+        shutil.rmtree(root / leftover, ignore_errors=True)
+    command = [*measure.orchc_command(), "apply", "plan.json", "--json"]
+    return measure.run([*command, "--parallelism", str(parallelism)], root)
 
 
-def run_terraform(root: Path, parallelism: int) -> float | None:
-    terraform = shutil.which("terraform")
-    if terraform is None:
-        return None
-    env = terraform_env()
-    subprocess.run(
-        [terraform, "init", "-input=false"], cwd=root, env=env, check=True, capture_output=True
-    )
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            terraform,
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-lock=false",
-            f"-parallelism={parallelism}",
-        ],
-        cwd=root,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - start
+def terraform_apply(root: Path, parallelism: int) -> Run:
+    for leftover in ("terraform.tfstate", "terraform.tfstate.backup"):
+        (root / leftover).unlink(missing_ok=True)
+    command = ["terraform", "apply", "-auto-approve", "-input=false", "-lock=false"]
+    return measure.run([*command, f"-parallelism={parallelism}"], root, measure.terraform_env())
 
 
-def throughput(workdir: Path, workloads: int) -> None:
-    root = workdir / "throughput"
+def throughput(workdir: Path, workloads: int, runs: int, with_terraform: bool) -> None:
+    root = workdir / f"throughput-{workloads}"
     plan_scale.orchc_project(root, workloads, 100)
-    (root / "definitions" / "target.orch").write_text(
-        'definition "compose" {\n  type = "target"\n  driver = "compose"\n  match {}\n'
-        '  inputs { path = "out/compose.yaml" }\n}\n'
-    )
-    subprocess.run(
-        [*plan_scale.orchc_command(), "plan", "--env", "bench", "-o", "plan.json"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-    resources = len(json.loads((root / "plan.json").read_text())["resources"])
-    elapsed, final = run_orchc(root, "apply", "plan.json", "--parallelism", "10")
-    executor = float(final["wall_time"])  # type: ignore[arg-type]
-    print(
-        f"orchc apply      {resources} static resources: {elapsed:.2f} s wall "
-        f"({resources / elapsed:.0f} resources/s; executor {executor:.2f} s)"
-    )
-    tf_root = workdir / "throughput-tf"
-    plan_scale.terraform_project(tf_root, workloads)
-    seconds = run_terraform(tf_root, 10)
-    if seconds is None:
-        print("terraform apply  not run: terraform is not on PATH")
-        return
-    count = workloads * 3 + 1
-    print(
-        f"terraform apply  {count} terraform_data: {seconds:.2f} s wall ({count / seconds:.0f} resources/s)"
-    )
-    print(f"ratio: orchc is {seconds / elapsed:.1f}x faster than terraform apply")
+    (root / "definitions" / "target.orch").write_text(TARGET)
+    resources = orchc_plan(root)
+    commands = {"orchc": lambda: orchc_apply(root, 10)}
+    if with_terraform and shutil.which("terraform"):
+        tf_root = workdir / f"throughput-tf-{workloads}"
+        plan_scale.terraform_project(tf_root, workloads)
+        plan_scale.terraform_init(tf_root)
+        commands["terraform"] = lambda: terraform_apply(tf_root, 10)
+    results = measure.alternate(commands, runs)
+    label = f"apply W={workloads} ({resources} resources)"
+    print(measure.ratio_line(label, results["orchc"], results.get("terraform")))
 
 
 def latency_project(root: Path, fanout: int) -> None:
@@ -120,11 +89,7 @@ def latency_project(root: Path, fanout: int) -> None:
     # `sleep` (the request on stdin is small enough for the pipe buffer; nobody reads it).
     answer = '{"outputs": {"x": 1}}'
     command = json.dumps(["sh", "-c", f"echo '{answer}'; exec sleep {SLEEP}"])
-    blocks = [
-        'environment "bench" { type = "development" }\n',
-        'definition "compose" {\n  type = "target"\n  driver = "compose"\n  match {}\n'
-        '  inputs { path = "out/compose.yaml" }\n}\n',
-    ]
+    blocks = ['environment "bench" { type = "development" }\n', TARGET]
     # A leaf reads its child (same id, inherited); every child reads the one root.
     parents = {"root": "", "child": "root#root", "leaf": "child"}
     for level, parent in parents.items():
@@ -136,65 +101,87 @@ def latency_project(root: Path, fanout: int) -> None:
     (root / "definitions" / "latency.orch").write_text("\n".join(blocks))
     resources = "".join(f"  leaf{i}:\n    type: leaf\n    id: n{i}\n" for i in range(fanout))
     (root / "score.yaml").write_text(
-        "apiVersion: score.dev/v1b1\nmetadata:\n  name: latency\ncontainers:\n  main:\n    image: busybox\n"
-        f"resources:\n{resources}"
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: latency\ncontainers:\n  main:\n"
+        f"    image: busybox\nresources:\n{resources}"
     )
 
 
-def latency(workdir: Path, fanout: int) -> None:
-    root = workdir / "latency"
-    latency_project(root, fanout)
-    subprocess.run(
-        [*plan_scale.orchc_command(), "plan", "--env", "bench", "-o", "plan.json"],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-    elapsed, final = run_orchc(root, "apply", "plan.json", "--parallelism", "64")
-    critical = 3 * SLEEP
-    executor = float(final["wall_time"])  # type: ignore[arg-type]
-    print(
-        f"orchc apply      depth 3, {2 * fanout + 1} x {SLEEP * 1000:.0f} ms resources at --parallelism 64: "
-        f"executor {executor:.3f} s = {executor / critical:.2f} x critical path "
-        f"(whole command {elapsed:.2f} s = {elapsed / critical:.2f} x)"
-    )
-    tf_root = workdir / "latency-tf"
-    tf_root.mkdir()
-    lines = [
-        'resource "terraform_data" "root" {\n  provisioner "local-exec" { command = "sleep 0.2" }\n}\n'
-    ]
+def terraform_latency_project(root: Path, fanout: int) -> None:
+    root.mkdir()
+    sleep = f'  provisioner "local-exec" {{ command = "sleep {SLEEP}" }}\n'
+    lines = [f'resource "terraform_data" "root" {{\n{sleep}}}\n']
     for i in range(fanout):
         lines.append(
-            f'resource "terraform_data" "child{i}" {{\n  input = terraform_data.root.id\n'
-            '  provisioner "local-exec" { command = "sleep 0.2" }\n}\n'
+            f'resource "terraform_data" "child{i}" {{\n  input = terraform_data.root.id\n{sleep}}}\n'
         )
         lines.append(
-            f'resource "terraform_data" "leaf{i}" {{\n  input = terraform_data.child{i}.id\n'
-            '  provisioner "local-exec" { command = "sleep 0.2" }\n}\n'
+            f'resource "terraform_data" "leaf{i}" {{\n  input = terraform_data.child{i}.id\n{sleep}}}\n'
         )
-    (tf_root / "main.tf").write_text("\n".join(lines))
-    seconds = run_terraform(tf_root, 64)
-    if seconds is None:
-        print("terraform apply  not run: terraform is not on PATH")
-        return
+    (root / "main.tf").write_text("\n".join(lines))
+
+
+def latency(workdir: Path, fanout: int, runs: int, parallelism: int) -> None:
+    root = workdir / "latency"
+    latency_project(root, fanout)
+    resources = orchc_plan(root)
+    critical = 3 * SLEEP
+    executor_walls: list[float] = []
+
+    def orchc() -> Run:
+        events = root / "events.jsonl"
+        with events.open("w") as out:
+            for leftover in (".orchc", "out"):
+                shutil.rmtree(root / leftover, ignore_errors=True)
+            command = [*measure.orchc_command(), "apply", "plan.json", "--json"]
+            result = measure.run(
+                [*command, "--parallelism", str(parallelism)], root, stdout=out.fileno()
+            )
+        final = json.loads(events.read_text().strip().splitlines()[-1])
+        executor_walls.append(float(final["wall_time"]))
+        return result
+
+    commands = {"orchc": orchc}
+    if shutil.which("terraform"):
+        tf_root = workdir / "latency-tf"
+        terraform_latency_project(tf_root, fanout)
+        plan_scale.terraform_init(tf_root)
+        commands["terraform"] = lambda: terraform_apply(tf_root, parallelism)
+    results = measure.alternate(commands, runs)
+    executor = sorted(executor_walls)[len(executor_walls) // 2]
     print(
-        f"terraform apply  same shape, local-exec sleep 0.2, -parallelism=64: {seconds:.2f} s "
-        f"= {seconds / critical:.2f} x critical path"
+        f"latency: {resources} resources, depth 3 x {SLEEP * 1000:.0f} ms, parallelism "
+        f"{parallelism}: critical path {critical:.2f} s; orchc executor wall {executor:.3f} s "
+        f"(+{executor - critical:.3f} s), whole command {measure.median_wall(results['orchc']):.2f} s "
+        f"wall, {measure.median_cpu(results['orchc']):.2f} s CPU"
     )
+    if "terraform" in results:
+        print(
+            f"{'':9}terraform apply, same shape (local-exec sleep): "
+            f"{measure.median_wall(results['terraform']):.2f} s wall "
+            f"(+{measure.median_wall(results['terraform']) - critical:.2f} s), "
+            f"{measure.median_cpu(results['terraform']):.2f} s CPU"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--workloads", type=int, default=1333, help="x3 resources (+ shared + target)"
-    )
-    parser.add_argument("--fanout", type=int, default=32)
+    parser.add_argument("--small", type=int, default=100, help="workloads, with Terraform")
+    parser.add_argument("--large", type=int, default=3000, help="workloads (x4 static resources)")
+    parser.add_argument("--fanout", type=int, default=100)
+    parser.add_argument("--parallelism", type=int, default=256, help="of the latency run")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--terraform-at-scale", action="store_true")
     args = parser.parse_args()
+    measure.compile_bytecode()
+    measure.describe_machine()
     with tempfile.TemporaryDirectory(prefix="orchc-apply-bench-") as temporary:
-        throughput(Path(temporary), args.workloads)
-        latency(Path(temporary), args.fanout)
+        workdir = Path(temporary)
+        throughput(workdir, args.small, args.runs, with_terraform=True)
+        large_runs = 1 if args.terraform_at_scale else max(3, args.runs // 2)
+        throughput(workdir, args.large, large_runs, with_terraform=args.terraform_at_scale)
+        latency(workdir, args.fanout, max(3, args.runs // 2), args.parallelism)
 
 
 if __name__ == "__main__":

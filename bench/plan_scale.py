@@ -1,29 +1,30 @@
 #!/usr/bin/env python3
-"""How fast does `orchc plan` compile a large graph, next to `terraform plan`?
+"""How fast do `orchc --version` and `orchc plan` run, next to Terraform 1.11?
 
-Generates W workloads x 3 resources each, one shared resource that every resource
+For each size W: W workloads x 3 resources, one shared resource that every resource
 references, and D definitions (most of them matching other apps, so matching has real
-work to do); times `orchc plan` (median of several runs, each a fresh process) and its
-peak memory; then generates the same graph shape for Terraform (`terraform_data`
-resources, built-in provider only, works offline) and times `terraform plan` when
-`terraform` is on PATH. Prints both and the ratio.
+work to do), planned with no state yet; and the same graph shape for Terraform
+(`terraform_data` resources, the built-in provider, so nothing is downloaded), planned
+after `terraform init`. orchc and Terraform run alternately, each a fresh process;
+the figures are the median CPU time (bench/measure.py says why), with the ratio.
+Start-up: `orchc --version` next to `terraform version`.
 
-    python bench/plan_scale.py                    # W=1000, D=100, Terraform at W=300
-    python bench/plan_scale.py --workloads 300 --terraform-workloads 300 --runs 3
+    python bench/plan_scale.py                          # W = 100, 300, 1000; 5 runs
+    python bench/plan_scale.py --workloads 300 --runs 3
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import measure
+from measure import Run
 
 TYPES = ("db", "cache", "queue")
 
@@ -84,84 +85,75 @@ def terraform_project(root: Path, workloads: int) -> None:
     (root / "main.tf").write_text("\n".join(lines))
 
 
-def timed_runs(command: list[str], cwd: Path, runs: int, env: dict[str, str]) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return times
+def orchc_plan(root: Path) -> Run:
+    return measure.run(
+        [*measure.orchc_command(), "plan", "--env", "bench", "-o", "plan.json"], root
+    )
 
 
-def orchc_command() -> list[str]:
-    found = shutil.which("orchc", path=str(Path(sys.executable).parent)) or shutil.which("orchc")
-    if found is None:
-        sys.exit("orchc is not installed in this environment (pip install -e .)")
-    return [found]
+def terraform_plan(root: Path) -> Run:
+    command = ["terraform", "plan", "-input=false", "-lock=false", "-refresh=false", "-out=tfplan"]
+    return measure.run(command, root, measure.terraform_env())
 
 
-def bench_orchc(workdir: Path, workloads: int, definitions: int, runs: int) -> tuple[float, float]:
+def terraform_init(root: Path) -> None:
+    subprocess.run(
+        ["terraform", "init", "-input=false"],
+        cwd=root,
+        env=measure.terraform_env(),
+        check=True,
+        capture_output=True,
+    )
+
+
+def start_up(workdir: Path, runs: int) -> None:
+    commands = {"orchc": lambda: measure.run([*measure.orchc_command(), "--version"], workdir)}
+    if shutil.which("terraform"):
+        commands["terraform"] = lambda: measure.run(
+            ["terraform", "version"], workdir, measure.terraform_env()
+        )
+    results = measure.alternate(commands, runs)
+    print(measure.ratio_line("start-up (--version)", results["orchc"], results.get("terraform")))
+
+
+def plan_at(workdir: Path, workloads: int, definitions: int, runs: int) -> float:
+    """Print the comparison at W workloads; orchc's median CPU seconds."""
     root = workdir / f"orchc-{workloads}"
     orchc_project(root, workloads, definitions)
-    command = [*orchc_command(), "plan", "--env", "bench", "-o", "plan.json"]
-    env = {**os.environ, "ORCHC_STATE": "sqlite:///.orchc/state.db"}
-    times = timed_runs(command, root, runs, env)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return statistics.median(times), peak_mb
+    commands = {"orchc": lambda: orchc_plan(root)}
+    if shutil.which("terraform"):
+        tf_root = workdir / f"terraform-{workloads}"
+        terraform_project(tf_root, workloads)
+        terraform_init(tf_root)
+        commands["terraform"] = lambda: terraform_plan(tf_root)
+    results = measure.alternate(commands, runs)
+    label = f"plan W={workloads} ({workloads * 3 + 2} resources)"
+    print(measure.ratio_line(label, results["orchc"], results.get("terraform")))
+    return measure.median_cpu(results["orchc"])
 
 
-def bench_terraform(workdir: Path, workloads: int, runs: int) -> float | None:
-    terraform = shutil.which("terraform")
-    if terraform is None:
-        return None
-    root = workdir / f"terraform-{workloads}"
-    terraform_project(root, workloads)
-    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
-    if not Path(env.get("TF_CLI_CONFIG_FILE", "/nonexistent")).exists():
-        env.pop("TF_CLI_CONFIG_FILE", None)
-    subprocess.run(
-        [terraform, "init", "-input=false"],
-        cwd=root,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    command = [terraform, "plan", "-input=false", "-lock=false", "-out=tfplan"]
-    return statistics.median(timed_runs(command, root, runs, env))
+orchc_command = measure.orchc_command  # bench/team_state.py uses it
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--workloads", type=int, default=1000)
+    parser.add_argument("--workloads", type=int, nargs="+", default=[100, 300, 1000])
     parser.add_argument("--definitions", type=int, default=100)
-    parser.add_argument("--terraform-workloads", type=int, default=300)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    measure.compile_bytecode()
+    measure.describe_machine()
     with tempfile.TemporaryDirectory(prefix="orchc-bench-") as temporary:
         workdir = Path(temporary)
-        resources = args.workloads * 3 + 2
-        seconds, peak = bench_orchc(workdir, args.workloads, args.definitions, args.runs)
-        print(
-            f"orchc plan     W={args.workloads:<5} D={args.definitions:<4} resources={resources:<6} "
-            f"median {seconds:.3f} s  peak {peak:.0f} MB  ({args.runs} runs)"
-        )
-        w = args.terraform_workloads
-        small, _ = (
-            bench_orchc(workdir, w, args.definitions, args.runs)
-            if w != args.workloads
-            else (seconds, peak)
-        )
-        terraform = bench_terraform(workdir, w, args.runs)
-        if terraform is None:
-            print("terraform plan  not run: terraform is not on PATH")
-            return
-        print(f"orchc plan     W={w:<5} median {small:.3f} s")
-        print(
-            f"terraform plan W={w:<5} median {terraform:.3f} s  (same shape: {w * 3 + 1} terraform_data)"
-        )
-        print(f"ratio: orchc is {terraform / small:.1f}x faster than terraform plan at W={w}")
+        start_up(workdir, args.runs * 2)
+        cpu = {w: plan_at(workdir, w, args.definitions, args.runs) for w in args.workloads}
+    if len(cpu) > 1:
+        small, large = sorted(cpu)[-2:]
+        # An item is a resource or a workload: W workloads make 3W + 2 resources.
+        per_item = (cpu[large] - cpu[small]) / ((large - small) * 4)
+        print(f"orchc plan per item (W={small} -> {large}): {per_item * 1000:.3f} ms CPU")
 
 
 if __name__ == "__main__":

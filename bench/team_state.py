@@ -38,6 +38,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import measure
 import plan_scale
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -59,19 +60,6 @@ class Run:
     @property
     def waited(self) -> bool:
         return "waiting for the lock" in self.stderr
-
-
-def compile_bytecode() -> None:
-    import orchc
-
-    package = Path(orchc.__file__).resolve().parent
-    stages = [package.parent / name for name in ("grammar", "compiler", "runtime", "drivers")]
-    folders = [str(p) for p in (package, *stages) if p.is_dir()]
-    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], check=True)
-    print(
-        f"compiled orchc to bytecode first ({package}): this machine sets "
-        "PYTHONDONTWRITEBYTECODE=1, which would make every orchc process compile it again"
-    )
 
 
 @contextmanager
@@ -248,7 +236,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="900,3000")
     parser.add_argument("--skip-concurrency", action="store_true")
     args = parser.parse_args()
-    compile_bytecode()
+    measure.compile_bytecode()
     print(f"orchc: {plan_scale.orchc_command()[0]}; load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="orchc-team-bench-") as temporary:
         workdir = Path(temporary)
