@@ -1,7 +1,8 @@
 """Plans as one self-contained HTML page (SPEC §10): for each environment the resource
 graph drawn as inline SVG (layout from `layout.py`, nodes coloured by action, edges from
 dependencies), a table of the changes, and the details of a resource or workload —
-definition, source line, inputs, changes — when it is selected.
+definition, source line, inputs, changes, overrides — when it is selected; and the
+overrides and CI images applied to the workloads' Score files.
 
 The page loads nothing: no network, no external URL; styles and a little script are
 inline, the data is a JSON island read with `textContent`, and the script writes only
@@ -24,6 +25,7 @@ from .values import (
     inline,
     is_multiline,
     known_outputs_for,
+    one_line,
     resource_details,
     show,
     workload_details,
@@ -86,6 +88,7 @@ def _workload_data(name: str, plan: Plan, known: KnownOutputs) -> dict[str, Any]
         "secrets": [],
         "depends_on": w.depends_on,
         "resources": listing(w.resources, known),
+        "overrides": [one_line(o) for o in w.overrides],
         "changes": [line for c in changes for line in change_lines(c, known, as_diff=True)],
     }
 
@@ -169,6 +172,24 @@ def _changes_table(plan: Plan) -> str:
     return f'<table class="changes"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+def _overrides_table(plan: Plan) -> str:
+    """Every workload whose Score file was overridden (CI images included), changed or
+    not: which image a plan deploys is what a reviewer checks."""
+    rows = [
+        f'<tr data-key="{html.escape(_node_key(name, True))}" tabindex="0">'
+        f"<td>{html.escape(name)}</td><td>"
+        + "".join(f"<div>{html.escape(one_line(o))}</div>" for o in w.overrides)
+        + "</td></tr>"
+        for name, w in sorted(plan.workloads.items())
+        if w.overrides
+    ]
+    if not rows:
+        return ""
+    head = "<tr><th>workload</th><th>overridden by</th></tr>"
+    table = f'<table class="changes overrides"><thead>{head}</thead><tbody>{"".join(rows)}</tbody>'
+    return f"<h3>Overrides and images</h3>\n{table}</table>"
+
+
 def _row_key(name: str) -> str:
     """The graph key of a row name (`workload NAME` is `workload:NAME`)."""
     return "workload:" + name[len("workload ") :] if name.startswith("workload ") else name
@@ -197,6 +218,7 @@ def _section(plan: Plan, index: int) -> str:
 the table to see its definition, source, inputs and changes.</p></aside></div>
 <h3>Changes</h3>
 {_changes_table(plan)}
+{_overrides_table(plan)}
 </section>"""
 
 
@@ -334,6 +356,9 @@ function show(section, key) {
   if (item.params.length) field(list, "params", pre(item.params));
   if (item.secrets.length) field(list, "secrets", item.secrets.join(", ") + " (sensitive)");
   if (item.resources) field(list, "resources", pre(item.resources));
+  if (item.overrides && item.overrides.length) {
+    field(list, "overridden by", el("pre", item.overrides.join("\\n")));
+  }
   if (item.depends_on.length) field(list, "depends on", item.depends_on.join(", "));
   panel.appendChild(list);
 }

@@ -1,10 +1,11 @@
 """Plans as Markdown for a pull-request comment (SPEC §10).
 
 Per environment: the summary table, a table of what changes (deletes and replaces
-first: they are the risky ones), then the detail of each change — updates, replaces
-and changed workloads as ```diff blocks (multi-line values as unified diffs), creates
-in a collapsed section with their inputs. Unchanged resources are counted, never
-listed. Several environments start with a combined table.
+first: they are the risky ones), the overrides and CI images applied to the workloads'
+Score files, then the detail of each change — updates, replaces and changed workloads
+as ```diff blocks (multi-line values as unified diffs), creates in a collapsed section
+with their inputs. Unchanged resources are counted, never listed. Several environments
+start with a combined table.
 
 The comment must fit a budget (`max_chars`, default 60,000, under the 65,536 a
 pull-request comment takes): the summaries always stay; then table rows, then details
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from ..changes import Change
 from ..plan import Action, Plan, Summary
 from .text import changed_rows, combined_summary, plan_details, summary_line
-from .values import KnownOutputs, change_lines, fenced, known_outputs_for
+from .values import KnownOutputs, change_lines, fenced, known_outputs_for, override_lines
 
 DEFAULT_MAX_CHARS = 60_000
 _NOTE_RESERVE = 600  # room kept for the notes that say what was left out
@@ -32,6 +33,7 @@ _EMOJI = {
     Action.DELETE: "🔴 delete",
     Action.NOOP: "⚪ noop",
 }
+_OVERRIDES = "overrides"  # the name of the overrides block among a section's details
 _TABLE_HEAD = ["| action | resource | definition | source | why |", "|---|---|---|---|---|"]
 
 
@@ -153,7 +155,18 @@ def _section(plan: Plan, outputs: KnownOutputs) -> _Section:
         for action, name, _, _, _ in changed
         if details.get(name)
     ]
-    return _Section(plan, header, rows, blocks)
+    return _Section(plan, header, rows, _overrides_block(plan) + blocks)
+
+
+def _overrides_block(plan: Plan) -> list[tuple[str, str]]:
+    """The overrides and CI images of every workload that has some, changed or not (the
+    reviewer checks which image is deployed), first among the details. In a code block:
+    the values come from Score files and the command line and are never markup."""
+    lines = override_lines(plan)
+    if not lines:
+        return []
+    block = ["#### Overrides and images", "", *fenced(lines)]
+    return [(_OVERRIDES, "\n".join(block))]
 
 
 def _detail_block(action: Action, name: str, changes: list[Change], known: KnownOutputs) -> str:
@@ -190,9 +203,12 @@ def _left_out_note(section: _Section, max_chars: int) -> list[str]:
     unlisted = len(section.rows) - section.kept_rows
     kept = set(section.kept_details)
     undetailed = [name for name, _ in section.details if name not in kept]
-    if not unlisted and not undetailed:
-        return []
     parts = []
+    if _OVERRIDES in undetailed:
+        undetailed.remove(_OVERRIDES)
+        parts.append("the overrides and images")
+    if not unlisted and not undetailed and not parts:
+        return []
     if unlisted:
         parts.append(f"{unlisted} row(s) of the table of changes")
     if undetailed:

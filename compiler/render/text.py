@@ -14,6 +14,7 @@ from .values import (
     KnownOutputs,
     change_lines,
     known_outputs_for,
+    one_line,
     resource_details,
     workload_details,
 )
@@ -83,7 +84,7 @@ def render_text(plan: Plan, outputs: KnownOutputs | None = None) -> str:
         lines.append(line.rstrip())
         for change in details.get(name, []) if action.changes else []:
             lines += [(DETAIL_INDENT + text).rstrip() for text in change_lines(change, known)]
-        lines += [f"{DETAIL_INDENT}overridden by {o}" for o in overrides.get(name, [])]
+        lines += [f"{DETAIL_INDENT}overridden by {one_line(o)}" for o in overrides.get(name, [])]
     lines += ["", summary_line(plan.summary)]
     return "\n".join(lines) + "\n"
 

@@ -158,6 +158,23 @@ def workload_details(workload: PlannedWorkload) -> list[Change]:
     return changes_from_json(workload.changes)
 
 
+def one_line(text: str) -> str:
+    """`text` on one line: line breaks and other control characters escaped, so a value
+    from a Score file or an override cannot start a line of its own in a render."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def override_lines(plan: Plan) -> list[str]:
+    """What changed each workload's Score file (overrides, CI images), as the text plan
+    prints it: `workload NAME` then an `overridden by ...` line for each, in order."""
+    lines = []
+    for name, workload in sorted(plan.workloads.items()):
+        if workload.overrides:
+            lines.append(f"workload {name}")
+            lines += [f"  overridden by {one_line(o)}" for o in workload.overrides]
+    return lines
+
+
 def fenced(lines: list[str], language: str = "") -> list[str]:
     """`lines` in a Markdown code block whose fence no line can close."""
     longest = max((len(s) - len(s.lstrip("`")) for s in (x.lstrip() for x in lines)), default=0)

@@ -16,6 +16,9 @@ from click.testing import CliRunner
 from orchc.cli import main
 
 PROJECT = Path(__file__).resolve().parents[2] / "golden" / "review-project"
+# A CI image and an override whose value is markup: the page must list both, as text.
+IMAGE = "web.main=registry.example.com/web:ci"
+PROPERTY = "web:containers.main.variables.NOTE=<img src=x onerror=alert(1)>"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -51,7 +54,18 @@ def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     v1 = ["-d", "v1", "-f", "services/web/score.yaml", "-f", "services/old/score.yaml"]
     applied = CliRunner().invoke(main, ["apply", "--env", "dev", *v1, "--auto-approve"])
     assert applied.exit_code == 0, applied.output
-    v2 = ["-d", "v2", "-f", "web-v2.yaml", "--format", "html"]
+    v2 = [
+        "-d",
+        "v2",
+        "-f",
+        "web-v2.yaml",
+        "--format",
+        "html",
+        "--image",
+        IMAGE,
+        "--override-property",
+        PROPERTY,
+    ]
     result = CliRunner().invoke(main, ["plan", "--env", "dev", *v2])
     assert result.exit_code == 0, result.output
     out = tmp_path / "plan.html"
@@ -84,6 +98,11 @@ def test_the_page_renders_in_chromium_without_errors(page: Path, tmp_path: Path)
     # The script ran: the first change is selected and its details are shown.
     assert '<aside class="details"><h4>redis.default#legacy</h4>' in dom
     assert 'class="node delete selected" data-key="redis.default#legacy"' in dom
+    # The overrides are listed under the changes, as text (the browser parsed no <img>).
+    listed = dom[dom.index("<h3>Overrides and images</h3>") :]
+    assert f"<div>--image {IMAGE}</div>" in listed
+    assert "<div>--override-property web:containers.main.variables.NOTE=&lt;img" in listed
+    assert "<img" not in dom
     shot = tmp_path / "plan.png"
     taken = browse(page, tmp_path / "profile", "--window-size=1400,900", f"--screenshot={shot}")
     assert taken.returncode == 0, taken.stderr[-2000:]
