@@ -64,7 +64,6 @@ def read_score(
     if overrides is not None:
         workload = dataclasses.replace(workload, overridden_by=tuple(overrides.of(workload.name)))
     diagnostics = check_placeholders(workload)
-    loaded.positions.release()
     return (None if diagnostics else workload), diagnostics
 
 

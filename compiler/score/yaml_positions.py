@@ -176,7 +176,7 @@ def load_yaml(text: str) -> LoadedYaml:
         raise YamlSyntaxError(YamlProblem(f"invalid number: {error}", 1, 1)) from None
     finally:
         loader.dispose()
-    return LoadedYaml(data, YamlPositions(text, node), tuple(loader.problems))
+    return LoadedYaml(data, YamlPositions(node), tuple(loader.problems))
 
 
 def check_bounds(
@@ -265,23 +265,16 @@ class YamlPositions:
     a string segment names the item whose `target` is that string: the deprecated list
     form of Score's `files` and `volumes`, which the reader turns into maps.
 
-    The node tree can be released and is then parsed again from the text on the next
-    lookup: a planner holding a thousand trees spends more time in Python's garbage
-    collector than in reading them, and most trees are never asked anything.
+    The node tree is kept for the whole compilation: planning locates every output
+    reference of every workload in it (releasing the trees after reading, as orchc once
+    did, made it parse each Score file twice), and the garbage collector that made
+    holding a thousand trees costly runs rarely in the command line (orchc/cli.py).
     """
 
-    def __init__(self, text: str, root: Node | None) -> None:
-        self._text = text
+    def __init__(self, root: Node | None) -> None:
         self._root = root
-        self._parsed = True
-
-    def release(self) -> None:
-        """Forget the node tree until the next lookup."""
-        self._root, self._parsed = None, False
 
     def _tree(self) -> Node | None:
-        if not self._parsed:
-            self._root, self._parsed = _reparse(self._text), True
         return self._root
 
     def find(self, path: JsonPath) -> tuple[Node | None, Node | None]:
@@ -322,19 +315,6 @@ class YamlPositions:
         if guess is not None and _text_matches(node.value, offset, guess, line_at):
             return guess
         return _start(node)
-
-
-def _reparse(text: str) -> Node | None:
-    loader = _ScoreLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is not None:
-            loader.construct_document(node)  # applies merge keys to the tree
-        return node
-    except yaml.YAMLError:  # the text loaded once; it cannot fail now
-        return None
-    finally:
-        loader.dispose()
 
 
 def _child(node: Node, segment: str | int) -> tuple[Node | None, Node] | None:
