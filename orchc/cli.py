@@ -17,6 +17,7 @@ from orchc import __version__
 from .options import (
     context_options,
     definitions_option,
+    score_file_overrides_options,
     score_option,
     score_overrides_options,
     state_option,
@@ -29,7 +30,7 @@ from .options import (
 if TYPE_CHECKING:
     from orchc.compiler import pipeline
 
-    from .project import Project
+    from .project import EnvironmentCompilations, Project
 
 
 class LazyGroup(click.Group):
@@ -84,22 +85,41 @@ def main() -> None:
 @definitions_option
 @score_option
 @click.option(
+    "--env",
+    "envs",
+    multiple=True,
+    help="also check as `plan --env` would: this environment's overrides, its matches (repeatable)",
+)
+@click.option(
     "--all-envs",
     is_flag=True,
     help="also match every requested resource in every declared environment",
 )
-@click.option("--app", help="application id for --all-envs (default: app in orchc.toml)")
+@click.option("--app", help="application id for --env/--all-envs (default: app in orchc.toml)")
+@click.option("--env-type", help="environment type when no environment block declares --env")
+@score_file_overrides_options
 @user_errors
 def check(
-    definitions: Path | None, score_files: tuple[Path, ...], all_envs: bool, app: str | None
+    definitions: Path | None,
+    score_files: tuple[Path, ...],
+    envs: tuple[str, ...],
+    all_envs: bool,
+    app: str | None,
+    env_type: str | None,
+    overrides_files: tuple[str, ...],
+    override_properties: tuple[str, ...],
 ) -> None:
     """Validate definitions and Score files."""
     from orchc.grammar.diagnostics import render
 
-    from .project import Project
+    from .project import Project, UsageProblem
 
+    if envs and all_envs:
+        raise UsageProblem("pass either --env or --all-envs, not both")
     project = Project.load()
-    compilation = project.compile(definitions, score_files)
+    overrides = project.score_overrides(overrides_files, override_properties)
+    compilations = project.compilations(definitions, score_files, overrides)
+    compilation = compilations.shared
     if compilation.warnings:
         click.echo(render(compilation.warnings, compilation.sources), err=True)
     program = compilation.program
@@ -109,26 +129,35 @@ def check(
         f"{len(compilation.workloads)} workload(s)",
         err=True,
     )
-    if all_envs and not _check_every_environment(project, compilation, app):
+    if all_envs:
+        envs = tuple(sorted(e.id for e in program.environments))
+    targets = [project.target(app, env, env_type) for env in dict.fromkeys(envs)]
+    if targets and not _check_environments(project, compilations, targets):
         sys.exit(1)
 
 
-def _check_every_environment(
-    project: Project, compilation: pipeline.Compilation, app: str | None
+def _check_environments(
+    project: Project, compilations: EnvironmentCompilations, targets: list[pipeline.Target]
 ) -> bool:
-    """Plan-time checks in each declared environment, reported per environment;
-    whether all of them passed."""
+    """Plan-time checks in each environment, on the Score files as `plan` reads them
+    there (its orchc.toml overrides), reported per environment; whether all passed."""
     from orchc.compiler import pipeline
-    from orchc.grammar.diagnostics import render
+    from orchc.grammar.diagnostics import DiagnosticError, render
 
     passed = True
-    for environment in sorted(compilation.program.environments, key=lambda e: e.id):
-        target = project.target(app, environment.id)
-        problems = pipeline.check_environment(compilation, target, project.drivers)
-        heading = f"environment '{environment.id}' ({environment.type})"
+    for target in targets:
+        env = target.env
+        try:
+            compilation = compilations.of(env)
+            problems = pipeline.check_environment(compilation, target, project.drivers)
+            shown = render(problems, compilation.sources)
+        except DiagnosticError as error:
+            problems, shown = list(error.diagnostics), error.render()
+        declared = compilations.shared.program.environment(env)
+        heading = f"environment '{env}'" + (f" ({declared.type})" if declared else "")
         if problems:
             passed = False
-            click.echo(render(problems, compilation.sources), err=True)
+            click.echo(shown, err=True)
             click.echo(f"{heading}: {len(problems)} error(s)", err=True)
         else:
             click.echo(f"{heading}: every requested resource matches", err=True)
@@ -244,6 +273,7 @@ def plan(
 @definitions_option
 @score_option
 @click.option("--env-type", help="environment type when no environment block declares --env")
+@score_file_overrides_options
 @user_errors
 def explain(
     uid: str,
@@ -252,6 +282,8 @@ def explain(
     definitions: Path | None,
     score_files: tuple[Path, ...],
     env_type: str | None,
+    overrides_files: tuple[str, ...],
+    override_properties: tuple[str, ...],
 ) -> None:
     """Show how a resource's definition was chosen."""
     from orchc.compiler import pipeline
@@ -261,7 +293,8 @@ def explain(
     from .project import Project
 
     project = Project.load()
-    compilation = project.compile(definitions, score_files)
+    overrides = project.score_overrides(overrides_files, override_properties)
+    compilation = project.compilations(definitions, score_files, overrides).of(env)
     decision = pipeline.explain(
         compilation, project.target(app, env, env_type), ResourceUid.parse(uid)
     )

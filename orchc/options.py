@@ -192,6 +192,18 @@ def confirm_or_fail(question: str, auto_approve: bool) -> None:
 def score_overrides_options(command: F) -> F:
     """`--image`, `--override-property` and `--overrides-file` (SPEC §12); the command
     gets them as `images`, `override_properties` and `overrides_files`."""
+    return click.option(
+        "--image",
+        "images",
+        multiple=True,
+        metavar="WORKLOAD[.CONTAINER]=IMAGE",
+        help="the image CI built, for `image: .` containers or the one named (repeatable)",
+    )(score_file_overrides_options(command))
+
+
+def score_file_overrides_options(command: F) -> F:
+    """`--override-property` and `--overrides-file` alone: for the commands that read
+    Score files but do not deploy them (`check`, `explain`), where `image: .` is fine."""
     options = (
         click.option(
             "--overrides-file",
@@ -206,13 +218,6 @@ def score_overrides_options(command: F) -> F:
             multiple=True,
             metavar="WORKLOAD:PATH=VALUE",
             help="set a dotted path of the workload's Score file; null removes (repeatable)",
-        ),
-        click.option(
-            "--image",
-            "images",
-            multiple=True,
-            metavar="WORKLOAD[.CONTAINER]=IMAGE",
-            help="the image CI built, for `image: .` containers or the one named (repeatable)",
         ),
     )
     for option in options:
