@@ -56,6 +56,8 @@ from orchc.drivers.template_limits import (
     TemplateTimeout,
     TooManyYamlValues,
     YamlLimits,
+    check_filter,
+    check_format,
     check_repeat,
     check_time,
     checked,
@@ -304,10 +306,12 @@ class _LimitedEnvironment(BoundedCalls, ImmutableSandboxedEnvironment):
     """The immutable sandbox, with `range` and operators bounded: `'a' * n`, `[x] * n`,
     `n ** m` and `+` never build more than `MAX_VALUE_LENGTH` items."""
 
-    intercepted_binops = frozenset({"*", "**", "+"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         check_time()
+        if operator == "%":
+            check_format(left, right)
         if operator == "*":
             check_repeat(left, right)
             check_repeat(right, left)
@@ -345,19 +349,10 @@ def _bounded_filter(function: Callable[..., Any]) -> Callable[..., Any]:
         for value in (*args, *kwargs.values()):
             if is_big_number(value):
                 raise SecurityError(f"an argument above {MAX_VALUE_LENGTH} ({value})")
-        if function.__name__ == "do_replace":
-            _check_replace(args)
+        check_filter(function, args, kwargs)
         return checked(function(*args, **kwargs))
 
     return bounded
-
-
-def _check_replace(args: tuple[Any, ...]) -> None:
-    # replace(eval_ctx, s, old, new[, count]): the result's length is known beforehand.
-    text, old, new = (str(a) for a in args[1:4]) if len(args) >= 4 else ("", "", "")
-    grown = text.count(old) * (len(new) - len(old)) if old else len(text) * len(new)
-    if len(text) + grown > MAX_VALUE_LENGTH:
-        raise SecurityError(f"the result would be longer than {MAX_VALUE_LENGTH}")
 
 
 def _refuse_undefined(value: object) -> None:

@@ -31,10 +31,13 @@ orchc.drivers.template_limits.TemplateTimeout
 
 from __future__ import annotations
 
+import functools
+import inspect
+import re
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -131,8 +134,10 @@ class BoundedCalls:
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         check_time()
-        if isinstance(getattr(__obj, "__self__", None), str | list | tuple | dict):
-            _check_method_call(__obj, args, kwargs)
+        # The sandbox hands `str.format` over wrapped; the method is `__wrapped__`.
+        method = getattr(__obj, "__wrapped__", __obj)
+        if isinstance(getattr(method, "__self__", None), str | list | tuple | dict):
+            _check_method_call(method, args, kwargs)
         return checked(super().call(__context, __obj, *args, **kwargs))  # type: ignore[misc]
 
 
@@ -195,6 +200,78 @@ def text_size(value: object, budget: int = MAX_VALUE_LENGTH) -> int:
     return total
 
 
+def check_filter(function: Callable[..., Any], args: tuple[Any, ...], kwargs: Any) -> None:
+    """Refuse a filter call whose result is known beforehand to be too long: a
+    replacement, indentation, wrap string or separator repeated once per occurrence,
+    line or item; a format width; a JSON indentation repeated per value."""
+    check = _FILTER_CHECKS.get(function.__name__)
+    if check is not None:
+        named = _signature(function).bind_partial(*args, **kwargs).arguments
+        if check(named) > MAX_VALUE_LENGTH:
+            raise _too_long()
+
+
+def check_format(template: object, values: object = ()) -> None:
+    """`'%9999999s' % x`, `'{:>9999999}'.format(x)`: a width or precision above
+    `MAX_VALUE_LENGTH`, given in the format or as an argument, is refused."""
+    widths = _NUMBER.findall(template) if isinstance(template, str) else ()
+    given = values if isinstance(values, tuple) else (values,)
+    if any(len(width) > 7 and int(width) > MAX_VALUE_LENGTH for width in widths) or any(
+        is_big_number(value) for value in given
+    ):
+        raise SecurityError(f"a width above {MAX_VALUE_LENGTH}")
+
+
+def _replaced(named: dict[str, Any]) -> int:
+    text, old, new = (str(named.get(key, "")) for key in ("s", "old", "new"))
+    grown = text.count(old) * (len(new) - len(old)) if old else len(text) * len(new)
+    return len(text) + grown
+
+
+def _indented(named: dict[str, Any]) -> int:
+    text, width = str(named.get("s", "")), named.get("width", 4)
+    step = width if isinstance(width, int) else len(str(width))
+    return len(text) + (text.count("\n") + 1) * step
+
+
+def _wrapped(named: dict[str, Any]) -> int:
+    text, width = str(named.get("s", "")), named.get("width", 79)
+    breaks = len(text) // max(width, 1) + 1 if isinstance(width, int) else len(text)
+    return len(text) + breaks * len(str(named.get("wrapstring") or "\n"))
+
+
+def _joined(named: dict[str, Any]) -> int:
+    value, separator = named.get("value", ()), str(named.get("d", ""))
+    items = len(value) if isinstance(value, list | tuple | dict | str) else 0
+    return text_size(value) + items * len(separator)
+
+
+def _formatted(named: dict[str, Any]) -> int:
+    check_format(named.get("value"), tuple(named.get("args", ())))
+    return 0
+
+
+def _json_indented(named: dict[str, Any]) -> int:
+    indent = named.get("indent")
+    return text_size(named.get("value")) * (1 + (indent if isinstance(indent, int) else 0))
+
+
+_FILTER_CHECKS: dict[str, Callable[[dict[str, Any]], int]] = {
+    "do_replace": _replaced,
+    "do_indent": _indented,
+    "do_wordwrap": _wrapped,
+    "do_join": _joined,
+    "do_format": _formatted,
+    "tojson": _json_indented,
+}
+_NUMBER = re.compile(r"\d+")
+
+
+@functools.cache
+def _signature(function: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(function)
+
+
 def _too_long() -> SecurityError:
     return SecurityError(f"the result would be longer than {MAX_VALUE_LENGTH}")
 
@@ -205,6 +282,8 @@ def _check_method_call(method: Any, args: tuple[Any, ...], kwargs: dict[str, Any
     for value in (*args, *kwargs.values()):
         if is_big_number(value):
             raise SecurityError(f"an argument above {MAX_VALUE_LENGTH} ({value})")
+    if method.__name__ in ("format", "format_map"):
+        check_format(method.__self__, (*args, *kwargs.values()))
     if method.__name__ != "expandtabs":
         return
     # `'\t' * 1000` expanded with a tab size of 999999 is a billion spaces, built in C.

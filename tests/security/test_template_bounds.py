@@ -30,6 +30,14 @@ TOO_LONG = "the result would be longer than 1000000"
             TOO_LONG,
         ),
         ("{{ lipsum(100000) }}", "'lipsum' is undefined"),
+        ("{{ '%300000000s' % 'x' }}", "a width above 1000000"),
+        ("{{ '%*s' % (10**9, 'x') }}", "a width above 1000000"),
+        ("{{ '{:>300000000}'.format('x') }}", "a width above 1000000"),
+        ("{{ '%300000000s' | format('x') }}", "a width above 1000000"),
+        ("{{ ('a\\n' * 400000) | indent(999999) }}", TOO_LONG),
+        ("{{ 'a b c' | wordwrap(1, wrapstring='x' * 900000) }}", TOO_LONG),
+        ("{{ range(1000) | join('x' * 999999) }}", TOO_LONG),
+        ("{{ range(100000) | list | tojson(indent=100) }}", TOO_LONG),
     ],
 )
 def test_values_a_template_builds_stay_bounded(source: str, message: str) -> None:
@@ -38,9 +46,13 @@ def test_values_a_template_builds_stay_bounded(source: str, message: str) -> Non
     assert str(refused.value) == f"template 'outputs', line 1: {message}"
 
 
-def test_concatenation_and_methods_still_work_within_bounds() -> None:
+def test_concatenation_methods_and_filters_still_work_within_bounds() -> None:
     source = "{{ ('a' ~ 1 ~ ['b']) }} {{ 'x'.center(5) }}|{{ ['ab'] * 3 }}"
     assert render_text("outputs", source, {}) == "a1['b']   x  |['ab', 'ab', 'ab']"
+    source = "{{ '%3s' % 'x' }}|{{ '{:>3}'.format('y') }}|{{ [1, 2] | join(', ') }}"
+    assert render_text("outputs", source, {}) == "  x|  y|1, 2"
+    source = "{{ 'a\nb' | indent(2) }}|{{ {'k': [1]} | tojson(indent=1) }}"
+    assert render_text("outputs", source, {}) == 'a\n  b|{\n "k": [\n  1\n ]\n}'
 
 
 def test_reading_the_rendered_yaml_is_under_the_time_limit() -> None:
