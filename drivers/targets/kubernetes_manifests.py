@@ -14,7 +14,7 @@ when set), which other definitions' templates can branch on. `deploy` writes:
 ```
 <path>/
   .orchc-index                   what orchc wrote here (JSON; so stale files can be removed)
-  00-namespace.yaml              the Namespace, with `create_namespace = true`
+  +namespace.yaml                the Namespace, with `create_namespace = true` (first)
   <workload>.yaml                Deployment, Service, ConfigMap of the workload
   <workload>.secrets.yaml        its Secrets (mode 0600)
   resources/<uid>.yaml           the manifests a resource's driver returned

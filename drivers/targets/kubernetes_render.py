@@ -75,9 +75,17 @@ class OwnedObjects:
     objects: tuple[JsonObject, ...]
 
 
-NAMESPACE_STEM = "00-namespace"
-"""The Namespace's file: it sorts before the workloads' files, so `kubectl apply -f
-<path> -R` creates the namespace before what goes in it."""
+NAMESPACE_STEM = "+namespace"
+"""The Namespace's file. `kubectl apply -f <path> -R` applies files in byte order of
+their names, so this one must sort before every other for the namespace to exist before
+what goes in it. The other stems are workload names (Score: `[a-z0-9][a-z0-9-]*`, so
+`00-a` and `0-a` are names) and `resources/...`: they start with a digit or a letter,
+and `+` sorts before both. (`.` would hide the file and `-` make it read as an option
+by `cat *.yaml`; no workload name can contain `+`, so none can take this file.)
+
+>>> all(NAMESPACE_STEM + ".yaml" < name for name in ("0-a.yaml", "00.yaml", "resources/"))
+True
+"""
 
 
 def render_kubernetes(

@@ -377,7 +377,7 @@ def test_namespace_is_set_on_every_object_the_drivers_ones_too(load_workload, de
         ("StatefulSet", "db"),
     ]
     assert {obj["metadata"]["namespace"] for obj in objects.values()} == {"shop-dev"}
-    assert not (tmp_path / OUT / "00-namespace.yaml").exists()
+    assert not (tmp_path / OUT / "+namespace.yaml").exists()
 
 
 def test_create_namespace_writes_the_namespace_first(load_workload, deploy, tmp_path):
@@ -389,7 +389,25 @@ def test_create_namespace_writes_the_namespace_first(load_workload, deploy, tmp_
         "metadata": {"name": "shop-dev", "labels": {"app.kubernetes.io/managed-by": "orchc"}},
     }
     # kubectl apply -f DIR -R applies files in name order: the namespace comes first.
-    assert sorted(p.name for p in (tmp_path / OUT).glob("*.yaml"))[0] == "00-namespace.yaml"
+    assert sorted(p.name for p in (tmp_path / OUT).glob("*.yaml"))[0] == "+namespace.yaml"
+
+
+@pytest.mark.parametrize("name", ["00-a", "0-a", "00", "0a"])
+def test_the_namespace_file_comes_first_whatever_the_workloads_are_named(
+    name, load_workload, deploy, tmp_path
+):
+    """Workload names are Score labels ([a-z0-9-], 2 characters or more): the smallest
+    in byte order start with a digit and '-' ('0-a'), and sorted before '00-namespace'."""
+
+    def rename(document: dict[str, Any]) -> None:
+        document["metadata"]["name"] = name
+
+    workload = load_workload("examples/resources/redis/score.yaml", edit=rename)
+    objects = deploy([workload], namespace="shop-dev", create_namespace=True)
+    assert ("Deployment", name) in objects
+    written = sorted(str(p.relative_to(tmp_path / OUT)) for p in (tmp_path / OUT).rglob("*.yaml"))
+    assert written[0] == "+namespace.yaml", written
+    assert f"{name}.yaml" in written
 
 
 def test_cluster_scoped_objects_get_no_namespace(deploy):
