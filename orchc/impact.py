@@ -13,7 +13,7 @@ import tarfile
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -95,9 +95,7 @@ def _base_project(project: Project, base_root: Path) -> Project:
     return Project(config, project.drivers)
 
 
-def _base_sources(
-    project: Project, base: Project, request: ImpactRequest, overrides: ScoreOverrides
-) -> pipeline.Sources:
+def _base_sources(project: Project, base: Project, request: ImpactRequest) -> pipeline.Sources:
     definitions = _moved(request.definitions, project.root, base.root)
     files = [_moved(f, project.root, base.root) for f in request.score_files]
     existing = tuple(f for f in files if f is not None and f.is_file())
@@ -106,8 +104,18 @@ def _base_sources(
         root=base.root,
         definitions=definitions_dir if definitions_dir and definitions_dir.is_dir() else None,
         score_files=existing if request.score_files else base.config.score_files(()),
-        overrides=overrides,
     )
+
+
+def _base_compilations(
+    project: Project, base: Project, request: ImpactRequest, overrides: ScoreOverrides
+) -> EnvironmentCompilations:
+    """The base revision's compilations, with the command line's overrides of the
+    workloads it has: an `--image` for a workload the change adds is no error there."""
+    sources = _base_sources(project, base, request)
+    names = {w.name for w in EnvironmentCompilations(base, sources).shared.workloads}
+    with_overrides = replace(sources, overrides=overrides.only(names))
+    return EnvironmentCompilations(base, with_overrides)
 
 
 @contextmanager
@@ -160,9 +168,8 @@ def compare_with_base(project: Project, request: ImpactRequest) -> list[Compared
     with tempfile.TemporaryDirectory(prefix="orchc-impact-") as folder:
         base_root = extract_revision(request.base, project.root, Path(folder))
         base_project = _base_project(project, base_root)
-        sources = _base_sources(project, base_project, request, overrides)
-        base = EnvironmentCompilations(base_project, sources)
         with _at_base(request.base):
+            base = _base_compilations(project, base_project, request, overrides)
             shared_base = base.shared
         compared = []
         for env in _envs(request, shared_base, head_shared):

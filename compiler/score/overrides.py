@@ -98,6 +98,19 @@ class ScoreOverrides:
         environment's come from orchc.toml, before the command line's)."""
         return ScoreOverrides((*files, *self.files), self.properties, self.images)
 
+    def only(self, workloads: set[str]) -> ScoreOverrides:
+        """These overrides without those of other workloads (`orchc impact` drops, on
+        the base revision, the options for workloads that a change adds).
+
+        >>> parse_options((), (), ("web=a", "api=b")).only({"web"}).workloads()
+        {'web'}
+        """
+        return ScoreOverrides(
+            tuple(o for o in self.files if o.workload in workloads),
+            tuple(o for o in self.properties if o.workload in workloads),
+            tuple(o for o in self.images if o.workload in workloads),
+        )
+
     def _every(self) -> list[OverridesFile | PropertyOverride | ImageOverride]:
         return [*self.files, *self.properties, *self.images]
 

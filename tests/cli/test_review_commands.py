@@ -91,6 +91,30 @@ def test_impact_applies_images_and_overrides_to_both_sides(repository: Path) -> 
     assert "web" not in json.loads(result.stdout)["workloads"]
 
 
+def test_impact_of_a_new_workload_with_its_image(repository: Path) -> None:
+    """CI passes --image for every workload it built, also one the change adds: the
+    base revision, which has no such workload, plans without that option."""
+    api = repository / "services" / "api" / "score.yaml"
+    api.parent.mkdir()
+    api.write_text(
+        "apiVersion: score.dev/v1b1\nmetadata:\n  name: api\ncontainers:\n  main:\n    image: .\n"
+    )
+    images = [
+        "--image=web.main=registry.example.com/web:ci",
+        "--image=api=registry.example.com/api:ci",
+    ]
+    result = orchc("impact", "--base", "HEAD", "--env", "dev", "--format", "json", *images)
+    assert result.exit_code == 0, result.output
+    workloads = json.loads(result.stdout)["workloads"]
+    assert workloads == {"api": {"status": "added", "changes": workloads["api"]["changes"]}}
+    # the working tree still refuses an option for a workload it does not have
+    result = orchc(
+        "impact", "--base", "HEAD", "--env", "dev", "--image=nope=registry.example.com/x:1"
+    )
+    assert result.exit_code == 1
+    assert "--image nope=registry.example.com/x:1: no workload 'nope'" in result.stderr
+
+
 def test_impact_applies_each_sides_orchc_toml_environment_overrides(repository: Path) -> None:
     """As `orchc plan` does: the base revision with its orchc.toml's overrides for the
     environment, the working tree with its own."""
