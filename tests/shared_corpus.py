@@ -49,3 +49,32 @@ def built_here_images(document: dict[str, Any]) -> list[str]:
         for container, body in sorted(document["containers"].items())
         if body.get("image") == "."
     ]
+
+
+PUBLISH_ANNOTATIONS = (
+    "compose.score.dev/publish-port",
+    "compose.score.dev/publish-management-port",
+)
+
+
+def own_host_ports(document: dict[str, Any]) -> list[str]:
+    """An `--override-property` for each resource that publishes a host port another
+    resource of the document already publishes, moving it to the next free port, as a
+    user does with orchc's one broker per `amqp` resource (docs/defaults.md): two
+    brokers cannot share score-compose's example 10's management port 15672."""
+    name, taken, options = document["metadata"]["name"], set(), []
+    for resource, body in sorted((document.get("resources") or {}).items()):
+        annotations = (body.get("metadata") or {}).get("annotations") or {}
+        for key in PUBLISH_ANNOTATIONS:
+            if key not in annotations:
+                continue
+            port = int(annotations[key])
+            while port in taken:
+                port += 1
+            taken.add(port)
+            if port != int(annotations[key]):
+                path = (
+                    f"resources.{resource}.metadata.annotations.{key.replace('.', chr(92) + '.')}"
+                )
+                options.append(f'--override-property={name}:{path}="{port}"')
+    return options

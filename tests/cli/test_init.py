@@ -18,6 +18,7 @@ import kubernetes_validate
 import pytest
 import yaml
 from compose_check import run_compose_config
+from shared_corpus import own_host_ports
 
 from orchc import init as init_module
 from orchc.init import InvalidAppName, Outcome, app_name_for, check_app_name, init_project
@@ -259,7 +260,9 @@ def test_corpus_score_files_plan_and_apply_right_after_init(
     tmp_path: Path, shared_dir: Path, env: str, score_files: list[str]
 ) -> None:
     run_orchc(tmp_path, "init", "--no-sample")
-    files = [arg for name in score_files for arg in ("-f", str(shared_dir / CORPUS / name))]
+    paths = [shared_dir / CORPUS / name for name in score_files]
+    files = [arg for path in paths for arg in ("-f", str(path))]
+    files += [o for path in paths for o in own_host_ports(yaml.safe_load(path.read_text()))]
     run_orchc(tmp_path, "plan", "--env", env, *files, "-o", "plan.json")
     applied = run_orchc(tmp_path, "apply", "plan.json")
     assert "Apply complete:" in applied.stderr

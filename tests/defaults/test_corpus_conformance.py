@@ -37,7 +37,7 @@ from typing import Any
 import pytest
 import yaml
 from nginx_check import run_nginx_test
-from shared_corpus import CORPUS, built_here_images, corpus_files
+from shared_corpus import CORPUS, built_here_images, corpus_files, own_host_ports
 
 pytestmark = pytest.mark.corpus
 
@@ -135,7 +135,8 @@ def prepare(project: Any, case: str) -> list[str]:
         project.define("extra.orch", static_definitions(extra))
     files = [argument for document in documents for argument in ("-f", str(document))]
     scores = [yaml.safe_load(document.read_text()) for document in documents]
-    return files + [image for score in scores for image in built_here_images(score)]
+    images = [image for score in scores for image in built_here_images(score)]
+    return files + images + [option for score in scores for option in own_host_ports(score)]
 
 
 def deploy_twice(
