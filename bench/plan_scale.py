@@ -127,7 +127,8 @@ def plan_at(workdir: Path, workloads: int, definitions: int, runs: int) -> float
         terraform_init(tf_root)
         commands["terraform"] = lambda: terraform_plan(tf_root)
     results = measure.alternate(commands, runs)
-    label = f"plan W={workloads} ({workloads * 3 + 2} resources)"
+    # 3 resources, the workload's own `workload` resource, the shared one and the target.
+    label = f"plan W={workloads} ({workloads * 4 + 2} resources)"
     print(measure.ratio_line(label, results["orchc"], results.get("terraform")))
     return measure.median_cpu(results["orchc"])
 
@@ -151,7 +152,7 @@ def main() -> None:
         cpu = {w: plan_at(workdir, w, args.definitions, args.runs) for w in args.workloads}
     if len(cpu) > 1:
         small, large = sorted(cpu)[-2:]
-        # An item is a resource or a workload: W workloads make 3W + 2 resources.
+        # An item, as issue 16 counts them: 4 per workload (its 3 resources and itself).
         per_item = (cpu[large] - cpu[small]) / ((large - small) * 4)
         print(f"orchc plan per item (W={small} -> {large}): {per_item * 1000:.3f} ms CPU")
 
