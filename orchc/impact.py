@@ -8,6 +8,7 @@ fetched; nothing in the working tree or in the repository is changed.
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -114,8 +115,24 @@ def _base_compilations(
     workloads it has: an `--image` for a workload the change adds is no error there."""
     sources = _base_sources(project, base, request)
     names = {w.name for w in EnvironmentCompilations(base, sources).shared.workloads}
-    with_overrides = replace(sources, overrides=overrides.only(names))
-    return EnvironmentCompilations(base, with_overrides)
+    kept = overrides.only(names)
+    _copy_missing_overrides_files(kept, project.root, base.root)
+    return EnvironmentCompilations(base, replace(sources, overrides=kept))
+
+
+def _copy_missing_overrides_files(overrides: ScoreOverrides, root: Path, base_root: Path) -> None:
+    """An `--overrides-file` the base revision does not have (CI wrote it, or the change
+    adds it) is the working tree's on both sides; one it has is its own. Only a regular
+    file inside the project is copied (the working tree's compilation read it already)."""
+    for given in overrides.files:
+        at_base = base_root / given.file
+        source = (root / given.file).resolve()
+        if at_base.exists() or not source.is_file() or not source.is_relative_to(root.resolve()):
+            continue  # an unreadable one is reported by the base's compilation
+        if not at_base.resolve().is_relative_to(base_root.resolve()):
+            continue
+        at_base.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, at_base)
 
 
 @contextmanager

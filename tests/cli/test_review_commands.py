@@ -115,6 +115,25 @@ def test_impact_of_a_new_workload_with_its_image(repository: Path) -> None:
     assert "--image nope=registry.example.com/x:1: no workload 'nope'" in result.stderr
 
 
+def test_impact_with_an_overrides_file_the_base_does_not_have(repository: Path) -> None:
+    """A file CI writes (untracked) applies to both sides; one the base has is its own."""
+    ci = repository / "ci-web.yaml"
+    ci.write_text("containers:\n  main:\n    variables:\n      BUILD: '42'\n")
+    given = ["--overrides-file", "web=ci-web.yaml", "--env", "dev", "--format", "json"]
+    result = orchc("impact", "--base", "HEAD", *given)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["workloads"] == {}
+    git(repository, "add", "-A")
+    git(repository, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "ci file")
+    ci.write_text("containers:\n  main:\n    variables:\n      BUILD: '43'\n")
+    result = orchc("impact", "--base", "HEAD", *given)
+    assert result.exit_code == 0, result.output
+    changes = json.loads(result.stdout)["workloads"]["web"]["changes"]
+    assert changes == [
+        {"path": "spec.containers.main.variables.BUILD", "before": "42", "after": "43"}
+    ]
+
+
 def test_impact_applies_each_sides_orchc_toml_environment_overrides(repository: Path) -> None:
     """As `orchc plan` does: the base revision with its orchc.toml's overrides for the
     environment, the working tree with its own."""
