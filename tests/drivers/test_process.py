@@ -101,7 +101,10 @@ def test_programs_carry_the_run_marker_of_this_process() -> None:
 # after installing the signal handlers `orchc apply` installs, then waits for it.
 ORCHC_STAND_IN = """
 import sys, threading
+from orchc.drivers import _process
 from orchc.drivers._process import run_process, stop_programs_on_signals
+if sys.argv[2:] == ["without-setpriv"]:
+    _process._setpriv = lambda: None
 stop_programs_on_signals()
 worker = threading.Thread(target=run_process, args=(["sh", "-c", sys.argv[1]],),
                           kwargs={"cwd": None, "check": False})
@@ -110,14 +113,16 @@ worker.join()
 """
 
 
-def start_stand_in(script: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", ORCHC_STAND_IN, script])
+def start_stand_in(script: str, *options: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", ORCHC_STAND_IN, script, *options])
 
 
-def test_a_program_dies_when_orchc_is_killed(tmp_path: Path) -> None:
-    """SIGKILL leaves orchc no chance to act: the kernel signals the program."""
+@pytest.mark.parametrize("start", ["through setpriv", "without-setpriv"])
+def test_a_program_dies_when_orchc_is_killed(tmp_path: Path, start: str) -> None:
+    """SIGKILL leaves orchc no chance to act: the kernel signals the program, whether
+    setpriv or orchc's own preexec step asked for the signal."""
     pid_file = tmp_path / "program.pid"
-    orchc = start_stand_in(f"echo $$ > {pid_file}; exec sleep 300")
+    orchc = start_stand_in(f"echo $$ > {pid_file}; exec sleep 300", start)
     program = wait_for_pid(pid_file)
 
     orchc.kill()
