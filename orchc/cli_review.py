@@ -20,7 +20,7 @@ from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan, canonical_json, load_plan
 from orchc.compiler.plan_actions import SecretCheck
 from orchc.compiler.plan_diff import diff_plans
-from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, seal
+from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, SealedPlan, sealed
 from orchc.compiler.render.diff import (
     Compared,
     render_diff_json,
@@ -95,7 +95,7 @@ def run_plan(
     state = project.state_reader(state_url)
     key = os.environ.get(PLAN_KEY_VARIABLE)
     plans = [
-        seal(
+        sealed(
             pipeline.plan(
                 compilations.of(env),
                 project.target(request.app, env, request.env_type),
@@ -112,9 +112,10 @@ def run_plan(
     several = len(plans) > 1 or request.all_envs
     if request.out is not None:
         _write_plans(request.out, plans, several)
-    outputs = {} if request.output_format == "json" else _outputs_by_env(state, plans)
+    models = [p.plan for p in plans]
+    outputs = {} if request.output_format == "json" else _outputs_by_env(state, models)
     click.echo(_render_plans(plans, request, outputs), nl=False)
-    return any(plan.summary.has_changes for plan in plans)
+    return any(plan.summary.has_changes for plan in models)
 
 
 def _secret_check(
@@ -148,29 +149,30 @@ def _drift(
     return {ResourceUid.parse(o.uid): str(o.detail) for o in observed if o.seen is Seen.DRIFTED}
 
 
-def _write_plans(out: Path, plans: list[Plan], several: bool) -> None:
+def _write_plans(out: Path, plans: list[SealedPlan], several: bool) -> None:
     if not several:
-        write_atomically(out, plans[0].to_json())
+        write_atomically(out, plans[0].text)
         click.echo(f"orchc: plan written to {out}", err=True)
         return
     if out.exists() and not out.is_dir():
         raise UsageProblem(f"-o {out}: several environments need a directory, not a file")
-    for plan in plans:
-        write_atomically(out / f"{plan.context.env}.json", plan.to_json())
+    for sealed_plan in plans:
+        write_atomically(out / f"{sealed_plan.plan.context.env}.json", sealed_plan.text)
     click.echo(f"orchc: {len(plans)} plans written to {out}/<env>.json", err=True)
 
 
 def _render_plans(
-    plans: list[Plan], request: PlanRequest, outputs: Mapping[str, KnownOutputs]
+    sealed_plans: list[SealedPlan], request: PlanRequest, outputs: Mapping[str, KnownOutputs]
 ) -> str:
     from orchc.compiler.render.markdown import render_markdown_report
     from orchc.compiler.render.text import render_text_report
 
     if request.output_format == "json":
-        if len(plans) == 1 and not request.all_envs:
-            return plans[0].to_json()
-        documents = {p.context.env: p.document() for p in plans}
+        if len(sealed_plans) == 1 and not request.all_envs:
+            return sealed_plans[0].text
+        documents = {p.plan.context.env: p.document for p in sealed_plans}
         return canonical_json({"plans": documents})
+    plans = [p.plan for p in sealed_plans]
     if request.output_format == "markdown":
         return render_markdown_report(plans, outputs, request.max_chars)
     if request.output_format == "html":

@@ -184,8 +184,8 @@ def check_bounds(
 ) -> YamlProblem | None:
     """The first problem with the node graph's expanded shape: an alias inside its own
     anchor, more than `max_nodes` values once aliases are expanded, or more than
-    `max_depth` levels. Linear in the graph (each node's expanded size is memoised), so
-    it costs nothing like the expansion it prevents.
+    `max_depth` levels. Linear in the graph (each collection's expanded size is
+    memoised), so it costs nothing like the expansion it prevents.
 
     >>> bomb = "a: &a [x, x, x]\\nb: &b [*a, *a, *a]\\nc: [*b, *b, *b]\\n"
     >>> check_bounds(yaml.compose(bomb), max_nodes=20).message
@@ -193,29 +193,58 @@ def check_bounds(
     >>> check_bounds(yaml.compose("a: &x [1, *x]")).message
     'invalid YAML: an alias refers to its own anchor (a recursive alias)'
     """
-    shape: dict[int, tuple[int, int]] = {}  # id -> (expanded size, height)
-    entered: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, leaving = stack.pop()
-        key = id(node)
-        if leaving:
-            entered.discard(key)
-            children = [shape[id(child)] for child in _children(node)]
-            size = 1 + sum(size for size, _ in children)
-            height = 1 + max((height for _, height in children), default=0)
-            if size > max_nodes:
-                return _problem_at(node, f"more than {max_nodes} values once aliases are expanded")
-            if height > max_depth:
-                return _problem_at(node, f"nested more than {max_depth} levels")
-            shape[key] = (size, height)
-        elif key in entered:
-            return _problem_at(node, "an alias refers to its own anchor (a recursive alias)")
-        elif key not in shape:
-            entered.add(key)
-            stack.append((node, True))
-            stack.extend((child, False) for child in _children(node))
+    try:
+        _Shape(max_nodes, max_depth).measure(root, 1)
+    except _OutOfBounds as out:
+        return _problem_at(out.node, out.message)
     return None
+
+
+class _OutOfBounds(Exception):
+    def __init__(self, node: Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+class _Shape:
+    """Expanded size and height of collections, memoised by node identity (an alias is
+    the same node object). Recursive, but never deeper than `max_depth` frames: a
+    Score file is measured once per plan, so this is on the hot path."""
+
+    def __init__(self, max_nodes: int, max_depth: int) -> None:
+        self.max_nodes = max_nodes
+        self.max_depth = max_depth
+        self.known: dict[int, tuple[int, int]] = {}
+        self.entered: set[int] = set()
+
+    def measure(self, node: Node, depth: int) -> tuple[int, int]:
+        """(expanded size, height) of `node` found `depth` levels down (root: 1)."""
+        if isinstance(node, ScalarNode):
+            known = (1, 1)
+        else:
+            known = self.known.get(id(node)) or self._measure_new(node, depth)
+        if depth - 1 + known[1] > self.max_depth:
+            raise _OutOfBounds(node, f"nested more than {self.max_depth} levels")
+        return known
+
+    def _measure_new(self, node: Node, depth: int) -> tuple[int, int]:
+        key = id(node)
+        if key in self.entered:
+            raise _OutOfBounds(node, "an alias refers to its own anchor (a recursive alias)")
+        if depth > self.max_depth:
+            raise _OutOfBounds(node, f"nested more than {self.max_depth} levels")
+        self.entered.add(key)
+        size, height = 1, 0
+        for child in _children(node):
+            child_size, child_height = self.measure(child, depth + 1)
+            size += child_size
+            height = max(height, child_height)
+        self.entered.discard(key)
+        if size > self.max_nodes:
+            raise _OutOfBounds(node, f"more than {self.max_nodes} values once aliases are expanded")
+        self.known[key] = (size, height + 1)
+        return size, height + 1
 
 
 def _children(node: Node) -> list[Node]:
