@@ -39,11 +39,13 @@ class DependencyGraph(Generic[N]):
         self._key: Callable[[N], Any] = key or (lambda node: node)
         self._dependencies: dict[N, dict[N, object]] = {}  # node -> {dependency: origin}
         self._dependents: dict[N, set[N]] = {}
+        self._order: list[N] | None = None  # the topological order, until the next change
 
     def add_node(self, node: N) -> None:
         if node not in self._dependencies:
             self._dependencies[node] = {}
             self._dependents[node] = set()
+            self._order = None
 
     def add_dependency(self, node: N, dependency: N, origin: object = None) -> None:
         """`node` depends on `dependency`: `dependency` runs first. The first origin
@@ -52,6 +54,7 @@ class DependencyGraph(Generic[N]):
         self.add_node(dependency)
         self._dependencies[node].setdefault(dependency, origin)
         self._dependents[dependency].add(node)
+        self._order = None
 
     def __contains__(self, node: object) -> bool:
         return node in self._dependencies
@@ -79,7 +82,13 @@ class DependencyGraph(Generic[N]):
     def topological_order(self) -> list[N]:
         """Dependencies before dependents; among the nodes ready at the same time the
         smallest comes first, so the result is the same on every run. Raises ValueError
-        when the graph has a cycle."""
+        when the graph has a cycle. Computed once per shape of the graph: planning asks
+        for it twice (cycles, then actions)."""
+        if self._order is None:
+            self._order = self._kahn()
+        return list(self._order)
+
+    def _kahn(self) -> list[N]:
         key = self._key
         waiting = {node: len(deps) for node, deps in self._dependencies.items()}
         ready = [(key(node), node) for node, count in waiting.items() if count == 0]
