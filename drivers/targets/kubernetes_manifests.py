@@ -50,7 +50,6 @@ from orchc.drivers.protocol import (
     Observation,
 )
 from orchc.drivers.targets.deployed_files import observe_deployed
-from orchc.drivers.targets.kubernetes_render import kubernetes_files, render_kubernetes
 from orchc.drivers.targets.kubernetes_routes import RouteKind, RouteStyle
 from orchc.drivers.targets.output_dir import OutputDir, OutputFile
 from orchc.drivers.targets.route_requests import is_route
@@ -139,6 +138,10 @@ def manifest_files(
 ) -> dict[str, OutputFile]:
     """The files this target writes under its path, by relative path: the `gitops`
     target commits exactly these (it takes the same inputs, and a few of its own)."""
+    # Imported here: planning loads this driver for its metadata (`replace_inputs`) and
+    # never renders (issue 16).
+    from orchc.drivers.targets.kubernetes_render import kubernetes_files, render_kubernetes
+
     _check_kinds(request, frozenset(inputs.allowed_kinds))
     owned = render_kubernetes(
         request,

@@ -31,10 +31,6 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from .errors import StateKeyError
 
 __all__ = [
@@ -63,6 +59,10 @@ class StateCipher:
     """Seals and opens column values with one AES-256-GCM key."""
 
     def __init__(self, key: bytes) -> None:
+        # Imported here: most states are not encrypted, and `cryptography` is a tenth of
+        # the start-up of `orchc plan` (issue 16).
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self._aead = AESGCM(key)
 
     def seal(self, text: str, context: bytes) -> str:
@@ -73,6 +73,8 @@ class StateCipher:
     def open(self, text: str, context: bytes) -> str:
         """The plaintext of a sealed value; `StateKeyError` if it is not sealed with this
         key for this context."""
+        from cryptography.exceptions import InvalidTag
+
         if not text.startswith(SEALED_PREFIX):
             raise StateKeyError("the encrypted state holds a value that is not encrypted")
         try:
@@ -139,6 +141,8 @@ class StateKey:
             return raw
         if params["kdf"] != "scrypt":
             raise StateKeyError(f"the state uses an unknown key derivation '{params['kdf']}'")
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
         salt = base64.b64decode(str(params["salt"]))
         n, r, p = (int(str(params[name])) for name in ("n", "r", "p"))
         return Scrypt(salt=salt, length=KEY_BYTES, n=n, r=r, p=p).derive(self.text.encode())

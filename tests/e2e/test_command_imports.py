@@ -52,6 +52,15 @@ FRONT_END = (
 # Of the grammar package, apply may load only the leaves every layer shares.
 GRAMMAR_LEAVES = {"orchc.grammar", "orchc.grammar.diagnostics", "orchc.grammar.source"}
 
+# What neither `plan` (text report, unencrypted state) nor `apply` of its plan needs:
+# the renderers of the other formats, and the state cipher's library.
+NOT_FOR_A_TEXT_PLAN = (
+    "cryptography",
+    "orchc.compiler.render.html",
+    "orchc.compiler.render.graphs",
+    "orchc.drivers.targets.kubernetes_render",
+)
+
 SCORE = """
 apiVersion: score.dev/v1b1
 metadata:
@@ -130,6 +139,25 @@ def test_apply_of_a_plan_loads_no_front_end(project: Project) -> None:
     project.write("score.yaml", SCORE)
     assert front_end(apply_loads(project)) == []
     assert "from-the-environment-42" in deployed_texts(project)
+
+
+def test_plan_loads_only_what_its_format_and_state_need(project: Project) -> None:
+    """Planning against a deployed state loads the default target's driver (Kubernetes
+    manifests) for its metadata, not its renderer; an unencrypted state never loads the
+    cipher; the html and graph renderers load only for their formats."""
+    definitions = db_definition('env("DB_PASSWORD")').replace(STATIC_DEFINITIONS, "")
+    project.write("definitions/platform.orch", 'environment "dev" { type = "development" }\n')
+    project.write("definitions/db.orch", definitions)
+    project.write("score.yaml", SCORE)
+    project.env["DB_PASSWORD"] = "from-the-environment-42"
+    applied = apply_loads(project)
+    assert "orchc.drivers.targets.kubernetes_render" in applied
+    assert under(applied, "cryptography") == []
+    loaded = loaded_by(project, "plan", "--env", "dev", "-o", "plan.json")
+    assert "orchc.drivers.targets.kubernetes_manifests" in loaded
+    assert [m for package in NOT_FOR_A_TEXT_PLAN for m in under(loaded, package)] == []
+    html = loaded_by(project, "plan", "--env", "dev", "--format", "html", "-o", "plan.json")
+    assert "orchc.compiler.render.html" in html
 
 
 def test_a_literal_secret_is_read_again_through_the_front_end(project: Project) -> None:
