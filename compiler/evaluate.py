@@ -48,11 +48,17 @@ Json = Any
 @dataclass(frozen=True, slots=True)
 class OutputReference:
     """`${resources.<ref>.outputs.KEY...}` found at `span`: `target` is provisioned
-    first, and `key` is one of the outputs read from it."""
+    first, and `key` is one of the outputs read from it. `where` is the span, or a
+    function that finds it: locating a reference in a Score file's text is only worth
+    its cost when an error must point at it."""
 
     target: ResourceUid
     key: str
-    span: Span
+    where: Span | Callable[[], Span]
+
+    @property
+    def span(self) -> Span:
+        return self.where if isinstance(self.where, Span) else self.where()
 
 
 OnReference = Callable[[OutputReference], None]

@@ -11,8 +11,9 @@ created each of them; building the graph is the next pass.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from orchc.grammar.diagnostics import Diagnostics
 from orchc.grammar.source import Span
@@ -282,8 +283,8 @@ def _request_workload(
         )
         expander.request(uid, Request(params, where, resource.span, where, resource.metadata))
         expanded.dependencies[uid] = resource.span
-    for name, key, span in _outputs_read(workload):
-        expander.read_output(OutputReference(uids[name], key, span))
+    for name, key, where in _outputs_read(workload):
+        expander.read_output(OutputReference(uids[name], key, where))
     return expanded
 
 
@@ -299,16 +300,23 @@ def _request_workload_resource(expander: _Expander, expanded: ExpandedWorkload) 
     expanded.dependencies[uid] = workload.span
 
 
-def _outputs_read(workload: ScoreWorkload) -> Iterator[tuple[str, str, Span]]:
+def _outputs_read(
+    workload: ScoreWorkload,
+) -> Iterator[tuple[str, str, Callable[[], Span]]]:
     """(resource name, output key, where) for each `${resources.NAME.KEY}` the Deploy
-    phase resolves; `${resources.NAME}` alone (a volume source) reads `source`."""
+    phase resolves; `${resources.NAME}` alone (a volume source) reads `source`. Where
+    is a function: it is located only for an error."""
     for site in score.sites(workload.spec):
         if site.holder is not None or "${" not in site.text:
             continue
         for segment in score.parse_template(site.text):
             if isinstance(segment, score.Reference) and segment.parts[0] == "resources":
                 key = segment.parts[2] if len(segment.parts) > 2 else "source"
-                yield segment.parts[1], key, workload.locate_text(site.path, segment.offset)
+                yield (
+                    segment.parts[1],
+                    key,
+                    partial(workload.locate_text, site.path, segment.offset),
+                )
 
 
 def _implicit_target_edges(resources: dict[ResourceUid, ExpandedResource]) -> None:

@@ -204,8 +204,9 @@ def _inline_files(
     confined to the project directory (see `orchc.compiler.confined`)."""
     inlined: dict[JsonPath, SourceFile | None] = {}
     diagnostics: list[Diagnostic] = []
-    confine = confining_dir(path, root)
+    confine: Path | None = None  # resolving paths costs more than reading most Score files
     for entry, file in _sourced_files(spec):
+        confine = confine or confining_dir(path, root)
         relative = str(file.pop("source"))
         try:
             raw = read_confined(path.parent, relative, confine)
