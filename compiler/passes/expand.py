@@ -283,8 +283,8 @@ def _request_workload(
         )
         expander.request(uid, Request(params, where, resource.span, where, resource.metadata))
         expanded.dependencies[uid] = resource.span
-    for name, key, where in _outputs_read(workload):
-        expander.read_output(OutputReference(uids[name], key, where))
+    for name, key, locate in _outputs_read(workload):
+        expander.read_output(OutputReference(uids[name], key, locate))
     return expanded
 
 
