@@ -139,6 +139,7 @@ class Matcher:
         self._memo: dict[
             tuple[str, str, str | None], tuple[ir.Definition, ir.MatchBlock] | None
         ] = {}
+        self._by_id: dict[str, bool] = {}  # type -> whether some block matches res_id
 
     def _blocks(self, resource_type: str) -> list[tuple[tuple[tuple[str, str], ...], Candidate]]:
         compiled = self._compiled.get(resource_type)
@@ -154,7 +155,9 @@ class Matcher:
 
     def winner(self, uid: ResourceUid) -> tuple[ir.Definition, ir.MatchBlock] | None:
         blocks = self._blocks(uid.type)
-        by_id = any("res_id" in dict(pairs) for pairs, _ in blocks)
+        by_id = self._by_id.get(uid.type)
+        if by_id is None:
+            by_id = self._by_id[uid.type] = any("res_id" in dict(p) for p, _ in blocks)
         key = (uid.type, uid.class_, uid.id if by_id else None)
         if key not in self._memo:
             actual = _context_values(uid, self._context)

@@ -116,7 +116,7 @@ def assemble_plan(
             expansion,
             snapshot.resources.get(uid),
         )
-        for uid in sorted(expansion.resources)
+        for uid in sorted(expansion.resources, key=ResourceUid.sort_key)
     }
     for gone in deleted_resources(snapshot, set(expansion.resources)):
         decision = Decision(Action.DELETE, "no longer in the graph")

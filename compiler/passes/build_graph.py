@@ -49,7 +49,9 @@ ResourceGraph = DependencyGraph[Node]
 def build_graph(expansion: Expansion, diagnostics: Diagnostics) -> ResourceGraph:
     graph = ResourceGraph(key=Node.sort_key)
     # One node per uid, made once: thousands of resources each name a few dependencies.
-    nodes = {uid: Node.of_resource(uid) for uid in sorted(expansion.resources, key=_uid_key)}
+    nodes = {
+        uid: Node.of_resource(uid) for uid in sorted(expansion.resources, key=ResourceUid.sort_key)
+    }
     for node in nodes.values():
         graph.add_node(node)
     for uid, node in nodes.items():
@@ -69,15 +71,10 @@ def _add_dependencies(
     nodes: dict[ResourceUid, Node],
 ) -> None:
     """The edges to the dependencies that were expanded, in uid order."""
-    for dependency in sorted(dependencies, key=_uid_key):
+    for dependency in sorted(dependencies, key=ResourceUid.sort_key):
         target = nodes.get(dependency)
         if target is not None:
             graph.add_dependency(node, target, dependencies[dependency])
-
-
-def _uid_key(uid: ResourceUid) -> tuple[str, str, str]:
-    """The order of `<` on uids, as plain values (sorting thousands without `__lt__`)."""
-    return uid.type, uid.class_, uid.id
 
 
 def report_cycles(graph: ResourceGraph, diagnostics: Diagnostics) -> None:
