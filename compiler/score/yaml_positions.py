@@ -77,12 +77,15 @@ class _ScoreLoader(_Loader):
         self._checked: set[Node] = set()
         self._built: dict[int, JsonValue] = {}
 
-    def build(self, node: Node) -> JsonValue:
+    def build(self, node: Node, depth: int = 1) -> JsonValue:
         """What `construct_document` returns, without its generator machinery for the
         plain cases (strings, lists, maps: nearly every node of a Score file), which
         made constructing a sixth of reading one. Other tags go through the
-        constructors; an alias is the same object, as there. Only for a tree that
-        `check_bounds` accepted: it recurses."""
+        constructors; an alias is the same object, as there. Refuses nesting deeper
+        than `MAX_YAML_DEPTH` (it recurses); a graph with aliases must have passed
+        `check_bounds` first."""
+        if depth > MAX_YAML_DEPTH:
+            raise _OutOfBounds(node, f"nested more than {MAX_YAML_DEPTH} levels")
         if isinstance(node, ScalarNode):
             return node.value if node.tag == _STR else self.construct_object(node)  # type: ignore[no-any-return]
         built = self._built.get(id(node))
@@ -91,18 +94,18 @@ class _ScoreLoader(_Loader):
         if isinstance(node, SequenceNode) and node.tag == _SEQ:
             items: list[JsonValue] = []
             self._built[id(node)] = items
-            items.extend(self.build(item) for item in node.value)
+            items.extend(self.build(item, depth + 1) for item in node.value)
             return items
         if isinstance(node, MappingNode) and node.tag == _MAP:
-            return self._build_mapping(node)
+            return self._build_mapping(node, depth)
         return self.construct_object(node, deep=True)  # type: ignore[no-any-return]
 
-    def _build_mapping(self, node: MappingNode) -> JsonValue:
+    def _build_mapping(self, node: MappingNode, depth: int) -> JsonValue:
         data: dict[str, JsonValue] = {}
         self._built[id(node)] = data
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
-            key = self.build(key_node)
+            key = self.build(key_node, depth + 1)
             if not isinstance(key, Hashable):
                 raise ConstructorError(
                     "while constructing a mapping",
@@ -110,7 +113,7 @@ class _ScoreLoader(_Loader):
                     "found unhashable key",
                     key_node.start_mark,
                 )
-            data[key] = self.build(value_node)  # type: ignore[index]
+            data[key] = self.build(value_node, depth + 1)  # type: ignore[index]
         return data
 
     def flatten_mapping(self, node: MappingNode) -> None:
@@ -202,10 +205,14 @@ def load_yaml(text: str) -> LoadedYaml:
     loader = _ScoreLoader(text)
     try:
         node = loader.get_single_node()
-        problem = check_bounds(node) if node is not None else None
+        # Without an alias (`*name`) nothing is expanded: the data is as large as the
+        # text, and `build` checks the depth; most Score files skip the extra walk.
+        problem = check_bounds(node) if node is not None and "*" in text else None
         if problem is not None:
             raise YamlSyntaxError(problem)
         data = loader.build(node) if node is not None else None
+    except _OutOfBounds as out:
+        raise YamlSyntaxError(_problem_at(out.node, out.message)) from None
     except RecursionError:
         problem = YamlProblem(f"invalid YAML: nested more than {MAX_YAML_DEPTH} levels", 1, 1)
         raise YamlSyntaxError(problem) from None
