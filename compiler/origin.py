@@ -12,12 +12,14 @@ True
 
 from __future__ import annotations
 
+import functools
 from importlib import resources as package_files
 from pathlib import Path
 
 DEFAULTS_PREFIX = "orchc:defaults/"
 
 
+@functools.cache  # where the package is installed does not change while orchc runs
 def defaults_dir() -> Path:
     return Path(str(package_files.files("orchc.defaults")))
 

@@ -79,6 +79,8 @@ def build_ir(
     environments: list[ir.Environment] = []
     definitions: list[ir.Definition] = []
     contracts: list[ir.ResourceType] = []
+    # One reader per file: making one resolves the file's directory (system calls).
+    readers: dict[str, ValueReader] = {}
     for document, block, id_ in _unique_blocks(documents, diagnostics):
         if block.kind == "environment":
             environment = _environment(block, id_, diagnostics)
@@ -86,8 +88,9 @@ def build_ir(
         elif block.kind == "resource_type":
             contracts.append(contract_reader.resource_type(block, id_, diagnostics, tier))
         else:
-            reader = ValueReader(root, document.path, diagnostics)
-            definition = _definition(block, id_, reader, diagnostics, tier)
+            if document.path not in readers:
+                readers[document.path] = ValueReader(root, document.path, diagnostics)
+            definition = _definition(block, id_, readers[document.path], diagnostics, tier)
             definitions.extend([definition] if definition else [])
     return ir.Program(tuple(environments), tuple(definitions), tuple(contracts))
 
