@@ -62,6 +62,7 @@ def rollback_plan(
 ) -> Plan:
     """The plan that puts back what deployment `serial` applied (`applied`, from the
     history) over `snapshot`; `replace` gives the inputs that force a replace per driver."""
+    context = _readable(applied, serial)
     resources = _restored_resources(applied, serial)
     decisions = _propagate(
         {uid: _decide(planned, snapshot, replace) for uid, planned in resources.items()},
@@ -72,17 +73,31 @@ def rollback_plan(
     }
     for uid, gone in sorted(snapshot.resources.items()):
         if str(uid) not in planned:
-            planned[str(uid)] = _deleted(gone, applied["context"], serial)
+            planned[str(uid)] = _deleted(gone, context, serial)
     _refuse_protected(planned, snapshot)
     workloads = _workloads(applied, serial, snapshot, decisions)
     return Plan(
-        context=PlanContext.model_validate(applied["context"]),
+        context=context,
         state=PlanState(lineage=snapshot.lineage, serial=snapshot.serial),
         inputs_digest=digest_of({"rollback_to": serial, "applied": applied}),
         resources=planned,
         workloads=workloads,
         summary=_summary(planned, workloads),
     )
+
+
+def _readable(applied: Mapping[str, Any], serial: int) -> PlanContext:
+    """The recorded context, once `applied` has the shape of what apply records (an
+    edited or foreign history is refused with `RollbackError`, not a crash)."""
+    for group in ("resources", "workloads"):
+        entries = applied.get(group)
+        if not isinstance(entries, dict):
+            raise _unreadable(serial, group, "not a mapping")
+        for name, entry in entries.items():
+            if not isinstance(entry, dict):
+                raise _unreadable(serial, name, "not a mapping")
+    context: PlanContext = _validated(PlanContext, applied.get("context"), "context", serial)
+    return context
 
 
 def _restored_resources(applied: Mapping[str, Any], serial: int) -> dict[str, PlannedResource]:
@@ -95,14 +110,18 @@ def _restored_resources(applied: Mapping[str, Any], serial: int) -> dict[str, Pl
     return restored
 
 
-def _validated(model: Any, data: dict[str, Any], name: str, serial: int) -> Any:
+def _validated(model: Any, data: Any, name: str, serial: int) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise RollbackError(
-            f"the history of serial {serial} cannot be read back ('{name}': "
-            f"{error.errors()[0]['msg']}); it was written by another orchc version"
-        ) from None
+        raise _unreadable(serial, name, error.errors()[0]["msg"]) from None
+
+
+def _unreadable(serial: int, name: str, problem: str) -> RollbackError:
+    return RollbackError(
+        f"the history of serial {serial} cannot be read back ('{name}': {problem}); "
+        "it was written by another orchc version"
+    )
 
 
 def _decide(planned: PlannedResource, snapshot: StateSnapshot, replace: ReplaceInputs) -> Decision:
@@ -177,12 +196,12 @@ def _refuse_protected(planned: Mapping[str, PlannedResource], snapshot: StateSna
         raise RollbackError("; ".join(refused) + " (remove prevent_destroy first if intended)")
 
 
-def _deleted(gone: StateResource, context: Mapping[str, Any], serial: int) -> PlannedResource:
+def _deleted(gone: StateResource, context: PlanContext, serial: int) -> PlannedResource:
     return PlannedResource(
         type=gone.uid.type,
         class_=gone.uid.class_,
         id=gone.uid.id,
-        guid=gone.uid.guid(context["app"], context["env"]),
+        guid=gone.uid.guid(context.app, context.env),
         definition=gone.definition,
         source=gone.source,
         driver=gone.driver,

@@ -150,3 +150,29 @@ def test_a_history_entry_that_is_not_a_plan_entry_is_a_clear_error() -> None:
         "the history of serial 4 cannot be read back ('postgres.default#web.db': Field "
         "required); it was written by another orchc version"
     )
+
+
+@pytest.mark.parametrize(
+    ("edit", "named", "problem"),
+    [
+        (lambda a: a.pop("resources"), "resources", "not a mapping"),
+        (lambda a: a.update(workloads=[]), "workloads", "not a mapping"),
+        (lambda a: a["resources"].update({"x": [1]}), "x", "not a mapping"),
+        (lambda a: a.pop("context"), "context", "Input should be a valid dictionary"),
+        (
+            lambda a: a.update(context={**CONTEXT, "app": 1}),
+            "context",
+            "Input should be a valid string",
+        ),
+    ],
+)
+def test_an_edited_history_is_a_clear_error_not_a_crash(
+    edit: Any, named: str, problem: str
+) -> None:
+    history = applied(entry(DB))
+    edit(history)
+    with pytest.raises(RollbackError) as raised:
+        rollback_plan(history, 4, StateSnapshot(), lambda d: frozenset())
+    assert str(raised.value).startswith(
+        f"the history of serial 4 cannot be read back ('{named}': {problem}"
+    )
