@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +53,13 @@ def run_marker(pid: int, token: str) -> str:
 
 
 def this_run() -> str:
-    """The marker of the programs this process starts."""
-    pid = os.getpid()
+    """The marker of the programs this process starts (read from /proc once per process,
+    not at every program start; a forked child has its own)."""
+    return _marker_of(os.getpid())
+
+
+@functools.cache
+def _marker_of(pid: int) -> str:
     return run_marker(pid, process_token(pid) or "")
 
 
