@@ -9,7 +9,8 @@ the path (not the last) stands for every item of a list or mapping there, so one
 reaches every container. Kubernetes targets
 patch the workload's objects of `kind` (default the Deployment); Compose targets patch
 each service of the workload and ignore `kind`. Patches apply in order, each to the
-result of the one before; a patch that cannot apply raises `PatchError`, naming it.
+result of the one before; a patch that cannot apply, or that would change an object's
+`kind`, raises `PatchError`, naming it.
 
 >>> deployment = {"kind": "Deployment", "spec": {"replicas": 1}}
 >>> apply_patches([deployment], [WorkloadPatch(op="replace", path="/spec/replicas",
@@ -52,10 +53,19 @@ def apply_patches(
                 continue
             try:
                 patched = apply_patch(obj, patch)
+                _same_kind(obj, patched)
             except ValueError as error:
                 raise PatchError(_describe(owner, position, patch, error)) from None
             obj.clear()
             obj.update(patched)
+
+
+def _same_kind(before: JsonObject, after: JsonObject) -> None:
+    """A patch edits an object, it does not make it another kind: the target files a
+    Secret apart (mode 0600, refused by gitops unless asked) by its kind, so a Secret
+    turned ConfigMap would be written in clear, and an object without one is no object."""
+    if after.get("kind") != before.get("kind"):
+        raise ValueError(f"a patch cannot change the object's kind ({before.get('kind')})")
 
 
 def apply_patch(document: JsonObject, patch: WorkloadPatch) -> JsonObject:

@@ -141,9 +141,33 @@ PREFIX = "workload 'web': patch 1"
             {"op": "remove", "path": ""},
             "(remove '') from " + ORIGIN + ": the whole object cannot be removed",
         ),
+        (
+            {"op": "remove", "path": "/kind"},
+            "(remove '/kind') from "
+            + ORIGIN
+            + ": a patch cannot change the object's kind (Deployment)",
+        ),
+        (
+            {"op": "replace", "path": "", "value": {"spec": {}}},
+            "(replace '') from "
+            + ORIGIN
+            + ": a patch cannot change the object's kind (Deployment)",
+        ),
     ],
 )
 def test_a_patch_that_cannot_apply(patch: dict[str, Any], message: str) -> None:
     with pytest.raises(PatchError) as raised:
         patched(patch)
     assert str(raised.value) == f"{PREFIX} {message}"
+
+
+def test_a_secret_cannot_be_patched_into_another_kind() -> None:
+    # The target files Secrets apart (mode 0600; gitops refuses them) by their kind.
+    secret = {"kind": "Secret", "stringData": {"PASSWORD": "hunter22"}}
+    patch = WorkloadPatch(op="replace", path="/kind", value="ConfigMap", kind="Secret")
+    with pytest.raises(PatchError) as raised:
+        apply_patches([deployment(), secret], [patch], "Deployment", "workload 'web'")
+    assert str(raised.value) == (
+        f"{PREFIX} (replace '/kind'): a patch cannot change the object's kind (Secret)"
+    )
+    assert secret["kind"] == "Secret"
