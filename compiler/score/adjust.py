@@ -27,6 +27,7 @@ from .overrides import (
     ScoreOverrides,
     merge_document,
     read_overrides_file,
+    unshare,
     written_paths,
 )
 from .yaml_positions import JsonPath, LoadedYaml, YamlSyntaxError, load_yaml
@@ -68,6 +69,7 @@ def adjust(
     if name is None or name not in overrides.workloads():
         return origins, []
     assert isinstance(data, dict)
+    unshare(data)
     try:
         for overrides_file in (f for f in overrides.files if f.workload == name):
             _merge_file(data, overrides_file, root, sources, origins)

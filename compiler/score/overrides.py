@@ -319,6 +319,28 @@ def merge_document(document: dict[str, Any], overrides: dict[str, Any]) -> None:
             document[key] = value
 
 
+def unshare(document: dict[str, Any]) -> None:
+    """Give every mapping and list under `document` its own copy, in place: a YAML
+    alias (`*name`) loads as the very object its anchor made, and an override of one
+    place must not change the other (score-compose decodes each alias apart).
+
+    >>> shared = {"image": "."}
+    >>> document = {"main": shared, "side": shared}
+    >>> unshare(document); document["main"]["image"] = "nginx"; document["side"]
+    {'image': '.'}
+    """
+    for key, value in document.items():
+        document[key] = _copied(value)
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value
+
+
 def written_paths(value: Any, prefix: JsonPath = ()) -> list[JsonPath]:
     """Every leaf path under `value` (what an override wrote), to locate problems."""
     if isinstance(value, dict) and value:

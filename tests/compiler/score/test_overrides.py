@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from orchc.compiler.score import read_score
 from orchc.compiler.score.overrides import OverrideError, parse_options, set_path
+from orchc.grammar.source import SourceMap
 
 
 def document() -> dict[str, Any]:
@@ -92,3 +95,21 @@ def test_image_for_a_workload_without_a_built_here_container() -> None:
 def test_set_path_on_a_scalar_parent() -> None:
     with pytest.raises(OverrideError):
         set_path({"a": 1}, ("a", "b"), 2)
+
+
+def test_an_override_of_an_aliased_place_leaves_the_alias_as_written(tmp_path: Path) -> None:
+    score = tmp_path / "score.yaml"
+    score.write_text(
+        "apiVersion: score.dev/v1b1\nmetadata: {name: web}\ncontainers:\n"
+        "  main: &c {image: ., variables: {A: a}}\n  side: *c\n"
+    )
+    overrides = parse_options(
+        (), ("web:containers.side.variables.A=b",), ("web.main=nginx", "web.side=busybox")
+    )
+    workload, problems = read_score(score, tmp_path, SourceMap(), overrides)
+    assert problems == []
+    assert workload is not None
+    assert workload.spec["containers"] == {
+        "main": {"image": "nginx", "variables": {"A": "a"}},
+        "side": {"image": "busybox", "variables": {"A": "b"}},
+    }
