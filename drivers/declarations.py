@@ -133,6 +133,15 @@ def _database(*extra: InputDeclaration) -> DriverDeclaration:
     )
 
 
+# What `kubernetes-manifests` renders with; `gitops` renders the same files.
+_KUBERNETES_RENDER_INPUTS = (
+    _optional("namespace", "string"),
+    _optional("create_namespace", "boolean"),
+    _optional("allowed_kinds", "list"),
+    _optional("route_kind", "string"),
+    _optional("gateway", "string"),
+)
+
 TEMPLATE_INPUTS = ("init", "state", "outputs", "secrets", "manifests", "patches")
 
 BUILT_IN: dict[str, DriverDeclaration] = {
@@ -179,14 +188,7 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         ),
     ),
     "kubernetes-manifests": DriverDeclaration(
-        inputs=(
-            _optional("path", "string"),
-            _optional("namespace", "string"),
-            _optional("create_namespace", "boolean"),
-            _optional("allowed_kinds", "list"),
-            _optional("route_kind", "string"),
-            _optional("gateway", "string"),
-        ),
+        inputs=(_optional("path", "string"), *_KUBERNETES_RENDER_INPUTS),
         open_secrets=True,
         outputs="fixed",
         fixed_outputs=frozenset({"kind", "path", "namespace"}),
@@ -198,11 +200,7 @@ BUILT_IN: dict[str, DriverDeclaration] = {
             _optional("path", "string"),
             _optional("author", "string"),
             _optional("commit_secrets", "boolean"),
-            _optional("namespace", "string"),
-            _optional("create_namespace", "boolean"),
-            _optional("allowed_kinds", "list"),
-            _optional("route_kind", "string"),
-            _optional("gateway", "string"),
+            *_KUBERNETES_RENDER_INPUTS,
             _secret("token", "string"),
         ),
         outputs="fixed",
