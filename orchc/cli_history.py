@@ -124,15 +124,10 @@ def rollback(env: str, app: str | None, serial: int, out: Path, state_url: str |
 @contextmanager
 def _opened(app: str | None, state_url: str | None) -> Iterator[tuple[Project, str, StateStore]]:
     """The project, the app id and the existing state store (closed afterwards)."""
-    from .project import Project
+    from .cli_state import opened_store
 
-    project = Project.load()
-    app_id = project.app(app)
-    store = project.existing_state_store(state_url)
-    try:
-        yield project, app_id, store
-    finally:
-        store.close()
+    with opened_store(state_url) as (project, store):
+        yield project, project.app(app), store
 
 
 def _restorable(

@@ -24,7 +24,8 @@ from .project import Project, UsageProblem
 
 
 @contextmanager
-def _store(state_url: str | None) -> Iterator[tuple[Project, StateStore]]:
+def opened_store(state_url: str | None) -> Iterator[tuple[Project, StateStore]]:
+    """The project and its existing state store (closed afterwards)."""
     project = Project.load()
     store = project.existing_state_store(state_url)
     try:
@@ -57,7 +58,7 @@ def state() -> None:
 @user_errors
 def list_resources(env: str, app: str | None, state_url: str | None) -> None:
     """One line per resource: uid, status, definition, driver."""
-    with _store(state_url) as (project, store):
+    with opened_store(state_url) as (project, store):
         app_id = project.app(app)
         snapshot = store.snapshot(app_id, env)
         for uid, resource in sorted(snapshot.resources.items()):
@@ -73,7 +74,7 @@ def list_resources(env: str, app: str | None, state_url: str | None) -> None:
 @user_errors
 def show(uid: str, env: str, app: str | None, state_url: str | None) -> None:
     """A resource's definition, inputs and outputs (secrets masked) as JSON."""
-    with _store(state_url) as (project, store):
+    with opened_store(state_url) as (project, store):
         record = _record(store, project.app(app), env, uid)
         resource = record.resource
         document = {
@@ -100,7 +101,7 @@ def show(uid: str, env: str, app: str | None, state_url: str | None) -> None:
 @user_errors
 def unlock(env: str, app: str | None, state_url: str | None, force: bool) -> None:
     """Remove the lock of an environment whose holder is gone (after a crash)."""
-    with _store(state_url) as (project, store):
+    with opened_store(state_url) as (project, store):
         app_id = project.app(app)
         try:
             holder = (
@@ -125,7 +126,7 @@ def rekey(state_url: str | None) -> None:
         raise UsageProblem(
             f"set {NEW_KEY_VARIABLE} to the new key (and ORCHC_STATE_KEY to the old)"
         )
-    with _store(state_url) as (_, store):
+    with opened_store(state_url) as (_, store):
         count = _sql_store(store).rekey(new_key)
         where = _sql_store(store).where
     click.echo(
@@ -141,7 +142,7 @@ def rekey(state_url: str | None) -> None:
 @user_errors
 def migrate(destination: str, state_url: str | None) -> None:
     """Copy every app and environment to another (empty) store; the source stays."""
-    with _store(state_url) as (project, source):
+    with opened_store(state_url) as (project, source):
         tables = _sql_store(source).export_rows()
         target = project.state_store(destination)
         try:
@@ -166,7 +167,7 @@ def remove(uid: str, env: str, app: str | None, state_url: str | None) -> None:
     """Forget a resource without calling its driver (the next apply creates it again)."""
     from orchc.runtime.forget import NotInStateError, forget
 
-    with _store(state_url) as (project, store):
+    with opened_store(state_url) as (project, store):
         app_id = project.app(app)
         try:
             record = forget(store, app_id, env, ResourceUid.parse(uid))
@@ -221,7 +222,7 @@ def outputs(
     show_secrets: bool,
 ) -> None:
     """Every output of a resource; secret ones as (sensitive) unless --show-secrets."""
-    with _store(state_url) as (project, store):
+    with opened_store(state_url) as (project, store):
         values = _outputs(_record(store, project.app(app), env, uid), show_secrets)
     if output_format == "json":
         click.echo(canonical_json(values), nl=False)
