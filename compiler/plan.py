@@ -12,6 +12,7 @@ import enum
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import orjson
@@ -139,6 +140,18 @@ class Summary(_Strict):
     @property
     def has_changes(self) -> bool:
         return bool(self.create or self.update or self.replace or self.delete)
+
+    @classmethod
+    def of(
+        cls, resources: Mapping[str, PlannedResource], workloads: Mapping[str, PlannedWorkload]
+    ) -> Summary:
+        """How many resources and workloads each action has."""
+        counts = {action.value: 0 for action in Action}
+        actions = [r.action for r in resources.values()]
+        actions += [w.action for w in workloads.values()]
+        for action in actions:
+            counts[action.value] += 1
+        return cls(**counts)
 
 
 class Plan(_Strict):

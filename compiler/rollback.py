@@ -82,7 +82,7 @@ def rollback_plan(
         inputs_digest=digest_of({"rollback_to": serial, "applied": applied}),
         resources=planned,
         workloads=workloads,
-        summary=_summary(planned, workloads),
+        summary=Summary.of(planned, workloads),
     )
 
 
@@ -260,16 +260,6 @@ def _workload_action(
     return workload.model_copy(
         update={"action": decision.action, "reason": decision.reason, "changes": changes}
     )
-
-
-def _summary(
-    resources: Mapping[str, PlannedResource], workloads: Mapping[str, PlannedWorkload]
-) -> Summary:
-    counts = {action.value: 0 for action in Action}
-    actions = [r.action for r in resources.values()] + [w.action for w in workloads.values()]
-    for action in actions:
-        counts[action.value] += 1
-    return Summary(**counts)
 
 
 def _uid(planned: PlannedResource) -> ResourceUid:

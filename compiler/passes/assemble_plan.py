@@ -133,10 +133,13 @@ def assemble_plan(
         inputs_digest=inputs_digest,
         resources=resources,
         workloads=workloads,
-        summary=_summary(resources, workloads),
+        summary=Summary.of(resources, workloads),
     )
 
 
+# The plan is built from values this module computed itself, so its models are
+# constructed without validation (thousands of resources); `load_plan` validates every
+# plan file that is read back.
 def _planned_resource(
     resource: ExpandedResource,
     digest: str,
@@ -243,15 +246,3 @@ def _planned_workloads(
                 changes=[],
             )
     return planned
-
-
-# The plan is built from values this module computed itself, so its models are
-# constructed without validation (thousands of resources); `load_plan` validates every
-# plan file that is read back.
-def _summary(
-    resources: dict[str, PlannedResource], workloads: dict[str, PlannedWorkload]
-) -> Summary:
-    counts = {action.value: 0 for action in Action}
-    for action in [r.action for r in resources.values()] + [w.action for w in workloads.values()]:
-        counts[action.value] += 1
-    return Summary(**counts)
