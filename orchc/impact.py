@@ -114,8 +114,10 @@ def _base_compilations(
     """The base revision's compilations, with the command line's overrides of the
     workloads it has: an `--image` for a workload the change adds is no error there."""
     sources = _base_sources(project, base, request)
-    names = {w.name for w in EnvironmentCompilations(base, sources).shared.workloads}
-    kept = overrides.only(names)
+    compilations = EnvironmentCompilations(base, sources)
+    if not overrides.workloads():
+        return compilations  # nothing to keep: the base is compiled once, not twice
+    kept = overrides.only({w.name for w in compilations.shared.workloads})
     _copy_missing_overrides_files(kept, project.root, base.root)
     return EnvironmentCompilations(base, replace(sources, overrides=kept))
 
