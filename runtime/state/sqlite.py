@@ -164,6 +164,7 @@ def _create_store_file(path: Path) -> None:
     except OSError as error:
         raise StateUnavailableError(f"cannot open the state database {path}: {error}") from None
     temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    _remove_with_wal(temporary)  # left by a crashed run whose pid this process reuses
     connection = _connect(temporary)
     try:
         connection.execute("PRAGMA journal_mode = WAL")
@@ -182,8 +183,12 @@ def _create_store_file(path: Path) -> None:
     except OSError as error:
         raise StateUnavailableError(f"cannot create the state database {path}: {error}") from None
     finally:
-        for leftover in ("", "-wal", "-shm"):
-            temporary.with_name(temporary.name + leftover).unlink(missing_ok=True)
+        _remove_with_wal(temporary)
+
+
+def _remove_with_wal(database: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import stat
 from collections.abc import Callable, Iterator
@@ -85,6 +86,22 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
         f"the state at {tmp_path / 'notes.db'} is not an orchc state database: "
         "file is not a database"
     )
+
+
+def test_a_new_store_is_made_despite_a_half_made_file_a_crashed_run_left(
+    tmp_path: Path,
+) -> None:
+    # A run that died between making the new file and linking it into place left it;
+    # a later run with the same pid (pids are reused) must not trip over it.
+    SqliteStateStore(tmp_path / "other.db").close()
+    leftover = tmp_path / f".state.db.{os.getpid()}.new"
+    (tmp_path / "other.db").rename(leftover)
+    store = open_state("sqlite:///state.db", tmp_path)
+    try:
+        assert list(store.records("app", "env")) == []
+    finally:
+        store.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
 def test_a_path_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
