@@ -206,6 +206,7 @@ def _bounded_join(name: str, chunks: Iterator[str]) -> str:
     parts: list[str] = []
     total = 0
     for chunk in chunks:
+        check_time()
         total += len(chunk)
         if total > MAX_RENDERED_CHARS:
             raise DriverError(

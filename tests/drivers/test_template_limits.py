@@ -30,6 +30,16 @@ def test_nested_loops_stop_at_the_policy_timeout(make_request: Any) -> None:
     )
 
 
+def test_loops_without_a_call_in_them_stop_at_the_policy_timeout(make_request: Any) -> None:
+    # No operator, filter or call runs inside: only the loops themselves check the time.
+    loops = "{% for a in params.n %}{% for b in params.n %}{% endfor %}{% endfor %}"
+    params = {"n": list(range(100_000))}
+    message = failure(make_request, {"outputs": loops}, params=params, timeout=0.5)
+    assert message == (
+        "template 'outputs' did not finish rendering within 0.5s (the definition's policy.timeout)"
+    )
+
+
 @pytest.mark.parametrize(
     ("template", "message"),
     [
