@@ -9,18 +9,11 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from e2e_helpers import Project, postgres_admin, postgres_has
+from e2e_helpers import STATIC_DEFINITIONS, Project, postgres_admin, postgres_has
 
-DEFINITIONS = """
-environment "dev" { type = "development" }
-
-definition "compose" {
-  type   = "target"
-  driver = "compose"
-  match {}
-  inputs { path = "out/compose.yaml" }
-}
-
+DEFINITIONS = (
+    STATIC_DEFINITIONS
+    + """
 definition "pg" {
   type   = "postgres"
   driver = "postgres"
@@ -35,6 +28,7 @@ definition "dns" {
   inputs { host = "shop.example.com" }
 }
 """
+)
 
 SCORE = """
 apiVersion: score.dev/v1b1

@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from e2e_helpers import Project, postgres_has
+from e2e_helpers import STATIC_DEFINITIONS, Project, postgres_has
 
-DEFINITIONS = """
-environment "dev" { type = "development" }
-
-definition "compose" {
-  type   = "target"
-  driver = "compose"
-  match {}
-  inputs { path = "out/compose.yaml" }
-}
-
+DEFINITIONS = (
+    STATIC_DEFINITIONS
+    + """
 definition "pg" {
   type   = "postgres"
   driver = "postgres"
@@ -27,6 +20,7 @@ definition "pg" {
   }
 }
 """
+)
 
 SCORE = """
 apiVersion: score.dev/v1b1

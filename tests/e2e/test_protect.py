@@ -8,20 +8,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from e2e_helpers import Project, postgres_has
+from e2e_helpers import STATIC_DEFINITIONS, Project, postgres_has
 
 from orchc.compiler.plan_integrity import body_digest
 
-DEFINITIONS = """
-environment "dev" { type = "development" }
-
-definition "compose" {
-  type   = "target"
-  driver = "compose"
-  match {}
-  inputs { path = "out/compose.yaml" }
-}
-
+DEFINITIONS = (
+    STATIC_DEFINITIONS
+    + """
 definition "pg" {
   type   = "postgres"
   driver = "postgres"
@@ -38,6 +31,7 @@ definition "dns" {
   secrets { token = env("DNS_TOKEN") }
 }
 """
+)
 
 SCORE = """
 apiVersion: score.dev/v1b1
