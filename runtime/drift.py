@@ -1,5 +1,7 @@
 """Drift (SPEC §9): ask each driver that can `observe` whether what it made is still
-as it recorded it. Nothing is changed, nothing is locked: observing is reading.
+as it recorded it. Nothing in the state is changed, but the (app, env) lock is held
+while observing when the store has one: a driver observes in the work dir an apply uses
+(Terraform copies its module and state there afresh), so the two must not run at once.
 
 Each finished resource in the state is observed with the request of its last
 successful create (what its driver last saw, as for a delete), with action `observe`.
@@ -11,7 +13,8 @@ through a redactor that knows the resource's secrets.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -22,7 +25,7 @@ from orchc.drivers.registry import DriverLoadError, DriverRegistry, UnknownDrive
 
 from .redact import Redactor
 from .requests import delete_request
-from .state.contract import ResourceRecord
+from .state.contract import Locker, ResourceRecord
 
 
 class ObserveError(Exception):
@@ -53,13 +56,27 @@ class _Records(Protocol):
 def observe_all(
     store: _Records, drivers: DriverRegistry, root: Path, app: str, env: str
 ) -> list[Observed]:
-    """Observe every finished resource of (app, env), sorted by uid."""
-    records = sorted(store.records(app, env), key=lambda r: r.resource.uid)
-    return [
-        observe_one(record, drivers, root, app, env)
-        for record in records
-        if record.resource.status is ResourceStatus.READY
-    ]
+    """Observe every finished resource of (app, env), sorted by uid (`LockedError`
+    while another run holds the lock)."""
+    with _lock_held(store, app, env):
+        records = sorted(store.records(app, env), key=lambda r: r.resource.uid)
+        return [
+            observe_one(record, drivers, root, app, env)
+            for record in records
+            if record.resource.status is ResourceStatus.READY
+        ]
+
+
+@contextmanager
+def _lock_held(store: object, app: str, env: str) -> Iterator[None]:
+    if not isinstance(store, Locker):  # a state without locks (nothing applied yet)
+        yield
+        return
+    store.acquire_lock(app, env, "drift")
+    try:
+        yield
+    finally:
+        store.release_lock(app, env)
 
 
 def observe_one(

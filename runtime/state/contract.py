@@ -21,7 +21,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from orchc.compiler.state import JsonObject, StateReader, StateResource, StateWorkload
 from orchc.compiler.uid import ResourceUid
@@ -165,6 +165,7 @@ class ResourceWriter(Protocol):
         ...
 
 
+@runtime_checkable
 class Locker(Protocol):
     """The (app, env) lock: one apply or destroy at a time."""
 
