@@ -333,6 +333,26 @@ def fail(message: object) -> NoReturn:
     raise DriverError(str(message))
 
 
+def published_port(metadata: object, annotation: str, default: int = 0) -> int:
+    """`{% set publish = published_port(metadata, "compose.score.dev/publish-port") %}`:
+    the host port a Score resource's annotation asks for (0: not published), `default`
+    without the annotation. Anything but ASCII digits up to 65535 stops rendering.
+
+    >>> published_port({"annotations": {"a/port": "8080"}}, "a/port"), published_port({}, "a/port")
+    (8080, 0)
+    >>> published_port({"annotations": {"a/port": "²"}}, "a/port")
+    Traceback (most recent call last):
+    ...
+    orchc.drivers.protocol.DriverError: annotation a/port must be a port number (0: not published)
+    """
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    found = annotations.get(annotation) if isinstance(annotations, Mapping) else None
+    text = str(default if found is None else found)
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
+        raise DriverError(f"annotation {annotation} must be a port number (0: not published)")
+    return int(text)
+
+
 def _safe_range(*args: int) -> range:
     found = range(*args)
     if len(found) > MAX_RANGE:
@@ -380,6 +400,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
     environment.globals["generate_password"] = generate_password
     environment.globals["range"] = _safe_range
     environment.globals["fail"] = fail
+    environment.globals["published_port"] = published_port
     environment.filters = {name: _bounded_filter(f) for name, f in environment.filters.items()}
     return environment
 

@@ -78,7 +78,7 @@ def test_no_annotation_publishes_nothing_and_zero_means_unpublished(
     assert all("ports" not in service for service in services.values())
 
 
-@pytest.mark.parametrize("value", ["web", "-1", "65536", "80 "])
+@pytest.mark.parametrize("value", ["web", "-1", "65536", "80 ", "²", "١٢٣"])
 def test_a_port_that_is_not_a_number_fails_the_resource(project: Any, value: str) -> None:
     score = write_score(project.root, "postgres", {"compose.score.dev/publish-port": value})
     result = project.run("apply", "--env", "dev", "-f", str(score), "--auto-approve", code=1)
