@@ -24,6 +24,7 @@ lookup). Lines and columns start at 1.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -145,7 +146,12 @@ class _ScoreLoader(_Loader):
         text = str(self.construct_scalar(node))
         if text[:2] in ("0o", "0x"):
             return int(text[2:], 8 if text[1] == "o" else 16)
-        return int(text, 10)
+        try:
+            return int(text, 10)
+        except ValueError:  # longer than sys.get_int_max_str_digits() allows
+            digits = len(text.lstrip("+-"))
+            message = f"invalid number: {digits} digits, at most {sys.get_int_max_str_digits()}"
+            raise YamlSyntaxError(_problem_at(node, message, prefix="")) from None
 
     def construct_yaml_float(self, node: ScalarNode) -> float:
         return float(str(self.construct_scalar(node)))
@@ -301,9 +307,9 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def _problem_at(node: Node, message: str) -> YamlProblem:
+def _problem_at(node: Node, message: str, prefix: str = "invalid YAML: ") -> YamlProblem:
     line, col = _start(node)
-    return YamlProblem(f"invalid YAML: {message}", line, col)
+    return YamlProblem(f"{prefix}{message}", line, col)
 
 
 def _describe(error: yaml.YAMLError, text: str) -> YamlProblem:

@@ -436,3 +436,18 @@ def test_the_official_schema_agrees_except_for_reader_only_rows(
         valid = False
 
     assert valid == (schema_verdict == READER_ONLY)
+
+
+def test_an_integer_too_long_for_python_is_reported_where_it_is(tmp_path: Path) -> None:
+    # Not a CASES row: PyYAML, which the schema row would load it with, fails the same way.
+    digits = "9" * 5000
+    path = tmp_path / "score.yaml"
+    path.write_text(HEAD + MAIN + f"    args: [run, {digits}]\n")
+    sources = SourceMap()
+
+    workload, diagnostics = read_score(path, tmp_path, sources)
+
+    assert workload is None
+    assert render(diagnostics, sources).splitlines()[0] == (
+        "score.yaml:7:17: error: invalid number: 5000 digits, at most 4300"
+    )

@@ -114,6 +114,14 @@ def test_merge_keys_merge_and_explicit_keys_win() -> None:
             "? [a]\n: b\n",
             YamlProblem("invalid YAML: found unhashable key (while constructing a mapping)", 1, 3),
         ),
+        (
+            "a:\n  b: [x, " + "7" * 4400 + "]\n",
+            YamlProblem("invalid number: 4400 digits, at most 4300", 2, 10),
+        ),
+        (
+            "a:\n  - -" + "7" * 4301 + "\n",
+            YamlProblem("invalid number: 4301 digits, at most 4300", 2, 5),
+        ),
     ],
 )
 def test_yaml_that_cannot_be_loaded(text: str, problem: YamlProblem) -> None:
@@ -121,6 +129,10 @@ def test_yaml_that_cannot_be_loaded(text: str, problem: YamlProblem) -> None:
         load_yaml(text)
 
     assert caught.value.problem == problem
+
+
+def test_an_integer_of_the_most_digits_python_converts_loads() -> None:
+    assert load_yaml("a: " + "7" * 4300 + "\n").data == {"a": int("7" * 4300)}
 
 
 DOCUMENT = """\
