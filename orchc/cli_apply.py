@@ -44,7 +44,12 @@ from .project import Project, UsageProblem
 def open_waiting(project: Project, state_url: str | None, lock_timeout: float) -> StateStore:
     """The state store; with a lock timeout, taking the lock waits for a run holding it
     and says so on stderr."""
-    store = project.state_store(state_url)
+    return waiting(project.state_store(state_url), lock_timeout)
+
+
+def waiting(store: StateStore, lock_timeout: float) -> StateStore:
+    """`store`, whose lock waits up to `lock_timeout` (`--lock-timeout`; 0: no wait)
+    for a run holding it, saying so on stderr."""
     if lock_timeout > 0:
         if not isinstance(store, SqlStateStore):
             store.close()

@@ -1,7 +1,8 @@
 """`orchc drift --env ENV`: report what drifted (SPEC §9), change nothing.
 
-Exit 0 when nothing drifted, 2 when something did, 1 when a driver could not look
-(or on any other error). `--format json` prints one object: every resource observed,
+Observing holds the (app, env) lock; `--lock-timeout` waits for a run holding it, as
+`apply` does. Exit 0 when nothing drifted, 2 when something did, 1 when a driver could
+not look (or on any other error). `--format json` prints one object: every resource observed,
 with what was seen.
 """
 
@@ -14,7 +15,8 @@ import click
 from orchc.compiler.plan import canonical_json
 from orchc.runtime.drift import Observed, Seen, observe_all
 
-from .options import state_option, user_errors
+from .cli_apply import waiting
+from .options import lock_timeout_option, state_option, user_errors
 from .project import Project
 
 MARKS = {Seen.SAME: " ", Seen.DRIFTED: "~", Seen.NOT_OBSERVED: "?", Seen.ERROR: "!"}
@@ -24,13 +26,16 @@ MARKS = {Seen.SAME: " ", Seen.DRIFTED: "~", Seen.NOT_OBSERVED: "?", Seen.ERROR: 
 @click.option("--env", required=True, help="environment id")
 @click.option("--app", help="application id (default: app in orchc.toml)")
 @state_option
+@lock_timeout_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @user_errors
-def drift(env: str, app: str | None, state_url: str | None, output_format: str) -> None:
+def drift(
+    env: str, app: str | None, state_url: str | None, lock_timeout: float, output_format: str
+) -> None:
     """Ask every driver that can observe whether what it made drifted."""
     project = Project.load()
     app_id = project.app(app)
-    store = project.existing_state_store(state_url)
+    store = waiting(project.existing_state_store(state_url), lock_timeout)
     try:
         observed = observe_all(store, project.drivers, project.root, app_id, env)
     finally:

@@ -130,8 +130,24 @@ def test_drift_does_not_race_a_running_apply(project: Project) -> None:
     refused = project.run("drift", "--env", "dev", expect=1)
     assert "the state is locked" in refused.stderr
     assert f"apply by pid {apply.pid}" in refused.stderr
+    assert "(--lock-timeout DURATION waits)" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+    # The option the refusal suggests: drift waits for the apply, then observes.
+    waiting = project.popen("drift", "--env", "dev", "--lock-timeout", "5m")
+    assert waiting.stderr is not None
+    line = waiting.stderr.readline()
+    assert line.startswith(f"orchc: waiting for the lock, held by apply by pid {apply.pid}")
+    assert line.rstrip().endswith("(up to 5m)")
     (project.root / "release").touch()
     apply.communicate(timeout=300)
     assert apply.returncode == 0
+    observed, rest = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, rest
+    assert "  target.default#target  in sync\n" in observed  # what the apply deployed
     project.run("drift", "--env", "dev")
+
+
+def test_drift_lock_timeout_is_a_duration(project: Project) -> None:
+    refused = project.run("drift", "--env", "dev", "--lock-timeout", "soon", expect=2)
+    assert "'soon' is not a duration such as 30s, 5m, 1h or 1m30s" in refused.stderr
