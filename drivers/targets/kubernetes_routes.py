@@ -6,8 +6,11 @@ Both send `host` and `path` to the workload's Service (its name, or the one the
 plain path matches as a prefix (`Prefix`, `PathPrefix`); a regular expression matches
 as `ImplementationSpecific` with ingress-nginx's `use-regex` annotation (Ingress), or
 as `RegularExpression` (HTTPRoute, an extended feature of Gateway API: check that your
-gateway supports it). An HTTPRoute attaches to the Gateway named by the target's
-`gateway` input (`name` or `namespace/name`, default `default`, as score-k8s).
+gateway supports it). A regular expression with alternatives is written with them in one
+group (`/a|/b` as `/(a|b)`, `route_requests.regex_path`), so that the `^` ingress-nginx
+writes before it anchors every alternative, not only the first. An HTTPRoute attaches
+to the Gateway named by the target's `gateway` input (`name` or `namespace/name`,
+default `default`, as score-k8s).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Literal
 from orchc.drivers.protocol import DeployManifest, DeployWorkload, DriverError, JsonObject
 from orchc.drivers.targets.kubernetes_objects import MANAGED_BY_LABELS
 from orchc.drivers.targets.kubernetes_services import service_name
-from orchc.drivers.targets.route_requests import RouteRequest
+from orchc.drivers.targets.route_requests import RouteRequest, regex_path
 from orchc.drivers.targets.score_workload import parse_workload
 
 RouteKind = Literal["Ingress", "HTTPRoute"]
@@ -62,7 +65,7 @@ def _ingress(
 ) -> JsonObject:
     service, port = _backend(route, workloads)
     path: JsonObject = {
-        "path": route.path,
+        "path": regex_path(route.path) if route.is_regex else route.path,
         "pathType": "ImplementationSpecific" if route.is_regex else "Prefix",
         "backend": {"service": {"name": service, "port": {"number": port}}},
     }
@@ -86,7 +89,11 @@ def _http_route(
             f"resource '{route.uid}': params.path '{route.path}' cannot be an HTTPRoute "
             "PathPrefix (no '//' or '%2F')"
         )
-    match = {"type": "RegularExpression" if route.is_regex else "PathPrefix", "value": route.path}
+    match = (
+        {"type": "RegularExpression", "value": regex_path(route.path)}
+        if route.is_regex
+        else {"type": "PathPrefix", "value": route.path}
+    )
     return {
         "apiVersion": "gateway.networking.k8s.io/v1",
         "kind": "HTTPRoute",

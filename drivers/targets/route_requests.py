@@ -15,7 +15,10 @@ Hosts and paths come from Score files, which are untrusted: they are checked her
 strictly, before any target writes them, and a value that could mean anything but a
 host name or a URL path (a quote, a space, a `#`, a `\\`, a control character) is
 refused. A path holding regular-expression characters (`[]()*+?^$|{}`) is a regular
-expression, anchored at its start, as score-compose reads it.
+expression, anchored at its start, as score-compose reads it. An anchor written before
+`/a|/b` would hold only for `/a` (`^/a|/b` matches `/b` anywhere in the path), so the
+targets write such a path as `regex_path`: its alternatives in one group behind their
+shared leading `/` (`/(a|b)`), which every alternative must therefore start with.
 
 >>> request = RouteRequest.parse("route.default#web.r", {"metadata": {"name": "r"},
 ...     "spec": {"host": "Shop.localhost", "path": "/api", "workload": "web", "port": 80}})
@@ -42,12 +45,56 @@ _HOST = re.compile(
 # A URL path: RFC 3986 path characters, plus the regular-expression ones.
 _PATH = re.compile(r"^/[A-Za-z0-9\-._~%!$&'()*+,;=:@/\[\]^|?{}]{0,1023}\Z")
 _REGEX_CHARACTERS = frozenset("[]()*+?^$|{}")
+# How each alternative of a regular-expression path with a top-level `|` starts: the
+# `/` that `regex_path` moves before the group must not be quantified.
+_ALTERNATIVE = re.compile(r"/(?![*+?{])")
 _WORKLOAD = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
 def is_regex_path(path: str) -> bool:
     """Whether a route path is a regular expression (holds one of `[]()*+?^$|{}`)."""
     return any(character in _REGEX_CHARACTERS for character in path)
+
+
+def regex_path(path: str) -> str:
+    """A regular-expression path as the targets write it: with its top-level
+    alternatives in one group behind their leading `/`, so that an anchor written before
+    it (`^`, as the Compose gateway and ingress-nginx write) covers all of them. The
+    result still starts with `/`, as Kubernetes wants of an Ingress path.
+
+    >>> regex_path("/api|/v[0-9]+/api"), regex_path("/my/[^/]+/path"), regex_path("/[|]|/")
+    ('/(api|v[0-9]+/api)', '/my/[^/]+/path', '/([|]|)')
+    """
+    alternatives = _alternatives(path)
+    if len(alternatives) == 1:
+        return path
+    return "/(" + "|".join(alternative[1:] for alternative in alternatives) + ")"
+
+
+def _alternatives(path: str) -> list[str]:
+    """`path` split at its top-level `|` (not inside a group or a `[...]` class). A
+    checked path holds no `\\`, so no character is escaped."""
+    found, depth, start, index = [], 0, 0, 0
+    while index < len(path):
+        character = path[index]
+        if character == "[":
+            index = _class_end(path, index)
+        elif character in "()":
+            depth += 1 if character == "(" else -1
+        elif character == "|" and depth == 0:
+            found.append(path[start:index])
+            start = index + 1
+        index += 1
+    return [*found, path[start:]]
+
+
+def _class_end(path: str, start: int) -> int:
+    """Where the `[...]` class opened at `start` ends (a `]` first in it is literal)."""
+    index = start + 1
+    index += path.startswith("^", index)
+    index += path.startswith("]", index)
+    end = path.find("]", index)
+    return end if end >= 0 else len(path)
 
 
 def is_route(manifest: DeployManifest) -> bool:
@@ -158,6 +205,12 @@ def _checked_path(uid: str, value: object) -> str:
                 f"resource '{uid}': params.path '{path}' is not a valid regular expression "
                 f"({error})"
             ) from None
+        alternatives = _alternatives(path)
+        if len(alternatives) > 1 and not all(_ALTERNATIVE.match(a) for a in alternatives):
+            raise DriverError(
+                f"resource '{uid}': params.path '{path}': each alternative of a regular "
+                "expression ('|') must start with '/', not followed by '*', '+', '?' or '{'"
+            )
     return path
 
 

@@ -107,6 +107,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, backend: int, dns: int) ->
         _route("route.default#a", "shop.localhost", "/api", "shop"),
         _route("route.default#b", "shop.localhost", "/", "front"),
         _route("route.default#c", "docs.localhost", "/my/[^/]+/path", "docs"),
+        _route("route.default#d", "alt.localhost", "/x|/y[0-9]", "docs"),
     ]
     workloads = [_workload(name, backend) for name in ("shop", "front", "docs")]
     rendered = render_gateway(routes, workloads, GatewaySettings(), "compose")
@@ -174,6 +175,13 @@ def _get(port: int, host: str, path: str) -> tuple[int, str]:
         ("docs.localhost:8080", "/my/path", (404, "")),
         ("docs.localhost:8080", "/my/fizz/pathx", (404, "")),
         ("other.localhost:8080", "/api", (404, "")),
+        # Every alternative is anchored at the start (score-compose's `^/x|/y[0-9]` would
+        # send /q/y1 and /xq/y1 to the workload too).
+        ("alt.localhost:8080", "/x", (200, "alt.localhost:8080 /x")),
+        ("alt.localhost:8080", "/y1/z", (200, "alt.localhost:8080 /y1/z")),
+        ("alt.localhost:8080", "/q/y1", (404, "")),
+        ("alt.localhost:8080", "/xq/y1", (404, "")),
+        ("alt.localhost:8080", "/y1x", (404, "")),
     ],
 )
 def test_the_gateway_sends_each_host_and_path_to_its_workload(gateway, host, path, expected):

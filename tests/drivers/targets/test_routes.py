@@ -175,6 +175,29 @@ def test_a_regex_path_is_an_anchored_regex_location(compose):
     assert 'location ~ "^/my/[^/]+/path(/|$)" {' in config
 
 
+@pytest.mark.parametrize(
+    ("path", "written"),
+    [
+        ("/a|/b", "/(a|b)"),
+        ("/api|/v[0-9]+/api", "/(api|v[0-9]+/api)"),
+        ("/(a|b)/c|/d", "/((a|b)/c|d)"),  # a '|' inside a group is the group's own
+        ("/[|]x|/", "/([|]x|)"),  # a '|' inside a class is a character
+    ],
+)
+def test_every_alternative_of_a_regex_path_is_anchored(compose, kubernetes, path, written):
+    # score-compose writes `^<path>` as given, so its `^/a|/b` matches `/b` anywhere in
+    # the request path (`/x/b` too); orchc anchors every alternative, on Compose and on
+    # Kubernetes alike (ingress-nginx writes `^<path>` too), so `/a|/b` means what it
+    # says: docs/score-fidelity.md, "Routes".
+    _, config = compose(route(path=path))
+    assert f'location ~ "^{written}(/|$)" {{' in config
+    [ingress] = kubernetes(route(path=path))
+    assert ingress["spec"]["rules"][0]["http"]["paths"][0]["path"] == written
+    [http_route] = kubernetes(route(path=path), route_kind="HTTPRoute")
+    match = http_route["spec"]["rules"][0]["matches"][0]["path"]
+    assert match == {"type": "RegularExpression", "value": written}
+
+
 def test_no_route_no_gateway(make_deploy, load_workload, tmp_path, compose_config):
     ComposeTarget().deploy(make_deploy([load_workload(HELLO)], path="compose.yaml"))
     assert "orchc-gateway" not in compose_config(tmp_path / "compose.yaml")["services"]
@@ -248,6 +271,12 @@ PATH_RULE = (
         ({"path": "/a\\"}, f"params.path '/a\\\\' {PATH_RULE}"),
         ({"path": "api"}, f"params.path 'api' {PATH_RULE}"),
         ({"path": "/a[("}, "params.path '/a[(' is not a valid regular expression"),
+        (
+            {"path": "/a|b"},
+            "params.path '/a|b': each alternative of a regular expression ('|') must start "
+            "with '/', not followed by '*', '+', '?' or '{'",
+        ),
+        ({"path": "/a|/*b"}, "params.path '/a|/*b': each alternative of a regular expression"),
         ({"workload": "web;x"}, "workload 'web;x' is not a workload name"),
         (
             {"workload": "nowhere"},
