@@ -12,6 +12,7 @@ applies before the command line's `--overrides-file`.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -21,6 +22,7 @@ DEFAULT_STATE = "sqlite:///.orchc/state.db"
 DEFAULT_WORKLOADS = ("**/score.yaml", "**/score.yml")
 _KEYS = {"app", "definitions", "workloads", "state", "environments"}
 _ENVIRONMENT_KEYS = {"overrides"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SKIPPED_DIRS = {".git", ".orchc", ".venv", "venv", "node_modules", "build", "__pycache__"}
 
 
@@ -122,7 +124,7 @@ def _environments(value: object, path: Path) -> tuple[tuple[str, tuple[tuple[str
 
 
 def _environment(env: str, table: object, path: Path) -> tuple[tuple[str, str], ...]:
-    where = f"environments.{env}"
+    where = f"environments.{_shown(env)}"
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: '{where}' must be a table")
     unknown = sorted(set(table) - _ENVIRONMENT_KEYS)
@@ -134,16 +136,18 @@ def _environment(env: str, table: object, path: Path) -> tuple[tuple[str, str], 
             f"{path}: '{where}.overrides' must map workload names to files, "
             'e.g. { web = "overrides/web.yaml" }'
         )
-    for file in overrides.values():
+    for workload, file in overrides.items():
+        _check_no_control(path, f"{where}.overrides", workload)
         _check_relative(path, f"{where}.overrides", file, glob=True)
     return tuple(sorted(overrides.items()))
 
 
 def _check_relative(path: Path, key: str, value: str, glob: bool = False) -> None:
     """Workload patterns are relative to the project root and stay inside it."""
-    shown = value.encode("unicode_escape").decode("ascii")
+    shown = _shown(value)
     if "\0" in value:
         raise ConfigError(f"{path}: '{key}' entry '{shown}' contains a NUL byte")
+    _check_no_control(path, key, value)
     pure = PurePosixPath(value)
     if not value or pure.is_absolute() or PureWindowsPath(value).is_absolute():
         raise ConfigError(
@@ -152,6 +156,22 @@ def _check_relative(path: Path, key: str, value: str, glob: bool = False) -> Non
         )
     if glob and ".." in pure.parts:
         raise ConfigError(f"{path}: '{key}' entry '{shown}' must not leave the project root ('..')")
+
+
+def _check_no_control(path: Path, key: str, value: str) -> None:
+    """Names a message may echo (every message about an overrides file shows its path)
+    hold no control character: one would reach the terminal raw, or start a line."""
+    if _CONTROL.search(value):
+        raise ConfigError(f"{path}: '{key}' entry '{_shown(value)}' contains a control character")
+
+
+def _shown(value: str) -> str:
+    """`value` as a message shows it: control characters and backslashes escaped.
+
+    >>> print(_shown("a\\nb\\x1b[31m"))
+    a\\nb\\x1b[31m
+    """
+    return value.encode("unicode_escape").decode("ascii")
 
 
 def _string(data: dict[str, object], key: str, path: Path) -> str | None:

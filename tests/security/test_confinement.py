@@ -157,6 +157,7 @@ def test_a_target_path_outside_the_project_is_refused(project: Project, tmp_path
         ('["/etc/*"]', "'workloads' entry '/etc/*' must be a pattern relative to the project"),
         ('["../*/score.yaml"]', "'workloads' entry '../*/score.yaml' must not leave the project"),
         ('["a\\u0000b"]', "'workloads' entry 'a\\x00b' contains a NUL byte"),
+        ('["a\\nb"]', "'workloads' entry 'a\\nb' contains a control character"),
     ],
 )
 def test_workload_patterns_are_checked(project: Project, workloads: str, message: str) -> None:
@@ -171,3 +172,39 @@ def test_a_nul_byte_in_the_definitions_path_is_an_error(project: Project) -> Non
     result = project.run("plan", "--env", "dev", expect=1)
     assert "'definitions' contains a NUL byte" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            '[environments.dev]\noverrides = { web = "over\\u0000rides/web.yaml" }',
+            "'environments.dev.overrides' entry 'over\\x00rides/web.yaml' contains a NUL byte",
+        ),
+        (
+            '[environments.dev]\noverrides = { web = "o/\\norchc: ok\\u0007.yaml" }',
+            "'environments.dev.overrides' entry 'o/\\norchc: ok\\x07.yaml' contains a control"
+            " character",
+        ),
+        (
+            '[environments.dev]\noverrides = { web = "\\u001b[31mweb.yaml" }',
+            "'environments.dev.overrides' entry '\\x1b[31mweb.yaml' contains a control character",
+        ),
+        (
+            '[environments.dev]\noverrides = { "we\\tb" = "web.yaml" }',
+            "'environments.dev.overrides' entry 'we\\tb' contains a control character",
+        ),
+        (
+            '[environments."d\\u001bv"]\noverrides = { web = "/etc/web.yaml" }',
+            "'environments.d\\x1bv.overrides' entry '/etc/web.yaml' must be a pattern relative",
+        ),
+    ],
+)
+def test_orchc_toml_overrides_are_shown_escaped(project: Project, table: str, message: str) -> None:
+    # Every message about an overrides file names it: a control character in the path
+    # is refused when orchc.toml is read, shown escaped, and never reaches stderr raw.
+    project.write("orchc.toml", f'app = "shop"\n{table}\n')
+    result = project.run("plan", "--env", "dev", expect=1)
+    assert message in result.stderr
+    assert result.stderr.endswith("\n")
+    assert result.stderr[:-1].isprintable()  # one line, nothing raw
