@@ -100,7 +100,7 @@ def rollback(env: str, app: str | None, serial: int, out: Path, state_url: str |
     review it (`orchc diff`, `orchc graph`) and apply it like any plan."""
     import os
 
-    from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, seal
+    from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, sealed
     from orchc.compiler.render.text import render_text
     from orchc.compiler.rollback import RollbackError, rollback_plan
 
@@ -115,9 +115,10 @@ def rollback(env: str, app: str | None, serial: int, out: Path, state_url: str |
     except RollbackError as error:
         fail(str(error))
         raise AssertionError("unreachable") from None  # `fail` exits
-    sealed = seal(plan, os.environ.get(PLAN_KEY_VARIABLE))
-    write_atomically(out, sealed.to_json())
-    click.echo(render_text(sealed), err=True, nl=False)
+    # The digest and the file from one dump of the plan, as `orchc plan` writes it.
+    sealed_plan = sealed(plan, os.environ.get(PLAN_KEY_VARIABLE))
+    write_atomically(out, sealed_plan.text)
+    click.echo(render_text(sealed_plan.plan), err=True, nl=False)
     click.echo(f"orchc: rollback plan to serial {serial} written to {out}", err=True)
 
 

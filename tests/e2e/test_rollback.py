@@ -13,6 +13,8 @@ from e2e_helpers import Project
 from git_remotes import bare_repository, git, log, read_remote
 from test_gitops import ENVIRONMENTS, score, validate
 
+from orchc.compiler.plan import load_plan
+
 SECRET = "dns-t0ken-never-in-a-plan"
 
 
@@ -106,6 +108,7 @@ def test_a_rollback_plan_applied_gives_the_manifests_of_that_deployment(
     project.run("graph", "rollback.json")  # reviewed like any plan
     project.run("rollback", "--env", "dev", "--to", "1", "-o", "again.json")
     assert (project.root / "again.json").read_text() == text  # deterministic
+    assert load_plan(text, "rollback.json").to_json() == text  # the canonical dump of itself
 
     project.run("apply", "rollback.json", "--auto-approve")  # serial 4
     now = {name: body for name, body in read_remote(bare).items() if name.startswith("shop/dev/")}
