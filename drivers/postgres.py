@@ -14,6 +14,9 @@ Invariants:
   before changing anything.
 - `PUBLIC` loses its default CONNECT/TEMP rights on the database, so only its owner
   (and superusers) can use it.
+- Databases are copied from `template0`, never `template1`: a copy of template1 fails
+  while any session is connected to it, and carries whatever an admin added there
+  (tables, extensions, grants). Encoding and locale are template0's: the cluster's.
 - Role and database DDL (CREATE/ALTER/DROP, GRANT/REVOKE, COMMENT) writes the server's
   shared catalogs, and concurrent driver calls racing there fail with "tuple concurrently
   deleted"; every call that changes them holds a server-wide advisory lock
@@ -275,7 +278,9 @@ def _upsert_database(conn: Connection, names: db.Names, presence: Presence) -> N
     database, owner = sql.Identifier(names.database), sql.Identifier(names.username)
     if presence is Presence.ABSENT:
         with _failure(f"cannot create database '{names.database}'"):
-            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(database, owner))
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(database, owner)
+            )
     # Each statement is a no-op when already true; running them every time also
     # finishes a database left unmarked by a crash right after CREATE DATABASE.
     with _failure(f"cannot configure database '{names.database}'"):

@@ -95,6 +95,24 @@ def test_create_use_reapply_delete(
 
 
 @pytest.mark.services
+def test_creates_while_a_session_is_connected_to_template1(
+    make_request: Callable[..., DriverRequest],
+    journal: Any,
+    pg: Any,
+) -> None:
+    # A copy of template1 fails while anyone is connected to it ("source database
+    # "template1" is being accessed by other users"); the driver copies template0.
+    request = make_request("postgres", inputs=pg.inputs)
+    pg.track(request.guid)
+
+    with psycopg.connect(host="127.0.0.1", user="postgres", dbname="template1"):
+        result = DRIVER.create(request, journal)
+
+    with psycopg.connect(result.secrets["url"]) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == (request.guid,)
+
+
+@pytest.mark.services
 def test_explicit_names_and_public_cannot_connect(
     make_request: Callable[..., DriverRequest],
     journal: Any,
