@@ -34,6 +34,7 @@ from .plan_actions import PlanRules, Policies, SecretCheck, check_forced
 from .score.adjust import built_here_problems
 from .score.overrides import ScoreOverrides
 from .score.reader import ScoreWorkload, read_scores
+from .score_values import check_score_values
 from .service_ports import check_service_ports
 from .state import StateReader
 from .uid import ResourceUid
@@ -105,6 +106,7 @@ def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
     )
     diagnostics.extend(problems)
     diagnostics.extend(check_service_ports(workloads))
+    diagnostics.extend(check_score_values(workloads))
     check_definitions(program, drivers, diagnostics)
     check_inputs(program, drivers, source_map, diagnostics)
     check_workload_patches(program, diagnostics)

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 
 from orchc.drivers.protocol import DeployWorkload, DriverError, JsonObject
 from orchc.drivers.targets.output_dir import OutputFile
-from orchc.drivers.targets.route_requests import RouteRequest, is_regex_path, regex_path
+from orchc.drivers.targets.route_requests import RouteRequest
+from orchc.score_values import is_regex_path, regex_path
 
 GATEWAY_SERVICE = "orchc-gateway"
 DEFAULT_IMAGE = "nginx:1-alpine"

@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from orchc.drivers.protocol import DeployManifest, DeployWorkload, DriverError, JsonObject
+from orchc.drivers.protocol import DeployManifest, DeployWorkload, JsonObject
 from orchc.drivers.targets.kubernetes_objects import MANAGED_BY_LABELS
 from orchc.drivers.targets.kubernetes_services import service_name
-from orchc.drivers.targets.route_requests import RouteRequest, regex_path
+from orchc.drivers.targets.route_requests import RouteRequest
 from orchc.drivers.targets.score_workload import parse_workload
+from orchc.score_values import regex_path
 
 RouteKind = Literal["Ingress", "HTTPRoute"]
 
@@ -84,11 +85,6 @@ def _http_route(
     route: RouteRequest, workloads: tuple[DeployWorkload, ...], style: RouteStyle
 ) -> JsonObject:
     service, port = _backend(route, workloads)
-    if not route.is_regex and ("//" in route.path or "%2f" in route.path.lower()):
-        raise DriverError(
-            f"resource '{route.uid}': params.path '{route.path}' cannot be an HTTPRoute "
-            "PathPrefix (no '//' or '%2F')"
-        )
     match = (
         {"type": "RegularExpression", "value": regex_path(route.path)}
         if route.is_regex
