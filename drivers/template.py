@@ -38,6 +38,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment
 
+from orchc import score_values
 from orchc.drivers.protocol import (
     DriverError,
     DriverRequest,
@@ -336,7 +337,8 @@ def fail(message: object) -> NoReturn:
 def published_port(metadata: object, annotation: str, default: int = 0) -> int:
     """`{% set publish = published_port(metadata, "compose.score.dev/publish-port") %}`:
     the host port a Score resource's annotation asks for (0: not published), `default`
-    without the annotation. Anything but ASCII digits up to 65535 stops rendering.
+    without the annotation. Anything but ASCII digits up to 65535 stops rendering (the
+    rule of `orchc.score_values`, which the plan applied to the Score file already).
 
     >>> published_port({"annotations": {"a/port": "8080"}}, "a/port"), published_port({}, "a/port")
     (8080, 0)
@@ -347,10 +349,10 @@ def published_port(metadata: object, annotation: str, default: int = 0) -> int:
     """
     annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
     found = annotations.get(annotation) if isinstance(annotations, Mapping) else None
-    text = str(default if found is None else found)
-    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
-        raise DriverError(f"annotation {annotation} must be a port number (0: not published)")
-    return int(text)
+    try:
+        return score_values.published_port(default if found is None else found)
+    except score_values.RefusedValue as refused:
+        raise DriverError(f"annotation {annotation} {refused}") from None
 
 
 def _safe_range(*args: int) -> range:

@@ -78,14 +78,26 @@ def test_no_annotation_publishes_nothing_and_zero_means_unpublished(
     assert all("ports" not in service for service in services.values())
 
 
-@pytest.mark.parametrize("value", ["web", "-1", "65536", "80 ", "²", "١٢٣"])
-def test_a_port_that_is_not_a_number_fails_the_resource(project: Any, value: str) -> None:
+@pytest.mark.parametrize("value", ["web", "-1", "65536", "80 ", "²", "١٢٣", "9" * 5000])
+@pytest.mark.parametrize("command", ["check", "plan", "apply"])
+def test_a_port_that_is_not_a_number_is_an_error_at_its_line(
+    project: Any, value: str, command: str
+) -> None:
+    """Known from the Score file alone, so `orchc check` and the plan report it where it
+    is written, before any driver runs (the driver's own check stays: drivers/template.py)."""
     score = write_score(project.root, "postgres", {"compose.score.dev/publish-port": value})
-    result = project.run("apply", "--env", "dev", "-f", str(score), "--auto-approve", code=1)
+    args = [] if command == "check" else ["--env", "dev"]
+    if command == "apply":
+        args.append("--auto-approve")
+    result = project.run(command, *args, "-f", str(score), code=1)
+    lines = score.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "compose.score.dev/publish-port" in text)
+    assert f"score.yaml:{line}:" in result.output
     assert (
-        "annotation compose.score.dev/publish-port must be a port number (0: not published)"
-        in result.output
-    )
+        'error: resources.backing.metadata.annotations["compose.score.dev/publish-port"]: must '
+        "be a port number (0: not published)"
+    ) in result.output
+    assert "Traceback" not in result.output
     assert not (project.root / "compose.yaml").exists()
 
 
