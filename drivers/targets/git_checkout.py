@@ -16,6 +16,8 @@ Invariants:
 - git never prompts (`GIT_TERMINAL_PROMPT=0`) and never reads `GIT_*` variables of the
   calling process (e.g. a `GIT_DIR` set by a hook running orchc); its messages are in
   English (`LC_ALL=C`), because the push retry reads them.
+- Every path git is given is a literal pathspec (`GIT_LITERAL_PATHSPECS=1`): a
+  target's `path` of `*` or `:(top)` names that directory, never every file.
 - The identity of a commit is given per command (`-c user.name=... -c
   user.email=...`): the machine's global configuration is neither needed nor changed.
 """
@@ -255,9 +257,17 @@ class GitCheckout:
 
 
 def _clean_environment() -> dict[str, str]:
-    """The environment of every git command: ours, without the caller's `GIT_*`."""
+    """The environment of every git command: ours, without the caller's `GIT_*`. Paths
+    are literal pathspecs: the target's `path` names one directory, and `*`, `:(top)`
+    or `:!x` in it must not make git stage, diff or read the log of any other file."""
     kept = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    return {**kept, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "LANGUAGE": "C"}
+    return {
+        **kept,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_LITERAL_PATHSPECS": "1",
+        "LC_ALL": "C",
+        "LANGUAGE": "C",
+    }
 
 
 def _tail(text: str, lines: int = 6) -> str:

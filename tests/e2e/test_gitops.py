@@ -11,6 +11,7 @@ import base64
 from pathlib import Path
 
 import kubernetes_validate
+import pytest
 import yaml
 from e2e_helpers import Project, new_project
 from git_remotes import (
@@ -79,6 +80,14 @@ service:
 
 def setup(project: Project, repo: str, extra: str = "") -> None:
     project.write("definitions/platform.orch", gitops_definitions(repo, extra))
+    project.write("web/score.yaml", score())
+
+
+def setup_path(project: Project, repo: str, path: str) -> None:
+    definitions = gitops_definitions(repo).replace(
+        'author = "Deploy', f'path   = "{path}"\n    author = "Deploy'
+    )
+    project.write("definitions/platform.orch", definitions)
     project.write("web/score.yaml", score())
 
 
@@ -320,3 +329,52 @@ def test_a_commit_by_hand_over_orchcs_files_is_drift_and_refresh_repairs_it(
     project.run("apply", "plan.json", "--auto-approve")
     assert read_remote(bare)["shop/dev/web.yaml"] == rendered
     project.run("drift", "--env", "dev", expect=0)
+
+
+def test_a_path_of_pathspec_magic_characters_names_one_directory(
+    project: Project, tmp_path: Path
+) -> None:
+    """git reads `*` as a glob and `:(...)` as magic in a pathspec; the target runs it
+    with literal pathspecs, so `path = "*"` is a directory named `*` and nothing else:
+    a commit to another directory is neither staged, nor removed, nor drift."""
+    bare = bare_repository(tmp_path / "deploy.git")
+    other = tmp_path / "other"
+    git("clone", "-q", str(bare), str(other))
+    (other / "team").mkdir()
+    (other / "team" / "web.yaml").write_text("kind: ConfigMap\n")
+    git("add", ".", cwd=other)
+    git("commit", "-q", "-m", "another team's file", cwd=other)
+    git("push", "-q", "origin", "HEAD:main", cwd=other)
+
+    setup_path(project, f"file://{bare}", "*")
+    apply(project)
+    changed = git("show", "--name-only", "--format=", "main", cwd=bare).split()
+    assert changed == ["*/.orchc-index", "*/web.yaml"]
+
+    git("pull", "-q", "origin", "main", cwd=other)
+    (other / "team" / "web.yaml").write_text("kind: Secret\n")
+    git("commit", "-q", "-am", "the team's change", cwd=other)
+    git("push", "-q", "origin", "HEAD:main", cwd=other)
+    project.run("drift", "--env", "dev", expect=0)  # `*/web.yaml` is not team/web.yaml
+
+    project.run("destroy", "--env", "dev", "--auto-approve")
+    files = read_remote(bare)
+    assert sorted(files) == ["README.md", "team/web.yaml"]
+    assert files["team/web.yaml"] == "kind: Secret\n"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../elsewhere", "/srv/deploy", ":(top)", ":!README.md", "a/../..", ".git/hooks", "a//b"],
+)
+def test_a_path_that_could_leave_orchcs_directory_is_refused(
+    project: Project, tmp_path: Path, path: str
+) -> None:
+    bare = bare_repository(tmp_path / "deploy.git")
+    setup_path(project, f"file://{bare}", path)
+    printed = apply(project, expect=1)
+    assert (
+        "must be a relative path inside the repository (no '..' or '.git' segment, not "
+        "absolute, not starting with ':')"
+    ) in printed
+    assert len(log(bare)) == 1  # the seed alone
