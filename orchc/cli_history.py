@@ -1,5 +1,6 @@
-"""`orchc history`, `orchc history show SERIAL` and `orchc rollback` (SPEC §13): the
-deployments the state records, one of them in detail, and a plan that goes back to one.
+"""`orchc history`, `orchc history show SERIAL`, `orchc history prune --keep N` and
+`orchc rollback` (SPEC §13): the deployments the state records, one of them in detail,
+deleting all but the newest, and a plan that goes back to one.
 
 Imports of the runtime and the compiler are inside the commands: `orchc --help` and the
 other commands must not pay for them.
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .options import context_options, fail, state_option, user_errors
+from .options import context_options, fail, lock_timeout_option, state_option, user_errors
 
 if TYPE_CHECKING:  # imported where used: see the module docstring
     from orchc.runtime.state.contract import StateStore
@@ -85,6 +86,29 @@ def show(serial: int, env: str, app: str | None, output_format: str, state_url: 
         click.echo(_show_text(app_id, env, row, changed), nl=False)
 
 
+@history.command(name="prune")
+@click.option(
+    "--keep",
+    required=True,
+    type=click.IntRange(min=1),
+    help="how many of the newest deployments to keep (at least 1)",
+)
+@context_options
+@state_option
+@lock_timeout_option
+@user_errors
+def prune(keep: int, env: str, app: str | None, state_url: str | None, lock_timeout: float) -> None:
+    """Delete all but the newest KEEP deployments (rollback can go back to those)."""
+    from orchc.runtime.history import prune_history
+
+    from .cli_apply import waiting
+
+    with _opened(app, state_url) as (_, app_id, store):
+        deleted = prune_history(waiting(store, lock_timeout), app_id, env, keep)
+        kept = [_text(row.get("serial")) for row in store.deployments(app_id, env, keep)]
+    click.echo(f"deleted {deleted} deployment(s) from the history of {app_id}/{env}; {_kept(kept)}")
+
+
 @click.command()
 @context_options
 @click.option("--to", "serial", required=True, type=click.IntRange(min=1), help="serial")
@@ -147,6 +171,17 @@ def _restorable(
 
 
 # -- rendering ---------------------------------------------------------------------------
+
+
+def _kept(serials: Sequence[str]) -> str:
+    """What `history prune` kept, given the serials newest first.
+
+    >>> _kept(["9", "8", "7"]), _kept(["4"]), _kept([])
+    ('kept 3 (serials 7 to 9)', 'kept 1 (serial 4)', 'kept 0')
+    """
+    if len(serials) > 1:
+        return f"kept {len(serials)} (serials {serials[-1]} to {serials[0]})"
+    return f"kept 1 (serial {serials[0]})" if serials else "kept 0"
 
 
 def _history_text(rows: Sequence[Mapping[str, Any]]) -> str:

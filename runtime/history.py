@@ -7,6 +7,10 @@ how it ended and how long it took, and, for an apply, what it applied: the plan'
 history show` lists and `orchc rollback` restores. The plan form holds no secret value
 (a secret is `(sensitive)` plus where apply reads it), so neither does the history.
 
+Nothing is deleted from the history but by `prune_history`, which keeps the newest N
+deployments: a rollback needs only the deployment it goes back to, so it can still go
+back to any apply among them.
+
 >>> from orchc.compiler.plan import PlanContext, PlanState, Summary
 >>> plan = Plan(context=PlanContext(app="a", env="e", env_type="t"), state=PlanState(),
 ...             inputs_digest="sha256:0", resources={}, workloads={}, summary=Summary(create=1))
@@ -25,7 +29,7 @@ from typing import Any
 from orchc.compiler.plan import Plan
 from orchc.compiler.state import StateWorkload
 
-from .state.contract import DeploymentDetails, ResourceRecord
+from .state.contract import DeploymentDetails, ResourceRecord, StateStore
 
 # What a plan entry says about this plan only (the review), not about what was applied.
 _REVIEW_ONLY = ("changes",)
@@ -91,3 +95,15 @@ def destroy_details(
 
 def forget_details() -> DeploymentDetails:
     return DeploymentDetails(operation="state rm", actor=actor())
+
+
+def prune_history(store: StateStore, app: str, env: str, keep: int) -> int:
+    """Delete all but the newest `keep` (>= 1) deployments of (app, env), holding its
+    lock (an apply running meanwhile adds a deployment); returns how many went. It is
+    not itself a deployment: resources, lineage and serial stay as they are, so a plan
+    made before it still applies."""
+    store.acquire_lock(app, env, "history prune")
+    try:
+        return store.prune_deployments(app, env, keep)
+    finally:
+        store.release_lock(app, env)

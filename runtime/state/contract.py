@@ -228,6 +228,12 @@ class History(Protocol):
         plus `applied` (see `DeploymentDetails`); None when there is none."""
         ...
 
+    def prune_deployments(self, app: str, env: str, keep: int) -> int:
+        """Delete the deployments of (app, env) but the newest `keep` (>= 1, in the order
+        `deployments` lists them), in one transaction; returns how many were deleted.
+        The caller holds the (app, env) lock."""
+        ...
+
 
 class StateStore(StateReader, RecordReader, ResourceWriter, Locker, History, Protocol):
     """Every role at once: what a backend implements. All methods are safe to call from

@@ -307,6 +307,17 @@ class SqlStateStore(ABC):
 
     # -- deployments ----------------------------------------------------------------
 
+    def prune_deployments(self, app: str, env: str, keep: int) -> int:
+        if keep < 1:
+            raise ValueError(f"keep must be at least 1, not {keep}")
+        return self._write(
+            "DELETE FROM deployments WHERE app = ? AND env = ? AND id < ("
+            "SELECT MIN(id) FROM (SELECT id FROM deployments WHERE app = ? AND env = ? "
+            "ORDER BY id DESC LIMIT ?) AS kept)",
+            (app, env, app, env, keep),
+            durable=True,
+        )
+
     def begin_deployment(
         self,
         app: str,

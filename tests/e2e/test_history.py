@@ -1,7 +1,8 @@
-"""`orchc history` and `orchc history show` through the real CLI (SPEC §13): every
-apply and destroy is a deployment with its serial, times, `user@host`, plan digest,
-counts per action, result and duration, listed newest first; one deployment shows what
-it changed."""
+"""`orchc history`, `orchc history show` and `orchc history prune` through the real CLI
+(SPEC §13): every apply and destroy is a deployment with its serial, times, `user@host`,
+plan digest, counts per action, result and duration, listed newest first; one
+deployment shows what it changed; pruning keeps the newest N, under the lock, on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import json
 import socket
 from typing import Any
 
+import pytest
 from e2e_helpers import STATIC_DEFINITIONS, Project
+from test_team_state import hold_lock, on_both_backends, state_url
 
 DEFINITIONS = (
     STATIC_DEFINITIONS
@@ -157,3 +160,48 @@ definition "dns" {
     project.run("apply", "--env", "dev", "--auto-approve", expect=1)
     (row,) = history(project)["deployments"]
     assert (row["serial"], row["operation"], row["result"]) == (1, "apply", "failed")
+
+
+@on_both_backends
+def test_prune_keeps_the_newest_deployments_under_the_lock(
+    project: Project, backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = state_url(backend, request)
+    project.env.update(ORCHC_STATE=url, DNS_TOKEN=SECRET)
+    project.write("definitions/platform.orch", DEFINITIONS)
+    for version in range(1, 5):  # serials 1 to 4
+        project.write("web/score.yaml", score(f"nginx:{version}"))
+        project.run("apply", "--env", "dev", "--auto-approve")
+    project.write("web/score.yaml", score("nginx:5"))
+    project.plan()  # against serial 4, applied after the prune
+
+    holder = hold_lock(url, project)
+    assert holder.stdin is not None
+    refused = project.run("history", "prune", "--keep", "2", "--env", "dev", expect=1)
+    assert "the state is locked: apply by pid" in refused.stderr
+    assert len(history(project)["deployments"]) == 4  # nothing deleted
+    waiting = project.popen(
+        "history", "prune", "--keep", "2", "--env", "dev", "--lock-timeout", "5m"
+    )
+    assert waiting.stderr is not None
+    line = waiting.stderr.readline()
+    assert line.startswith(f"orchc: waiting for the lock, held by apply by pid {holder.pid}")
+    holder.stdin.close()
+    assert holder.wait(60) == 0
+    pruned, rest = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, rest
+    assert (
+        pruned == "deleted 2 deployment(s) from the history of shop/dev; kept 2 (serials 3 to 4)\n"
+    )
+
+    project.run("apply", "plan.json", "--auto-approve")  # pruning moved no serial
+    assert [r["serial"] for r in history(project)["deployments"]] == [5, 4, 3]
+    gone = project.run("rollback", "--env", "dev", "--to", "2", "-o", "back.json", expect=1)
+    assert "no deployment with serial 2 in the history of shop/dev" in gone.stderr
+    project.run("rollback", "--env", "dev", "--to", "3", "-o", "back.json")
+    project.run("apply", "back.json", "--auto-approve")
+    assert "nginx:3" in (project.root / "out" / "compose.yaml").read_text()
+
+    nothing = project.run("history", "prune", "--keep", "0", "--env", "dev", expect=2)
+    assert "Invalid value for '--keep': 0 is not in the range x>=1" in nothing.stderr
+    assert len(history(project)["deployments"]) == 4

@@ -153,24 +153,40 @@ store.close()
 """
 
 
-@pytest.mark.parametrize(
+on_both_backends = pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)]
 )
-def test_lock_timeout_waits_for_the_holder_then_applies(
-    applied: Project, backend: str, request: pytest.FixtureRequest
-) -> None:
-    url = "sqlite:///.orchc/state.db"
+
+
+def state_url(backend: str, request: pytest.FixtureRequest) -> str:
+    """The project's SQLite state, or a fresh PostgreSQL database of its own."""
     if backend == "postgresql":
-        url = request.getfixturevalue("postgres_url")
-    applied.env["ORCHC_STATE"] = url
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    return "sqlite:///.orchc/state.db"
+
+
+def hold_lock(url: str, project: Project) -> subprocess.Popen[str]:
+    """A process holding the lock of shop/dev (as an apply) until its stdin closes."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, url, str(applied.root)],
+        [sys.executable, "-c", HOLD_LOCK, url, str(project.root)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout is not None
     assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+@on_both_backends
+def test_lock_timeout_waits_for_the_holder_then_applies(
+    applied: Project, backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = state_url(backend, request)
+    applied.env["ORCHC_STATE"] = url
+    holder = hold_lock(url, applied)
+    assert holder.stdin is not None
     refused = applied.run("apply", "--env", "dev", "--auto-approve", expect=1)
     assert "the state is locked: apply by pid" in refused.stderr
 

@@ -121,6 +121,40 @@ def test_deployments_are_listed_newest_first_with_their_timings(store: SqlStateS
     assert len(store.deployments("shop", "dev", limit=1)) == 1
 
 
+def _deploy(store: SqlStateStore, env: str, times: int) -> None:
+    for _ in range(times):
+        snapshot = store.snapshot("shop", env)
+        store.begin_deployment("shop", env, "sha256:p", snapshot.lineage, snapshot.serial)
+
+
+def test_pruning_keeps_the_newest_deployments_of_one_environment(store: SqlStateStore) -> None:
+    _deploy(store, "dev", 5)
+    _deploy(store, "prod", 2)
+    before = store.snapshot("shop", "dev")
+
+    assert store.prune_deployments("shop", "dev", 2) == 3
+
+    assert [d["serial"] for d in store.deployments("shop", "dev")] == [5, 4]
+    assert store.deployment("shop", "dev", 3) is None
+    assert store.deployment("shop", "dev", 4) is not None
+    assert [d["serial"] for d in store.deployments("shop", "prod")] == [2, 1]  # untouched
+    after = store.snapshot("shop", "dev")
+    assert (after.lineage, after.serial) == (before.lineage, before.serial)  # plans stay valid
+    assert store.prune_deployments("shop", "dev", 2) == 0
+    assert store.prune_deployments("shop", "dev", 10) == 0
+    assert store.prune_deployments("shop", "staging", 1) == 0  # no history at all
+    _deploy(store, "dev", 1)
+    assert [d["serial"] for d in store.deployments("shop", "dev")] == [6, 5, 4]
+
+
+@pytest.mark.parametrize("keep", [0, -1])
+def test_pruning_refuses_to_keep_nothing(store: SqlStateStore, keep: int) -> None:
+    _deploy(store, "dev", 2)
+    with pytest.raises(ValueError, match=f"keep must be at least 1, not {keep}"):
+        store.prune_deployments("shop", "dev", keep)
+    assert len(store.deployments("shop", "dev")) == 2
+
+
 def test_a_record_round_trips_with_its_secrets(
     store: SqlStateStore, make_record: MakeRecord
 ) -> None:
