@@ -12,11 +12,15 @@ Invariants:
   fails a run: it is moved aside to `work_dir/terraform.tfstate.damaged` and the last
   good state (orchc's journal) is used. Terraform stopped by SIGTERM (a timeout, or
   orchc dying: `_process.py`) writes a complete state first.
-- Sensitive variables go to a 0600 `*.auto.tfvars.json` removed in a `finally`; their
-  values are scrubbed from error messages; outputs marked `sensitive` become secrets.
-  Beside it, `orchc-secrets.owner` names the orchc run that wrote it: a file left by a
-  run that died (SIGKILL leaves no `finally`) is removed by the next terraform call in
-  the project, whichever resource it is for.
+- Sensitive variables go to a 0600 `orchc-secrets.<run>.auto.tfvars.json` removed in
+  a `finally`; their values are scrubbed from error messages; outputs marked
+  `sensitive` become secrets. `<run>` is the orchc run that wrote it (its marker,
+  `run_processes.this_run`, with `_` for `/`): a file left by a run that died (SIGKILL
+  leaves no `finally`) is removed by the next terraform call in the project, whichever
+  resource it is for, and only such a file. The owner is in the file's own name, so a
+  run that decided a file is abandoned can never remove another one that a live run
+  wrote at the same place meanwhile (two environments applying at once share the
+  project's work directory).
 - Every Terraform command shares the resource's timeout; on expiry the process group
   is stopped (SIGTERM, so Terraform can persist its state, then SIGKILL).
 - `delete` with no state runs nothing; if the module directory is gone, it destroys
@@ -54,8 +58,8 @@ from orchc.run_processes import run_is_alive, this_run
 
 STATE_FILE = "terraform.tfstate"
 PLAIN_VARIABLES_FILE = "terraform.tfvars.json"
-SECRET_VARIABLES_FILE = "orchc-secrets.auto.tfvars.json"
-SECRETS_OWNER_FILE = "orchc-secrets.owner"
+SECRETS_PREFIX = "orchc-secrets."
+SECRETS_SUFFIX = ".auto.tfvars.json"
 DAMAGED_STATE_FILE = f"{STATE_FILE}.damaged"
 BACKEND_OVERRIDE_FILE = "orchc_backend_override.tf.json"
 # What a module copy must not carry over from the source: Terraform's own working files.
@@ -216,15 +220,12 @@ class Workspace:
         if self.tfstate is not None:
             _write_private_json(self.module_dir / STATE_FILE, self.tfstate)
         _write_private_json(self.module_dir / PLAIN_VARIABLES_FILE, self.inputs.variables)
-        owner_file = self.module_dir / SECRETS_OWNER_FILE
-        secret_file = self.module_dir / SECRET_VARIABLES_FILE
-        _write_private_json(owner_file, this_run())  # first: a secrets file has an owner
+        secret_file = self.module_dir / secret_variables_file(this_run())
         _write_private_json(secret_file, self.secret_variables)
         try:
             yield
         finally:
             secret_file.unlink(missing_ok=True)
-            owner_file.unlink(missing_ok=True)
             self._capture_state(journal)
 
     def terraform(self, *args: str, check: bool = True) -> CompletedRun:
@@ -324,23 +325,37 @@ def read_local_state(work_dir: Path) -> JsonObject | None:
 _swept: set[Path] = set()
 
 
+def secret_variables_file(run: str) -> str:
+    """The name of the secret variables file of orchc run `run` (a run marker).
+
+    >>> name = secret_variables_file("4711/0f3c-9a/123")
+    >>> name, secrets_owner(name), secrets_owner("orchc-secrets.auto.tfvars.json")
+    ('orchc-secrets.4711_0f3c-9a_123.auto.tfvars.json', '4711/0f3c-9a/123', None)
+    """
+    return f"{SECRETS_PREFIX}{run.replace('/', '_')}{SECRETS_SUFFIX}"
+
+
+def secrets_owner(name: str) -> str | None:
+    """The run a secret variables file name names; None for any other name (the
+    `orchc-secrets.auto.tfvars.json` and `orchc-secrets.owner` of older orchc)."""
+    if not (name.startswith(SECRETS_PREFIX) and name.endswith(SECRETS_SUFFIX)):
+        return None
+    run = name[len(SECRETS_PREFIX) : -len(SECRETS_SUFFIX)]
+    return run.replace("_", "/") if run else None
+
+
 def remove_abandoned_secrets(work_root: Path) -> None:
     """Remove the secret variable files that runs which died left in any resource's work
     dir under `work_root` (once per process and root). A file whose run still goes on
-    (another environment's apply) stays."""
+    (another environment's apply, or this run) stays; the files of older orchc, which
+    name no run, go."""
     if work_root in _swept:
         return
     _swept.add(work_root)
-    for secret_file in work_root.glob(f"*/module/{SECRET_VARIABLES_FILE}"):
-        owner_file = secret_file.with_name(SECRETS_OWNER_FILE)
-        try:
-            owner = json.loads(owner_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            owner = None  # no owner: left by an older orchc, or its owner is finishing
-        if isinstance(owner, str) and run_is_alive(owner):
-            continue
-        secret_file.unlink(missing_ok=True)
-        owner_file.unlink(missing_ok=True)
+    for secret_file in work_root.glob(f"*/module/{SECRETS_PREFIX}*"):
+        owner = secrets_owner(secret_file.name)
+        if owner is None or not run_is_alive(owner):
+            secret_file.unlink(missing_ok=True)
 
 
 def terraform_env(data_dir: Path) -> dict[str, str]:

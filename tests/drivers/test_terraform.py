@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from orchc.drivers.protocol import DriverError, DriverRequest, JsonObject
-from orchc.drivers.terraform import TerraformDriver, terraform_env
+from orchc.drivers.terraform import TerraformDriver, secret_variables_file, terraform_env
 from orchc.run_processes import this_run
 
 pytestmark = pytest.mark.terraform
@@ -43,9 +43,9 @@ def resources(tfstate: JsonObject) -> list[str]:
 def leftovers(work_dir: Path) -> list[str]:
     """State and secret files that must not outlive a run."""
     module = work_dir / "module"
-    names = ["terraform.tfstate", "terraform.tfstate.backup", "orchc-secrets.auto.tfvars.json"]
-    names.append("orchc-secrets.owner")
-    return [name for name in names if (module / name).exists()]
+    names = ["terraform.tfstate", "terraform.tfstate.backup"]
+    found = [name for name in names if (module / name).exists()]
+    return found + sorted(path.name for path in module.glob("orchc-secrets*"))
 
 
 def elsewhere(request: DriverRequest, state: JsonObject, work_dir: Path, **fields: Any) -> Any:
@@ -131,23 +131,24 @@ def test_secret_variables_left_by_a_dead_run_are_removed(
     secrets files of runs that are gone, and leaves a live run's alone."""
     request = tf_request("basic", {"name": "orchc"})
     work_root = request.work_dir.parent
-    dead = abandon_secrets(work_root / "dead", owner="1/not-its-start-time")
-    ownerless = abandon_secrets(work_root / "older", owner=None)
-    live = abandon_secrets(work_root / "live", owner=this_run())
+    dead = abandon_secrets(work_root / "dead", secret_variables_file("1/not-its-start-time"))
+    live = abandon_secrets(work_root / "live", secret_variables_file(this_run()))
+    # Beside the live run's file, in its directory: one a dead run left there.
+    dead_beside = abandon_secrets(work_root / "live", secret_variables_file("1/x/y"))
+    # An older orchc's files name no run (its owner was a file beside them).
+    older = abandon_secrets(work_root / "older", "orchc-secrets.auto.tfvars.json")
+    older_owner = abandon_secrets(work_root / "older", "orchc-secrets.owner")
 
     DRIVER.create(request, journal)
 
-    assert not dead.exists() and not ownerless.exists()
-    assert not dead.with_name("orchc-secrets.owner").exists()
+    assert [p.exists() for p in (dead, dead_beside, older, older_owner)] == [False] * 4
     assert live.exists()
 
 
-def abandon_secrets(work_dir: Path, owner: str | None) -> Path:
+def abandon_secrets(work_dir: Path, name: str) -> Path:
     module = work_dir / "module"
-    module.mkdir(parents=True)
-    if owner is not None:
-        (module / "orchc-secrets.owner").write_text(json.dumps(owner))
-    secrets = module / "orchc-secrets.auto.tfvars.json"
+    module.mkdir(parents=True, exist_ok=True)
+    secrets = module / name
     secrets.write_text(json.dumps({"token": TOKEN}))
     return secrets
 
