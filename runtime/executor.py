@@ -13,7 +13,6 @@ bookkeeping. Every step is linear in the jobs and their dependencies.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import heapq
 import time
@@ -189,7 +188,9 @@ class Executor:
             outcome = self._work(job)
         except Exception as error:  # a bug in one job must not stop the others
             outcome = Outcome(JobResult.FAILED, message=f"{type(error).__name__}: {error}")
-        return dataclasses.replace(outcome, started=started, duration=self.elapsed() - started)
+        duration = self.elapsed() - started
+        # Not `dataclasses.replace`, which looks up the fields again for every job.
+        return Outcome(outcome.result, started, duration, outcome.message, outcome.value)
 
     def _finish(self, job: Job, outcome: Outcome) -> None:
         progress = self._progress

@@ -96,9 +96,11 @@ def plan_jobs(plan: Plan, records: Records) -> list[Job]:
         _retire(job, planned, changing) if _uid(job) in first else job
         for job in _delete_jobs(deleting, records)
     ]
+    # A dependency is (nearly always) a planned resource: its uid is known, not parsed.
+    known = {str(uid): uid for uid in changing}
     for uid in sorted(changing):
         deleted_first = uid in deleting and uid not in first
-        jobs.append(_change_job(uid, planned[uid], changing, deleted_first))
+        jobs.append(_change_job(uid, planned[uid], changing, known, deleted_first))
     return jobs
 
 
@@ -121,9 +123,13 @@ def _retire(
 
 
 def _change_job(
-    uid: ResourceUid, resource: PlannedResource, changing: set[ResourceUid], deleted_first: bool
+    uid: ResourceUid,
+    resource: PlannedResource,
+    changing: set[ResourceUid],
+    known: Mapping[str, ResourceUid],
+    deleted_first: bool,
 ) -> Job:
-    dependencies = (ResourceUid.parse(d) for d in resource.depends_on)
+    dependencies = (known.get(d) or ResourceUid.parse(d) for d in resource.depends_on)
     after = {job_key(OperationKind.CREATE, d) for d in dependencies if d in changing}
     if deleted_first:
         after.add(job_key(OperationKind.DELETE, uid))

@@ -14,6 +14,7 @@ end otherwise.
 
 from __future__ import annotations
 
+import functools
 import hmac
 from pathlib import Path
 from typing import Any, Literal
@@ -39,12 +40,24 @@ def uid_of(resource: PlannedResource) -> ResourceUid:
 def work_dir(root: Path, guid: str) -> Path:
     """The private directory of a resource on this machine (Terraform keeps its working
     copy there), surviving between runs."""
-    return root / ".orchc" / "work" / guid
+    return root.joinpath(".orchc", "work", guid)
 
 
 def deploy_context(plan: Plan) -> DeployContext:
     context = plan.context
-    return DeployContext(app=context.app, env=context.env, env_type=context.env_type)
+    return _deploy_context(context.app, context.env, context.env_type)
+
+
+# Every request of a run has the same context and most share a definition file: one
+# (immutable) model and one directory each, not one per resource.
+@functools.lru_cache(maxsize=16)
+def _deploy_context(app: str, env: str, env_type: str) -> DeployContext:
+    return DeployContext(app=app, env=env, env_type=env_type)
+
+
+@functools.lru_cache(maxsize=1024)
+def _source_dir(source: str, root: Path) -> Path:
+    return file_of(source, root).parent
 
 
 def create_request(
@@ -116,7 +129,7 @@ def _driver_request(
         id=uid.id,
         guid=guid,
         definition=definition,
-        source_dir=file_of(source, root).parent,
+        source_dir=_source_dir(source, root),
         project_root=root,
         work_dir=work_dir(root, guid),
         **what,
