@@ -208,7 +208,17 @@ def canonical_json(value: object) -> str:
 
 def record_values(record: ResourceRecord) -> tuple[object, ...]:
     """The values of `RECORD_COLUMNS` for `record`, in that order."""
-    resource = record.resource
+    return (*_resource_values(record.resource), *_runtime_values(record))
+
+
+def intent_values(resource: StateResource) -> tuple[object, ...]:
+    """`record_values(ResourceRecord(resource))`, the row of an intent: its runtime
+    columns are those of a record with nothing returned yet, encoded once, not for
+    every resource of a run."""
+    return (*_resource_values(resource), *_NOTHING_RETURNED)
+
+
+def _resource_values(resource: StateResource) -> tuple[object, ...]:
     return (
         str(resource.uid),
         resource.definition,
@@ -221,6 +231,11 @@ def record_values(record: ResourceRecord) -> tuple[object, ...]:
         resource.status.value,
         _optional_json(resource.params),
         _optional_json(resource.secret_sources),
+    )
+
+
+def _runtime_values(record: ResourceRecord) -> tuple[object, ...]:
+    return (
         canonical_json(record.outputs),
         canonical_json(record.secrets),
         canonical_json(record.driver_state),
@@ -231,6 +246,12 @@ def record_values(record: ResourceRecord) -> tuple[object, ...]:
         canonical_json(record.resolved_params),
         canonical_json(record.resolved_context),
     )
+
+
+# The runtime columns of a record with nothing returned yet (its resource is not read).
+_NOTHING_RETURNED = _runtime_values(
+    ResourceRecord(StateResource(ResourceUid("", "", ""), "", "", "", {}, ""))
+)
 
 
 def resource_from_row(row: Row) -> StateResource:

@@ -59,6 +59,7 @@ from .schema import (
     Row,
     canonical_json,
     create_statements,
+    intent_values,
     json_value,
     migration_statements,
     new_store_statements,
@@ -374,7 +375,7 @@ class SqlStateStore(ABC):
         self._upsert(_PUT_SQL, app, env, record, durable=False)
 
     def mark(self, app: str, env: str, resource: StateResource) -> None:
-        self._upsert(_MARK_SQL, app, env, ResourceRecord(resource), durable=True)
+        self._write_row(_MARK_SQL, app, env, intent_values(resource), durable=True)
 
     def record_attempt(self, app: str, env: str, record: ResourceRecord) -> None:
         self._upsert(_ATTEMPT_SQL, app, env, record, durable=False)
@@ -418,8 +419,14 @@ class SqlStateStore(ABC):
     def _upsert(
         self, sql: str, app: str, env: str, record: ResourceRecord, *, durable: bool
     ) -> None:
-        values = self._seal_row(app, env, record_values(record))
-        self._write(sql, (app, env, *values, utc_now()), durable=durable)
+        self._write_row(sql, app, env, record_values(record), durable=durable)
+
+    def _write_row(
+        self, sql: str, app: str, env: str, values: tuple[object, ...], *, durable: bool
+    ) -> None:
+        """Write the values of `RECORD_COLUMNS` (sealing the encrypted ones)."""
+        sealed = self._seal_row(app, env, values)
+        self._write(sql, (app, env, *sealed, utc_now()), durable=durable)
 
     def _write(self, sql: str, params: Sequence[object], *, durable: bool) -> int:
         """One statement in a transaction of its own; returns the rows it changed.
