@@ -170,6 +170,11 @@ class PlainReporter:
             self._write(line)
 
 
+# What `json.dumps(event, sort_keys=True, ensure_ascii=False)` makes, without making
+# an encoder for each of the two events of every resource.
+_EVENT_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
 class JsonReporter:
     """One JSON object per line: {"ts", "event", ...}."""
 
@@ -186,7 +191,7 @@ class JsonReporter:
         }
         record["elapsed"] = round(time.monotonic() - self._clock, 4)
         record.update(fields)
-        text = self._redactor.redact(json.dumps(record, sort_keys=True, ensure_ascii=False))
+        text = self._redactor.redact(_EVENT_JSON.encode(record))
         with self._lock:
             self._stream.write(text + "\n")
             self._stream.flush()
