@@ -10,7 +10,6 @@ secret, so the target can route them through Secret objects or a 0600 env file.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -64,6 +63,23 @@ def _set(document: dict[str, Any], path: JsonPath, value: Any) -> None:
     target[path[-1]] = value
 
 
+def _copied(value: Any) -> Any:
+    """A copy of plan data (what `copy.deepcopy` makes of it, several times faster).
+
+    >>> spec = {"containers": {"web": {"args": ["a", ("b", {"c": 1})]}}}
+    >>> copied = _copied(spec)
+    >>> copied == spec and copied["containers"] is not spec["containers"]
+    True
+    """
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_copied(item) for item in value)
+    return value
+
+
 def render_workload(
     name: str,
     workload: PlannedWorkload,
@@ -75,7 +91,7 @@ def render_workload(
     placeholder that cannot be filled (one per line), not only the first. Variables
     that embed an output of a resource named in `deferring` are read where the workload
     starts (`deferred.py`)."""
-    spec = copy.deepcopy(workload.spec)
+    spec = _copied(workload.spec)
     sensitive: list[JsonPath] = []
     deferred: list[DeferredValue] = []
     problems: list[str] = []
