@@ -12,21 +12,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
 from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan, canonical_json, load_plan
 from orchc.compiler.plan_actions import SecretCheck
-from orchc.compiler.plan_diff import diff_plans
 from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, SealedPlan, sealed
-from orchc.compiler.render.diff import (
-    Compared,
-    render_diff_json,
-    render_diff_markdown,
-    render_diff_text,
-)
 from orchc.compiler.render.markdown import DEFAULT_MAX_CHARS
 from orchc.compiler.state import StateReader
 from orchc.compiler.uid import ResourceUid
@@ -38,9 +31,14 @@ from .options import (
     fail,
     score_option,
     score_overrides_options,
+    state_option,
     user_errors,
 )
 from .project import Project, UsageProblem
+
+# Comparing plans (`diff`, `impact`) is imported by those commands: a plan needs none of it.
+if TYPE_CHECKING:
+    from orchc.compiler.render.diff import Compared
 
 KnownOutputs = dict[str, Mapping[str, Any]]
 
@@ -75,6 +73,87 @@ def select_envs(
     if not envs:
         raise UsageProblem("no environment given: pass --env ENV (repeatable) or --all-envs")
     return list(dict.fromkeys(envs))
+
+
+@click.command()
+@click.option("--env", "envs", multiple=True, help="environment id (repeatable)")
+@click.option("--all-envs", is_flag=True, help="every environment block of the definitions")
+@click.option("--app", help="application id (default: app in orchc.toml)")
+@definitions_option
+@score_option
+@state_option
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path),
+    help="write the plan file here (a directory of <env>.json for several environments)",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown", "html"]),
+    default="text",
+)
+@click.option("--env-type", help="environment type when no environment block declares --env")
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=1000),
+    default=60_000,
+    show_default=True,
+    help="markdown: the most characters to print (detail is collapsed to fit)",
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="exit 0 when nothing changes, 2 when something does"
+)
+@click.option(
+    "--replace",
+    "replace",
+    multiple=True,
+    metavar="UID",
+    help="plan a replace of this resource even if nothing changed (repeatable)",
+)
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="ask every driver that can observe for drift; plan an update of what drifted",
+)
+@score_overrides_options
+@user_errors
+def plan(
+    envs: tuple[str, ...],
+    all_envs: bool,
+    app: str | None,
+    definitions: Path | None,
+    score_files: tuple[Path, ...],
+    state_url: str | None,
+    out: Path | None,
+    output_format: str,
+    env_type: str | None,
+    max_chars: int,
+    detailed_exitcode: bool,
+    replace: tuple[str, ...],
+    refresh: bool,
+    overrides_files: tuple[str, ...],
+    override_properties: tuple[str, ...],
+    images: tuple[str, ...],
+) -> None:
+    """Compile definitions and Score files into a plan (one or several environments)."""
+    forced = frozenset(ResourceUid.parse(uid) for uid in replace)
+    request = PlanRequest(
+        envs,
+        all_envs,
+        app,
+        env_type,
+        out,
+        output_format,
+        max_chars,
+        forced,
+        refresh,
+        (overrides_files, override_properties, images),
+    )
+    changed = run_plan(request, definitions, score_files, state_url)
+    if detailed_exitcode and changed:
+        sys.exit(2)
 
 
 def run_plan(
@@ -236,6 +315,9 @@ def diff(
     old_file: Path, new_file: Path, output_format: str, max_chars: int, detailed_exitcode: bool
 ) -> None:
     """Compare two plan files: resources and workloads added, removed and changed."""
+    from orchc.compiler.plan_diff import diff_plans
+    from orchc.compiler.render.diff import Compared
+
     old = load_plan(old_file.read_text(encoding="utf-8"), str(old_file))
     new = load_plan(new_file.read_text(encoding="utf-8"), str(new_file))
     title = f"Diff {_name(old)} ({old_file}) -> {_name(new)} ({new_file})"
@@ -252,6 +334,8 @@ def _name(plan: Plan) -> str:
 def render_compared(
     compared: list[Compared], output_format: str, max_chars: int = DEFAULT_MAX_CHARS
 ) -> str:
+    from orchc.compiler.render.diff import render_diff_json, render_diff_markdown, render_diff_text
+
     if output_format == "json":
         return render_diff_json(compared)
     if output_format == "markdown":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from importlib import metadata
 
 import click
 import pytest
@@ -24,9 +25,9 @@ from orchc.cli import LazyGroup, main
 PROBE = """
 import atexit, json, sys
 atexit.register(lambda: json.dump(sorted(sys.modules), open("loaded.json", "w")))
-from orchc.cli import main
+from orchc.cli import run
 sys.argv = ["orchc", *sys.argv[1:]]
-main()
+run()
 """
 
 # What `--version` and `--help` may load of orchc, and the libraries they must not.
@@ -53,9 +54,12 @@ FRONT_END = (
 GRAMMAR_LEAVES = {"orchc.grammar", "orchc.grammar.diagnostics", "orchc.grammar.source"}
 
 # What neither `plan` (text report, unencrypted state) nor `apply` of its plan needs:
-# the renderers of the other formats, and the state cipher's library.
+# the renderers of the other formats, comparing plans (`diff`, `impact`), and the state
+# cipher's library.
 NOT_FOR_A_TEXT_PLAN = (
     "cryptography",
+    "orchc.compiler.plan_diff",
+    "orchc.compiler.render.diff",
     "orchc.compiler.render.html",
     "orchc.compiler.render.graphs",
     "orchc.drivers.targets.kubernetes_render",
@@ -178,3 +182,37 @@ def test_help_summarises_each_lazy_command_as_its_docstring(name: str) -> None:
     command = main.get_command(click.Context(main), name)
     assert command is not None
     assert LazyGroup.summaries.get(name) == command.get_short_help_str(limit=1000)
+
+
+# `run` pauses the collector while the command's modules load; the command itself must
+# work with it on (a large apply makes garbage cycles).
+GC_PROBE = """
+import atexit, gc, json, sys
+atexit.register(lambda: json.dump(gc.isenabled(), open("collector.json", "w")))
+from orchc.cli import run
+sys.argv = ["orchc", *sys.argv[1:]]
+run()
+"""
+
+
+def test_the_console_script_is_run_and_resumes_the_collector(project: Project) -> None:
+    (script,) = metadata.entry_points(group="console_scripts", name="orchc")
+    assert script.value == "orchc.cli:run"
+    project.write("definitions/platform.orch", db_definition('env("DB_PASSWORD")'))
+    project.write("score.yaml", SCORE)
+    project.env["DB_PASSWORD"] = "from-the-environment-42"
+    for command in (
+        ["plan", "--env", "dev", "-o", "plan.json"],
+        ["apply", "plan.json", "--auto-approve"],
+    ):
+        run = subprocess.run(
+            [sys.executable, "-c", GC_PROBE, *command],
+            cwd=project.root,
+            env=project.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr
+        assert json.loads((project.root / "collector.json").read_text()) is True
