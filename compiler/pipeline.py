@@ -15,8 +15,10 @@ from pathlib import Path
 from orchc.grammar.diagnostics import Diagnostic, DiagnosticError, Diagnostics
 from orchc.grammar.parse import parse_document
 from orchc.grammar.source import SourceFile, SourceMap
+from orchc.grammar.syntax import Document
 
 from . import ir
+from .defaults_cache import DefaultsCache
 from .matching import MatchContext, MatchDecision, match_resource
 from .origin import DEFAULTS_PREFIX, defaults_dir
 from .passes.assemble_plan import assemble_plan
@@ -84,16 +86,30 @@ class Compilation:
 
 
 def read_defaults(sources: SourceMap, diagnostics: Diagnostics) -> ir.Program:
-    """The definitions that ship with orchc: a tier below every user definition."""
-    documents = []
+    """The definitions that ship with orchc: a tier below every user definition. Their
+    program is built once and then read from the user's cache (`defaults_cache.py`)."""
     folder = defaults_dir()
-    for entry in sorted(folder.glob("*.orch")):
-        display = DEFAULTS_PREFIX + entry.name
-        source = sources.add(SourceFile(display, entry.read_text(encoding="utf-8")))
-        document, problems = parse_document(display, source.text)
-        diagnostics.extend(problems)
-        documents.append(document)
-    return build_ir(documents, folder, diagnostics, tier=ir.Tier.DEFAULT)
+    files = [
+        sources.add(SourceFile(DEFAULTS_PREFIX + entry.name, entry.read_text(encoding="utf-8")))
+        for entry in sorted(folder.glob("*.orch"))
+    ]
+    cache = DefaultsCache(files, folder)
+    program = cache.load()
+    if program is not None:
+        return program
+    problems = Diagnostics()
+    documents = [_parse(source, problems) for source in files]
+    program = build_ir(documents, folder, problems, tier=ir.Tier.DEFAULT)
+    if not problems:
+        cache.store(program)
+    diagnostics.extend(problems)
+    return program
+
+
+def _parse(source: SourceFile, diagnostics: Diagnostics) -> Document:
+    document, problems = parse_document(source.path, source.text)
+    diagnostics.extend(problems)
+    return document
 
 
 def read(sources: Sources, drivers: DriverCatalog) -> Compilation:

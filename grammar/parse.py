@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import lark
 from lark import Lark, Token, UnexpectedToken
+
+from orchc.user_cache import cache_folder
 
 from . import syntax_errors
 from .build import Builder, Member, ParseLog, recording
@@ -63,15 +64,12 @@ def _parser() -> Lark:
 
 def _cache_file(grammar: str) -> Path | None:
     """Where the analysed grammar is kept between runs (building the LALR tables is most
-    of the parser's start-up time): a per-user cache folder, never a shared temp dir,
-    since Lark's cache is a pickle. Keyed by the grammar and the Lark version."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    key = hashlib.sha256(f"{lark.__version__}\0{grammar}".encode()).hexdigest()[:16]
-    folder = Path(base) / "orchc"
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError:
+    of the parser's start-up time): the per-user cache folder, since Lark's cache is a
+    pickle. Keyed by the grammar and the Lark version."""
+    folder = cache_folder()
+    if folder is None:
         return None
+    key = hashlib.sha256(f"{lark.__version__}\0{grammar}".encode()).hexdigest()[:16]
     return folder / f"orch-grammar-{key}.lark-cache"
 
 

@@ -1,0 +1,92 @@
+"""The shipped defaults' program, kept between runs: parsing and building the default
+definitions was about a twentieth of a one-workload plan, the same work every time.
+
+The built `ir.Program` is pickled into the per-user cache folder
+(`orchc/user_cache.py`). Its file is named by a digest of everything the program is
+made from: the files' display paths and texts, the folder they are read from (`file()`
+reads beside them), the Python version, and the code that parses and builds them, that
+is the size and modification time of every module of `grammar/` and `compiler/` (and
+the grammar file), so an edited checkout never reads what an older compiler built. Only
+a program built without any diagnostic is kept, so warnings are reported every run. A
+cache file that cannot be read or does not hold a program is ignored and rewritten; one
+not written for a week (another version's, an old checkout's) is removed when another
+is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from orchc import __version__
+from orchc.files import write_atomically
+from orchc.grammar.source import SourceFile
+from orchc.user_cache import cache_folder
+
+from . import ir
+
+# The packages whose code turns the text of a definition into its `ir` (grammar <- compiler).
+_BUILDING_PACKAGES = ("grammar", "compiler")
+STALE_AFTER_SECONDS = 7 * 24 * 3600
+
+
+class DefaultsCache:
+    """The cache file of the program of `files` (read from `folder`)."""
+
+    def __init__(self, files: Sequence[SourceFile], folder: Path) -> None:
+        self.file = _cache_file(files, folder)
+
+    def load(self) -> ir.Program | None:
+        """The program kept for these files, if any."""
+        if self.file is None:
+            return None
+        try:
+            program = pickle.loads(self.file.read_bytes())
+        except Exception:  # missing or damaged: built again and rewritten
+            return None
+        return program if isinstance(program, ir.Program) else None
+
+    def store(self, program: ir.Program) -> None:
+        """Keep `program` for the next run; a cache that cannot be written only costs time."""
+        if self.file is None:
+            return
+        with contextlib.suppress(OSError):
+            write_atomically(self.file, pickle.dumps(program, pickle.HIGHEST_PROTOCOL), 0o600)
+            _remove_stale(self.file.parent)
+
+
+def _cache_file(files: Sequence[SourceFile], folder: Path) -> Path | None:
+    cache = cache_folder()
+    if cache is None:
+        return None
+    digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{folder}\0".encode())
+    for source in files:
+        digest.update(f"{source.path}\0{len(source.text)}\0{source.text}\0".encode())
+    for path, size, modified in _building_code():
+        digest.update(f"{path}\0{size}\0{modified}\0".encode())
+    return cache / f"defaults-{digest.hexdigest()[:24]}.pickle"
+
+
+def _remove_stale(cache: Path) -> None:
+    week_ago = time.time() - STALE_AFTER_SECONDS
+    for kept in cache.glob("defaults-*.pickle"):
+        if kept.stat().st_mtime < week_ago:
+            kept.unlink(missing_ok=True)
+
+
+def _building_code() -> Iterator[tuple[str, int, int]]:
+    """Path, size and modification time of each module of the building packages."""
+    package = Path(__file__).parent.parent  # the orchc package
+    for name in _BUILDING_PACKAGES:
+        for directory, subdirectories, names in os.walk(package / name, followlinks=True):
+            subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
+            for file_name in sorted(names):
+                if file_name.endswith((".py", ".lark")):
+                    status = os.stat(os.path.join(directory, file_name))
+                    yield os.path.join(directory, file_name), status.st_size, status.st_mtime_ns
