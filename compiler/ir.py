@@ -29,12 +29,16 @@ class Scalar:
 
 @dataclass(frozen=True, slots=True)
 class ListValue:
+    """A list of values."""
+
     span: Span
     items: tuple[Value, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class MapEntry:
+    """`key = value` of a map or of an `inputs`/`secrets` block."""
+
     span: Span
     key: str
     value: Value
@@ -42,6 +46,8 @@ class MapEntry:
 
 @dataclass(frozen=True, slots=True)
 class MapValue:
+    """A map, or an `inputs`/`secrets`/`params` block; keys are unique."""
+
     span: Span
     entries: tuple[MapEntry, ...]
 
@@ -94,6 +100,8 @@ class Criterion:
 
 @dataclass(frozen=True, slots=True)
 class MatchBlock:
+    """One `match { ... }` block: a definition matches when all its criteria hold."""
+
     span: Span
     criteria: tuple[Criterion, ...]
 
@@ -120,6 +128,8 @@ class Provision:
 
 @dataclass(frozen=True, slots=True)
 class Policy:
+    """`policy { timeout, retries, max_parallel, prevent_destroy, create_before_destroy }`."""
+
     span: Span
     timeout_seconds: float | None = None
     retries: int = 0
@@ -130,6 +140,8 @@ class Policy:
 
 @dataclass(frozen=True, slots=True)
 class Definition:
+    """`definition "<id>" { type, driver, match, inputs, secrets, provision, policy }`."""
+
     span: Span
     id: str
     type: str
@@ -170,6 +182,8 @@ class ResourceType:
 
 @dataclass(frozen=True, slots=True)
 class Environment:
+    """`environment "<id>" { type = "<environment type>" }`."""
+
     span: Span
     id: str
     type: str

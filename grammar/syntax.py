@@ -38,17 +38,23 @@ class Number:
 
 @dataclass(frozen=True, slots=True)
 class Bool:
+    """`true` or `false`."""
+
     span: Span
     value: bool
 
 
 @dataclass(frozen=True, slots=True)
 class Null:
+    """`null`."""
+
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class ListValue:
+    """`[a, b, ...]`."""
+
     span: Span
     items: tuple[Value, ...]
     end: Span | None = None
@@ -66,6 +72,8 @@ class MapEntry:
 
 @dataclass(frozen=True, slots=True)
 class MapValue:
+    """`{ key = value, ... }`."""
+
     span: Span
     entries: tuple[MapEntry, ...]
     end: Span | None = None

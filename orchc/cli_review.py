@@ -45,6 +45,8 @@ KnownOutputs = dict[str, Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class PlanRequest:
+    """What `orchc plan` was asked for, as its options give it."""
+
     envs: tuple[str, ...]
     all_envs: bool
     app: str | None

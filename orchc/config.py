@@ -32,6 +32,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class ProjectConfig:
+    """What orchc.toml says (defaults where it is missing or silent)."""
+
     root: Path
     app: str | None = None
     definitions: Path | None = None

@@ -49,6 +49,8 @@ def _from_root(root: Path, given: str) -> str:
 
 @dataclass(frozen=True)
 class Project:
+    """The project a command works on: its orchc.toml and the installed drivers."""
+
     config: ProjectConfig
     drivers: DriverRegistry
 
