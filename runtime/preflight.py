@@ -65,6 +65,8 @@ def env_names(planned: PlannedResource) -> Iterator[str]:
     """The `${env.NAME}` placeholders in a resource's inputs, params and secret sources."""
     sources = [s.value for s in planned.secret_sources.values()]
     for text in _strings([planned.inputs, planned.params, sources]):
+        if "${" not in text:
+            continue  # no placeholder (most values): nothing to parse
         try:
             template = parse_template(text)
         except PlaceholderError:

@@ -359,7 +359,7 @@ class SqlStateStore(ABC):
         timings: tuple[ResourceTiming, ...],
         duration: float | None = None,
     ) -> None:
-        encoded = canonical_json([dataclasses.asdict(timing) for timing in timings])
+        encoded = canonical_json([_timing_fields(timing) for timing in timings])
         self._write(
             "UPDATE deployments SET ended = ?, result = ?, timings = ?, duration = ? WHERE id = ?",
             (utc_now(), result.value, encoded, duration, deployment_id),
@@ -727,6 +727,15 @@ class SqlStateStore(ABC):
     def _lock_released(self, app: str, env: str) -> None:
         """Called after our lock row was deleted (by us or by force)."""
         return
+
+
+_TIMING_FIELDS = tuple(f.name for f in dataclasses.fields(ResourceTiming))
+
+
+def _timing_fields(timing: ResourceTiming) -> dict[str, Any]:
+    """`dataclasses.asdict(timing)`: the fields are plain values, so nothing needs the
+    deep copy `asdict` makes (a tenth of a second at 12,000 resources)."""
+    return {name: getattr(timing, name) for name in _TIMING_FIELDS}
 
 
 def _context(column: str, app: str, env: str, uid: str) -> bytes:
