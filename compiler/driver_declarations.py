@@ -4,7 +4,8 @@ compiler never imports the drivers (dependencies point one way)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from pathlib import Path
 from typing import Protocol
 
 
@@ -40,5 +41,12 @@ class DeclaredDriver(Protocol):
     def output_names(
         self, inputs: Mapping[str, object], secrets: Mapping[str, object]
     ) -> frozenset[str] | None: ...
+
+    @property
+    def interpolates_environment(self) -> bool: ...
+
+    def refused_outputs(
+        self, inputs: Mapping[str, object], keys: Collection[str], project_root: Path
+    ) -> Mapping[str, tuple[str, str]]: ...
 
     def template_error(self, text: str) -> tuple[int, str] | None: ...

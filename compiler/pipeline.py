@@ -72,6 +72,7 @@ class Compilation:
     sources: SourceMap
     warnings: list[Diagnostic] = field(default_factory=list)
     overrides: ScoreOverrides = field(default_factory=ScoreOverrides)
+    root: Path = Path()  # the project root: drivers read the project's files from it
 
     @property
     def inputs_digest(self) -> str:
@@ -129,7 +130,7 @@ def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
     find_ambiguities(program, diagnostics)
     _raise_with_sources(diagnostics, source_map)
     warnings = [d for d in diagnostics.sorted() if not d.is_error]
-    return Compilation(program, workloads, source_map, warnings, sources.overrides)
+    return Compilation(program, workloads, source_map, warnings, sources.overrides, sources.root)
 
 
 def _read_program(sources: Sources, source_map: SourceMap, diagnostics: Diagnostics) -> ir.Program:
@@ -205,7 +206,7 @@ def plan(
     _check_images(compilation)
     expansion, graph = build(compilation, target)
     diagnostics = Diagnostics()
-    check_references(expansion, compilation.program, drivers, diagnostics)
+    check_references(expansion, compilation.program, drivers, diagnostics, compilation.root)
     _raise_with_sources(diagnostics, compilation.sources)
     snapshot = state.snapshot(target.app, target.env)
     check_forced(replace, expansion, diagnostics)
@@ -238,7 +239,7 @@ def check_environment(
     except DiagnosticError as error:
         return list(error.diagnostics)
     diagnostics = Diagnostics()
-    check_references(expansion, compilation.program, drivers, diagnostics)
+    check_references(expansion, compilation.program, drivers, diagnostics, compilation.root)
     return diagnostics.sorted()
 
 

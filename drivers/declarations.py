@@ -28,8 +28,9 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 InputKind = Literal[
@@ -86,6 +87,19 @@ class DriverDeclaration:
         if self.outputs == "template":
             return _template_keys(inputs)
         return None
+
+    def refused_outputs(
+        self, inputs: Mapping[str, object], keys: Collection[str], project_root: Path
+    ) -> Mapping[str, tuple[str, str]]:
+        """The outputs among `keys` the driver is known to refuse with these plan-form
+        inputs, each with (why, how to allow it). Only a driver that `reads_environment`
+        refuses any: a variable not in the project's env file that its allow list does
+        not let it read from orchc's environment (`drivers/environment_sources.py`)."""
+        if not self.reads_environment or not keys:
+            return {}
+        from orchc.drivers.environment_sources import refused_at_plan
+
+        return refused_at_plan(inputs, keys, project_root)
 
     def template_error(self, text: str) -> tuple[int, str] | None:
         """(line inside the template, message) of the first Jinja syntax error in `text`."""
@@ -159,7 +173,11 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         open_secrets=True,
     ),
     "environment": DriverDeclaration(
-        inputs=(_optional("env_file", "string"), _optional("target_kind", "string")),
+        inputs=(
+            _optional("env_file", "string"),
+            _optional("process_variables", "list"),
+            _optional("target_kind", "string"),
+        ),
         open_secrets=True,
         outputs="requested",
         reads_environment=True,

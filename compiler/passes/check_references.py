@@ -14,18 +14,27 @@ A key outside that set is a located error at the reference (the Score file line 
 .orch line), listing the outputs that exist, so a missing output stops the plan instead
 of failing the apply halfway. The driver's own answer comes first because it is exactly
 what apply will see: a reference that would work at apply is never refused.
+
+A driver may also refuse a key it would otherwise return: the `environment` driver
+reads orchc's own environment only for the variables its `process_variables` input
+allows (a Score file is untrusted, docs/security.md), so a key it does not allow and
+the project's `.env` does not set is an error at the reference, naming the definition
+and the input that would allow it. Skipped when the target interpolates the
+environment itself (Compose: a container's variables are read at `docker compose up`;
+a file, volume source or param reading a variable found nowhere fails the deploy).
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
 
 from orchc.grammar.diagnostics import Diagnostics
 from orchc.grammar.source import Span
 
 from .. import ir
-from ..uid import ResourceUid
+from ..uid import TARGET_UID, ResourceUid
 from .check_definitions import DriverCatalog
 from .expand import ExpandedResource, Expansion
 
@@ -39,6 +48,17 @@ class Provided:
 
 
 def check_references(
+    expansion: Expansion,
+    program: ir.Program,
+    drivers: DriverCatalog,
+    diagnostics: Diagnostics,
+    project_root: Path,
+) -> None:
+    _check_provided(expansion, program, drivers, diagnostics)
+    _check_refused(expansion, drivers, diagnostics, project_root)
+
+
+def _check_provided(
     expansion: Expansion, program: ir.Program, drivers: DriverCatalog, diagnostics: Diagnostics
 ) -> None:
     reported: set[tuple[Span, ResourceUid, str]] = set()
@@ -80,6 +100,54 @@ def provided_outputs(
         source = f"the contract of type '{contract.name}' ({contract.span.location}) lists"
         return Provided(frozenset(contract.names()), source)
     return None
+
+
+def _check_refused(
+    expansion: Expansion, drivers: DriverCatalog, diagnostics: Diagnostics, project_root: Path
+) -> None:
+    if _target_interpolates(expansion, drivers):
+        return
+    refused = _refused_outputs(expansion, drivers, project_root)
+    reported: set[tuple[Span, ResourceUid, str]] = set()
+    for reference in expansion.references:
+        found = refused.get((reference.target, reference.key))
+        if found is None:
+            continue
+        seen = (reference.span, reference.target, reference.key)
+        if seen in reported:
+            continue
+        reported.add(seen)
+        why, how = found
+        definition = expansion.resources[reference.target].definition
+        diagnostics.error(
+            reference.span,
+            why,
+            f"note: definition '{definition.id}' ({definition.span.location}) serves "
+            f"'{reference.target}': {how}",
+        )
+
+
+def _refused_outputs(
+    expansion: Expansion, drivers: DriverCatalog, project_root: Path
+) -> dict[tuple[ResourceUid, str], tuple[str, str]]:
+    """(resource, key) -> (why, how to allow it), for every key a driver refuses."""
+    refused: dict[tuple[ResourceUid, str], tuple[str, str]] = {}
+    for uid, resource in expansion.resources.items():
+        driver = resource.definition.driver
+        declaration = drivers.declaration(driver) if driver else None
+        if declaration is None:
+            continue
+        keys = resource.requested_outputs
+        for key, found in declaration.refused_outputs(resource.inputs, keys, project_root).items():
+            refused[(uid, key)] = found
+    return refused
+
+
+def _target_interpolates(expansion: Expansion, drivers: DriverCatalog) -> bool:
+    target = expansion.resources.get(TARGET_UID)
+    driver = target.definition.driver if target is not None else None
+    declaration = drivers.declaration(driver) if driver else None
+    return declaration is not None and declaration.interpolates_environment
 
 
 def _did_you_mean(key: str, names: frozenset[str]) -> str:

@@ -18,8 +18,9 @@ What a case gets beyond the defaults, and why:
   the documents read.
 - score-compose 02-environment ships a `.env`: it is copied into the project root,
   where the `environment` default reads it.
-- community-provisioners/environment reads `TEST` and ships no value: the test sets
-  `TEST` in orchc's environment.
+- community-provisioners/environment reads `TEST` and ships no value: the test writes
+  it to the project's `.env` (orchc's own environment is closed to Score files unless
+  a definition's `process_variables` allows a variable, and the defaults allow none).
 - both `score-full.yaml` samples read `file.txt`, which their repositories do not
   ship: the samples are copied into the project with a stand-in `file.txt`; their
   `image: .` container gets an image as CI would pass it (`--image`, SPEC §12).
@@ -85,11 +86,11 @@ STAND_INS = {
     "score-go/schema/files/samples": {"file.txt": "a stand-in for the sample's file.txt\n"},
 }
 
-# Variables that `environment` resources of the corpus read; unset unless a case sets
-# them, so the machine's own environment never leaks into a result.
-ENVIRONMENT: dict[str, dict[str, str | None]] = {
-    "community-provisioners/environment": {"TEST": "a value from orchc's environment"},
-}
+# `.env` files the project gets for cases whose `environment` resources read a variable
+# the corpus ships no value for.
+DOTENV = {"community-provisioners/environment": "TEST=a value from the project's .env\n"}
+# Variables those resources read, unset in orchc's environment: the machine's own
+# environment never leaks into a result (nor would the default read it).
 UNSET = {"NAME": None, "TEST": None}
 
 CASES = sorted({str(p.parent.relative_to(CORPUS)) for p in corpus_files()})
@@ -130,6 +131,8 @@ def prepare(project: Any, case: str) -> list[str]:
         documents = sorted(copies.glob("*.yaml"))
     if (directory / ".env").exists():
         shutil.copy(directory / ".env", project.root / ".env")
+    if case in DOTENV:
+        (project.root / ".env").write_text(DOTENV[case])
     extra = used_types(documents) - DEFAULT_TYPES
     if extra:
         project.define("extra.orch", static_definitions(extra))
@@ -145,13 +148,12 @@ def deploy_twice(
     """Plan to a file and apply it; check the definitions chosen, that a second plan
     is a no-op and a second apply writes the same files. The files of the first."""
     files = prepare(project, case)
-    variables = UNSET | ENVIRONMENT.get(case, {})
-    project.run("plan", "--env", env, *files, "-o", "plan.json", env=variables)
+    project.run("plan", "--env", env, *files, "-o", "plan.json", env=UNSET)
     check_only_defaults(json.loads((project.root / "plan.json").read_text()))
-    project.run("apply", "plan.json", "--auto-approve", env=variables)
+    project.run("apply", "plan.json", "--auto-approve", env=UNSET)
     first = deployed()
-    project.run("plan", "--env", env, *files, "--detailed-exitcode", env=variables)
-    project.run("apply", "--env", env, *files, "--auto-approve", env=variables)
+    project.run("plan", "--env", env, *files, "--detailed-exitcode", env=UNSET)
+    project.run("apply", "--env", env, *files, "--auto-approve", env=UNSET)
     assert deployed() == first
     return first
 

@@ -96,6 +96,7 @@ def test_every_default_type_but_the_open_ended_has_a_contract() -> None:
 def test_output_names(resource_type: str, target: str, project: Any) -> None:
     _, plain, secret = TYPES[resource_type]
     score = write_score(project.root, resource_type)
+    (project.root / ".env").write_text("ORCHC_TEST_GREETING=hello\n")  # for `environment`
     env = ENVIRONMENTS[target]
     project.run(
         "apply",
@@ -104,7 +105,7 @@ def test_output_names(resource_type: str, target: str, project: Any) -> None:
         "-f",
         str(score),
         "--auto-approve",
-        env={"ORCHC_TEST_GREETING": "hello"},
+        env={"ORCHC_TEST_GREETING": None},
     )
     outputs = project.outputs(f"{resource_type}.default#app.res", env)
     assert set(outputs) == plain | secret

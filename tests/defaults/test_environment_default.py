@@ -1,8 +1,10 @@
 """The `environment` default end to end. Compose: container variables are written
 `${NAME}` for `docker compose up` to fill in from its own environment or the `.env`
-beside the compose file, as score-compose does. Kubernetes: values from orchc's
-environment or the project's `.env`, read at apply, reach the workload through a
-Secret only."""
+beside the compose file, as score-compose does. Kubernetes: values from the project's
+`.env` (or the variables of orchc's own environment a platform definition allows with
+`process_variables`; none by default), read at apply, reach the workload through a
+Secret only. A Score file naming a variable that is neither fails the plan at its line,
+never showing a value."""
 
 from __future__ import annotations
 
@@ -93,37 +95,112 @@ def test_compose_keeps_literal_dollars_and_other_outputs_around_the_variable(
     assert seen["GREETING"] == "$5 for Bob at app-dir.localhost (app)"
 
 
-def test_kubernetes_gets_the_values_through_a_secret(
+def test_kubernetes_gets_the_env_file_values_through_a_secret(
     project: Any, score: str, kubernetes_objects: Any
 ) -> None:
-    unset = {"ORCHC_TEST_GREETING": None, "ORCHC_TEST_NAME": None}
-    project.run("apply", "--env", "staging", "-f", score, "--auto-approve", env=unset)
+    project.run("apply", "--env", "staging", "-f", score, "--auto-approve", env=RUNNER)
     objects = kubernetes_objects(project.root / "build/shop/staging")
-    values = [
+    assert secret_values(objects) == ["Hello, from the file!"]
+
+
+# What a CI runner holds: a Score file must not get any of it unless the platform says so.
+RUNNER = {"ORCHC_TEST_NAME": "runner-secret-value", "ORCHC_TEST_GREETING": "runner-greeting"}
+
+
+def secret_values(objects: list[dict[str, Any]]) -> list[str]:
+    return [
         base64.b64decode(value).decode()
         for obj in objects
         if obj["kind"] == "Secret"
         for value in obj["data"].values()
     ]
-    assert values == ["Hello, from the file!"]
 
 
-def test_a_missing_value_fails_the_apply_naming_it(project: Any, score: str) -> None:
+def test_a_variable_not_allowed_fails_the_plan_at_its_score_line(project: Any, score: str) -> None:
     (project.root / ".env").write_text("ORCHC_TEST_GREETING=Hello\n")
-    result = project.run(
-        "apply",
-        "--env",
-        "staging",
-        "-f",
-        score,
-        "--auto-approve",
-        code=1,
-        env={"ORCHC_TEST_GREETING": None, "ORCHC_TEST_NAME": None},
+    result = project.run("plan", "--env", "staging", "-f", score, code=1, env=RUNNER)
+    assert result.stderr.splitlines()[:4] == [
+        "score.yaml:7:56: error: variable 'ORCHC_TEST_NAME' is not set in .env, and orchc's "
+        "own environment is not read for it",
+        '        GREETING: "${resources.env.ORCHC_TEST_GREETING}, ${resources.env.ORCHC_TEST_NAME}!"',
+        " " * 57 + "^",
+        "  note: definition 'default-environment' (orchc:defaults/environment.orch:16) serves "
+        "'environment.default#app.env': process_variables allows none; to pass a variable "
+        'from orchc\'s environment, a platform definition of type "environment" lists it '
+        '(process_variables = ["ORCHC_TEST_NAME"])',
+    ]
+    assert "runner-secret-value" not in result.output
+
+
+def test_orchc_check_reports_it_too(project: Any, score: str) -> None:
+    (project.root / ".env").unlink()
+    result = project.run("check", "--env", "staging", "-f", score, code=1, env=RUNNER)
+    assert "score.yaml:7:18: error: variable 'ORCHC_TEST_GREETING' is not set in .env " in (
+        result.stderr
     )
+    assert "environment 'staging' (staging): 2 error(s)" in result.stderr
+    assert "runner-" not in result.output
+
+
+def test_an_env_file_changed_after_the_plan_fails_the_apply_naming_the_resource(
+    project: Any, score: str
+) -> None:
+    project.run("plan", "--env", "staging", "-f", score, "-o", "plan.json", env=RUNNER)
+    (project.root / ".env").write_text("ORCHC_TEST_GREETING=Hello\n")
+    result = project.run("apply", "plan.json", "--auto-approve", code=1, env=RUNNER)
+    assert "environment.default#app.env" in result.output
     assert (
-        "variable ORCHC_TEST_NAME not set: looked in orchc's environment and in .env"
-        in result.stderr
+        "variable 'ORCHC_TEST_NAME' is not set in .env, and orchc's own environment is not "
+        "read for it: process_variables allows none" in result.output
     )
+    assert "runner-secret-value" not in result.output
+    assert not (project.root / "build").exists()
+
+
+ALLOWING = """
+definition "ci-environment" {{
+  type   = "environment"
+  driver = "environment"
+  match {{ env_type = "staging" }}
+  inputs {{
+    process_variables = {allowed}
+    target_kind       = "${{resources['target.default#target'].outputs.kind}}"
+  }}
+}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("allowed", "expected"),
+    [
+        ('["ORCHC_TEST_NAME"]', "Hello, runner-secret-value!"),  # GREETING from .env
+        ('["ORCHC_TEST_*"]', "runner-greeting, runner-secret-value!"),
+    ],
+)
+def test_variables_the_platform_allows_reach_the_secret(
+    project: Any, score: str, kubernetes_objects: Any, allowed: str, expected: str
+) -> None:
+    project.define("environment.orch", ALLOWING.format(allowed=allowed))
+    project.run("apply", "--env", "staging", "-f", score, "--auto-approve", env=RUNNER)
+    objects = kubernetes_objects(project.root / "build/shop/staging")
+    assert secret_values(objects) == [expected]
+    assert "runner-" not in "".join(
+        text.decode() for name, text in project.files("build").items() if "secret" not in name
+    )
+
+
+def test_compose_still_defers_to_docker_compose_up_and_reads_nothing_of_orchc(
+    project: Any, score: str
+) -> None:
+    (project.root / ".env").unlink()
+    project.run("apply", "--env", "dev", "-f", score, "--auto-approve", env=RUNNER)
+    compose_text = (project.root / "compose.yaml").read_text()
+    assert "GREETING: ${ORCHC_TEST_GREETING}, ${ORCHC_TEST_NAME}!" in compose_text
+    written = b"".join(project.files(".").values())
+    assert b"runner-" not in written  # nor in the state: orchc never read them
+    assert compose_sees(project, ORCHC_TEST_GREETING="Hi", ORCHC_TEST_NAME="Ann") == {
+        "GREETING": "Hi, Ann!"
+    }
 
 
 def test_a_key_read_later_is_fetched_by_the_next_apply(

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from orchc.drivers import _dotenv, environment
+from orchc.drivers import _dotenv, environment, environment_sources
 from orchc.drivers._dotenv import parse_dotenv
+from orchc.drivers.declarations import BUILT_IN
 from orchc.drivers.environment import EnvironmentDriver
 from orchc.drivers.protocol import DriverError, DriverResult, NullJournal
 
@@ -29,20 +30,73 @@ def create(make_request: Any, wanted: set[str], **inputs: Any) -> DriverResult:
     return EnvironmentDriver().create(request, NullJournal())
 
 
-def test_requested_keys_come_from_the_process_environment_as_secrets(
-    make_request: Any, monkeypatch: pytest.MonkeyPatch
+def test_nothing_is_read_from_the_process_environment_by_default(
+    make_request: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(NAME, "process-secret-value")
+    with pytest.raises(DriverError) as error:
+        create(make_request, {NAME})
+    assert str(error.value) == (
+        f"variable '{NAME}' is not set in .env (no such file), and orchc's own environment "
+        "is not read for it: process_variables allows none; to pass a variable from orchc's "
+        'environment, a platform definition of type "environment" lists it '
+        f'(process_variables = ["{NAME}"])'
+    )
+    assert "process-secret-value" not in str(error.value)
+
+
+@pytest.mark.parametrize("allowed", [[NAME], ["ORCHC_TEST_ENV_*"], ["OTHER", "ORCHC_*"], ["*"]])
+def test_allowed_keys_come_from_the_process_environment_as_secrets(
+    make_request: Any, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
 ) -> None:
     monkeypatch.setenv(NAME, "Bob")
     monkeypatch.setenv(GREETING, "Hello")
-    assert create(make_request, {NAME}) == DriverResult(secrets={NAME: "Bob"})
+    result = create(make_request, {NAME}, process_variables=allowed)
+    assert result == DriverResult(secrets={NAME: "Bob"})
 
 
-def test_the_process_environment_wins_over_the_env_file(
+def test_a_key_not_allowed_comes_from_the_env_file_even_when_the_process_has_it(
+    make_request: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text(f"{NAME}=from-file\n")
+    monkeypatch.setenv(NAME, "from-process")
+    monkeypatch.setenv(GREETING, "from-process")
+    result = create(make_request, {NAME, GREETING}, process_variables=[GREETING])
+    assert result.secrets == {NAME: "from-file", GREETING: "from-process"}
+
+
+def test_compose_returns_what_is_found_and_never_a_key_not_allowed(
+    make_request: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(NAME, "process-secret-value")
+    monkeypatch.setenv(GREETING, "Hello")
+    result = create(
+        make_request, {NAME, GREETING}, process_variables=[GREETING], target_kind="compose"
+    )
+    assert result == DriverResult(secrets={GREETING: "Hello"})
+
+
+@pytest.mark.parametrize(
+    ("patterns", "message"),
+    [
+        (["AWS_*_KEY"], "'AWS_*_KEY' is not a variable name or a prefix ending in '*'"),
+        (["A B"], "'A B' is not a variable name or a prefix ending in '*'"),
+        ([""], "'' is not a variable name or a prefix ending in '*'"),
+        (["**"], "'**' is not a variable name or a prefix ending in '*'"),
+    ],
+)
+def test_a_bad_pattern_is_refused(make_request: Any, patterns: list[str], message: str) -> None:
+    with pytest.raises(DriverError) as error:
+        create(make_request, {NAME}, process_variables=patterns)
+    assert str(error.value) == f"invalid inputs: input 'process_variables': {message}"
+
+
+def test_the_process_environment_wins_over_the_env_file_for_an_allowed_key(
     make_request: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     (tmp_path / ".env").write_text(f"{NAME}=from-file\n{GREETING}=Hi\n")
     monkeypatch.setenv(NAME, "from-process")
-    result = create(make_request, {NAME, GREETING})
+    result = create(make_request, {NAME, GREETING}, process_variables=[NAME])
     assert result.secrets == {NAME: "from-process", GREETING: "Hi"}
     assert result.outputs == {}
 
@@ -96,7 +150,7 @@ def test_missing_keys_name_every_place_looked_in(
     elif isinstance(content, bytes):
         (tmp_path / env_file).write_bytes(content)
     with pytest.raises(DriverError) as error:
-        create(make_request, wanted, env_file=env_file)
+        create(make_request, wanted, env_file=env_file, process_variables=["ORCHC_TEST_*"])
     assert str(error.value) == message
     assert "s3cr3t-value" not in str(error.value)
 
@@ -106,8 +160,76 @@ def test_an_unknown_input_is_refused(make_request: Any) -> None:
         create(make_request, {NAME}, envfile=".env")
     assert (
         str(error.value)
-        == "invalid inputs: unknown input 'envfile' (expected: env_file, target_kind)"
+        == "invalid inputs: unknown input 'envfile' (expected: env_file, process_variables, "
+        "target_kind)"
     )
+
+
+@pytest.mark.parametrize(
+    ("link_to", "env_file", "why"),
+    [
+        ("/proc/self/environ", ".env", "the path leads outside the project directory"),
+        ("../outside.env", ".env", "the path leads outside the project directory"),
+        (None, "../outside.env", "the path leads outside the project directory"),
+        (None, "/proc/self/environ", "the path must be relative, not absolute"),
+        (None, "config", "Is a directory"),
+    ],
+)
+def test_the_env_file_is_confined_to_the_project(
+    make_request: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    link_to: str | None,
+    env_file: str,
+    why: str,
+) -> None:
+    """A `.env` committed as a symlink to `/proc/self/environ` would hand a Score file
+    orchc's whole environment; it is refused like a Score file's `files[].source`."""
+    monkeypatch.setenv(NAME, "process-secret-value")
+    project = tmp_path / "project"
+    (project / "config").mkdir(parents=True)
+    (tmp_path / "outside.env").write_text(f"{NAME}=outside-secret-value\n")
+    if link_to is not None:
+        (project / env_file).symlink_to(link_to)
+    request = make_request(
+        "environment",
+        inputs={"env_file": env_file},
+        requested_outputs=frozenset({NAME}),
+        project_root=project,
+    )
+    with pytest.raises(DriverError) as error:
+        EnvironmentDriver().create(request, NullJournal())
+    assert f"is not set in {env_file} ({why})" in str(error.value)
+    assert "secret-value" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "dotenv", "refused"),
+    [
+        ({}, None, {NAME, GREETING}),
+        ({"process_variables": []}, f"{GREETING}=x\n", {NAME}),
+        ({"process_variables": [NAME]}, f"{GREETING}=x\n", set()),
+        ({"process_variables": ["ORCHC_*"]}, None, set()),
+        ({"env_file": "other.env"}, f"{NAME}=x\n{GREETING}=x\n", {NAME, GREETING}),
+        # Not known before apply, or reported by the driver at apply: nothing refused.
+        ({"process_variables": "${env.ALLOWED}"}, None, set()),
+        ({"process_variables": ["A*B"]}, None, set()),
+        ({"env_file": "${env.ENV_FILE}"}, None, set()),
+        ({}, "not dotenv\n", set()),
+    ],
+)
+def test_the_plan_refuses_what_apply_would_not_find(
+    tmp_path: Path, inputs: dict[str, Any], dotenv: str | None, refused: set[str]
+) -> None:
+    if dotenv is not None:
+        (tmp_path / ".env").write_text(dotenv)
+    declared = BUILT_IN["environment"]
+    found = declared.refused_outputs(inputs, {NAME, GREETING}, tmp_path)
+    assert set(found) == refused
+
+
+def test_only_a_driver_that_reads_the_environment_refuses_outputs(tmp_path: Path) -> None:
+    assert BUILT_IN["static"].refused_outputs({}, {NAME}, tmp_path) == {}
 
 
 def test_delete_does_nothing(make_request: Any, tmp_path: Path) -> None:
@@ -154,7 +276,7 @@ def test_dotenv_errors_name_the_line_not_its_text(text: str, message: str) -> No
     assert str(error.value) == message
 
 
-@pytest.mark.parametrize("module", [environment, _dotenv])
+@pytest.mark.parametrize("module", [environment, environment_sources, _dotenv])
 def test_doctests(module: Any) -> None:
     failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failed == 0

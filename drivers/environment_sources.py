@@ -1,0 +1,144 @@
+"""Where the `environment` driver may look for a variable a Score file names: orchc's
+own process environment only for the names the platform allows, and the project's env
+file.
+
+A Score file is untrusted input (docs/security.md). orchc's process environment belongs
+to the platform (the CI runner's credentials, `env("...")` secrets), so a Score file
+that says `${resources.env.AWS_SECRET_ACCESS_KEY}` must not get it copied into its
+workload. The definition's input `process_variables` lists what may be read there:
+variable names, or prefixes ending in `*` (`"APP_*"`); a lone `"*"` allows every
+variable. By default it is empty: nothing is read from orchc's environment.
+
+The env file (`.env`) is the project's own and is read as before, but confined to the
+project like a Score file's `files[].source` (no absolute path, no `..`, no symlink out
+of the project, regular files only, at most 1 MiB): a committed `.env` linking to
+`/proc/self/environ` would otherwise hand over the whole process environment.
+
+Used by the driver at apply and by its declaration at plan time, which must stay cheap
+to import: the standard library, `_dotenv` and the confined reader only.
+
+>>> allowed = ProcessVariables.parse(["API_URL", "APP_*"])
+>>> [allowed.allows(name) for name in ("API_URL", "APP_NAME", "AWS_SECRET_ACCESS_KEY")]
+[True, True, False]
+>>> str(allowed), str(ProcessVariables.parse([]))
+('API_URL, APP_*', 'none')
+>>> ProcessVariables.parse(["AWS_*_KEY"])
+Traceback (most recent call last):
+...
+ValueError: 'AWS_*_KEY' is not a variable name or a prefix ending in '*'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# One home for the confinement rule (docs/security.md): the env file is as untrusted as
+# a Score file's `files[].source`, so it is read by the same function.
+from orchc.compiler.confined import ConfinementError, read_confined
+from orchc.drivers._dotenv import parse_dotenv
+from orchc.drivers.protocol import DriverError
+
+PROCESS_VARIABLES_INPUT = "process_variables"
+_PATTERN = re.compile(r"\*|[A-Za-z_][A-Za-z0-9_.-]*\*?")
+
+
+@dataclass(frozen=True)
+class ProcessVariables:
+    """The variables of orchc's own environment a Score file may read."""
+
+    patterns: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, value: object) -> ProcessVariables:
+        """The patterns of the input's value; ValueError naming the first bad one."""
+        if not isinstance(value, list | tuple) or not all(isinstance(p, str) for p in value):
+            raise ValueError("expected a list of variable names and prefixes ending in '*'")
+        for pattern in value:
+            if not _PATTERN.fullmatch(pattern):
+                raise ValueError(f"'{pattern}' is not a variable name or a prefix ending in '*'")
+        return cls(tuple(value))
+
+    def allows(self, name: str) -> bool:
+        return any(name.startswith(p[:-1]) if p.endswith("*") else name == p for p in self.patterns)
+
+    def __str__(self) -> str:
+        return ", ".join(self.patterns) or "none"
+
+
+@dataclass(frozen=True)
+class EnvFile:
+    """The project's env file: its variables, or why there are none."""
+
+    shown_as: str
+    values: Mapping[str, str]
+    why_not: str = ""  # " (no such file)" etc. when it could not be read
+
+    @classmethod
+    def read(cls, project_root: Path, env_file: str) -> EnvFile:
+        """Parse errors raise `DriverError` naming the line, never its text."""
+        try:
+            data = read_confined(project_root, env_file, project_root)
+        except ConfinementError as error:
+            return cls(env_file, {}, f" ({_reason(error)})")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return cls(env_file, {}, " (not UTF-8 text)")
+        return cls(env_file, parse_dotenv(text, env_file))
+
+
+def _reason(error: ConfinementError) -> str:
+    reason = str(error)
+    return "no such file" if reason == "No such file or directory" else reason
+
+
+def refused_at_plan(
+    inputs: Mapping[str, object], keys: Collection[str], project_root: Path
+) -> dict[str, tuple[str, str]]:
+    """The `keys` the driver will not find with these plan-form inputs, each with (why,
+    how to allow it): not allowed from orchc's environment and not in the env file.
+    Empty when an input is not known before apply (a `${...}` placeholder) or invalid
+    (the driver reports that), or the env file does not parse."""
+    env_file = inputs.get("env_file", ".env")
+    try:
+        allowed = ProcessVariables.parse(inputs.get(PROCESS_VARIABLES_INPUT, []))
+    except ValueError:
+        return {}
+    outside = sorted(key for key in keys if not allowed.allows(key))
+    if not outside or not isinstance(env_file, str) or "${" in env_file:
+        return {}
+    try:
+        found = EnvFile.read(project_root, env_file)
+    except DriverError:  # a line that does not parse: the driver reports it at apply
+        return {}
+    return {
+        key: (refusal([key], found), allow_hint([key], allowed))
+        for key in outside
+        if key not in found.values
+    }
+
+
+def refusal(keys: list[str], env_file: EnvFile) -> str:
+    """Why `keys`, which the allow list does not cover, have no value; names no value
+    and does not say whether orchc's environment has them."""
+    names = ", ".join(f"'{key}'" for key in keys)
+    noun, verb, pronoun = (
+        ("variable", "is", "it") if len(keys) == 1 else ("variables", "are", "them")
+    )
+    return (
+        f"{noun} {names} {verb} not set in {env_file.shown_as}{env_file.why_not}, and "
+        f"orchc's own environment is not read for {pronoun}"
+    )
+
+
+def allow_hint(keys: list[str], allowed: ProcessVariables) -> str:
+    """How the platform lets Score files read `keys` from orchc's environment."""
+    listed = ", ".join(f'"{key}"' for key in keys)
+    return (
+        f"{PROCESS_VARIABLES_INPUT} allows {allowed}; to pass a variable from orchc's "
+        f'environment, a platform definition of type "environment" lists it '
+        f"({PROCESS_VARIABLES_INPUT} = [{listed}])"
+    )
