@@ -72,7 +72,10 @@ class Compilation:
     sources: SourceMap
     warnings: list[Diagnostic] = field(default_factory=list)
     overrides: ScoreOverrides = field(default_factory=ScoreOverrides)
-    root: Path = Path()  # the project root: drivers read the project's files from it
+    root: Path | None = None
+    """The project root, where plan-time checks read project files other than the
+    sources (the `environment` driver's `.env`); None when they are not at hand (the
+    base revision `orchc impact` compiles from `git archive`): those checks are skipped."""
 
     @property
     def inputs_digest(self) -> str:

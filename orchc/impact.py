@@ -194,7 +194,9 @@ def compare_with_base(project: Project, request: ImpactRequest) -> list[Compared
         for env in _envs(request, shared_base, head_shared):
             target = project.target(request.app, env)
             with _at_base(request.base):
-                old_compilation = base.of(env)
+                # Untracked files (.env) are not in the archive: plan-time checks that
+                # read them are for the working tree's side.
+                old_compilation = replace(base.of(env), root=None)
             new_compilation = head.of(env)
             on_base = old_compilation.program.environment(env) is not None
             on_head = new_compilation.program.environment(env) is not None

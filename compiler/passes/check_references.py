@@ -52,10 +52,12 @@ def check_references(
     program: ir.Program,
     drivers: DriverCatalog,
     diagnostics: Diagnostics,
-    project_root: Path,
+    project_root: Path | None,
 ) -> None:
+    """`project_root` None: the project's files are not at hand, refusals are not checked."""
     _check_provided(expansion, program, drivers, diagnostics)
-    _check_refused(expansion, drivers, diagnostics, project_root)
+    if project_root is not None:
+        _check_refused(expansion, drivers, diagnostics, project_root)
 
 
 def _check_provided(

@@ -134,6 +134,30 @@ def test_impact_with_an_overrides_file_the_base_does_not_have(repository: Path) 
     ]
 
 
+def test_impact_of_a_score_reading_the_untracked_env_file(repository: Path) -> None:
+    """The base revision comes from `git archive`, without an untracked `.env`: the
+    `environment` driver's plan-time check (a variable neither allowed nor in `.env`)
+    is made on the working tree's side only."""
+    (repository / "services" / "envy").mkdir()
+    (repository / "services" / "envy" / "score.yaml").write_text(
+        "apiVersion: score.dev/v1b1\nmetadata: {name: envy}\ncontainers:\n  main:\n"
+        "    image: busybox\n    variables:\n      KEY: ${resources.env.API_KEY}\n"
+        "resources:\n  env: {type: environment}\n"
+    )
+    git(repository, "add", "-A")
+    git(repository, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "envy")
+    (repository / ".env").write_text("API_KEY=untracked-value\n")
+    result = orchc("impact", "--base", "HEAD", "--env", "prod", "--detailed-exitcode")
+    assert result.exit_code == 0, result.output
+    (repository / ".env").unlink()
+    result = orchc("impact", "--base", "HEAD", "--env", "prod")
+    assert result.exit_code == 1
+    assert "services/envy/score.yaml:7:12: error: variable 'API_KEY' is not set in .env" in (
+        result.output
+    )
+    assert "do not compile" not in result.output  # the working tree's side, not the base
+
+
 def test_impact_applies_each_sides_orchc_toml_environment_overrides(repository: Path) -> None:
     """As `orchc plan` does: the base revision with its orchc.toml's overrides for the
     environment, the working tree with its own."""
