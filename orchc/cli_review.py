@@ -29,6 +29,7 @@ from .files import write_atomically
 from .options import (
     definitions_option,
     fail,
+    lock_timeout_option,
     score_option,
     score_overrides_options,
     state_option,
@@ -56,6 +57,7 @@ class PlanRequest:
     max_chars: int
     replace: frozenset[ResourceUid] = frozenset()
     refresh: bool = False
+    lock_timeout: float = 0  # --lock-timeout: how long --refresh waits for the lock
     # --overrides-file, --override-property, --image (SPEC §12), as given
     overrides: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
 
@@ -119,6 +121,7 @@ def select_envs(
     is_flag=True,
     help="ask every driver that can observe for drift; plan an update of what drifted",
 )
+@lock_timeout_option
 @score_overrides_options
 @user_errors
 def plan(
@@ -135,6 +138,7 @@ def plan(
     detailed_exitcode: bool,
     replace: tuple[str, ...],
     refresh: bool,
+    lock_timeout: float,
     overrides_files: tuple[str, ...],
     override_properties: tuple[str, ...],
     images: tuple[str, ...],
@@ -151,6 +155,7 @@ def plan(
         max_chars,
         forced,
         refresh,
+        lock_timeout,
         (overrides_files, override_properties, images),
     )
     changed = run_plan(request, definitions, score_files, state_url)
@@ -216,12 +221,15 @@ def _drift(
     project: Project, state: StateReader, request: PlanRequest, env: str
 ) -> dict[ResourceUid, str]:
     """`plan --refresh`: what each driver that can observe saw differ; a driver that
-    cannot look stops the plan."""
+    cannot look stops the plan. Observing holds the lock, which `--lock-timeout` waits
+    for as `apply` does."""
     from orchc.runtime.drift import ObserveError, Seen, observe_all
+
+    from .cli_apply import waiting
 
     if not hasattr(state, "records"):
         return {}  # no state yet: nothing to observe
-    reader: _RecordReader = state  # type: ignore[assignment]
+    reader: _RecordReader = waiting(state, request.lock_timeout)  # type: ignore[arg-type]
     app = project.app(request.app)
     observed = observe_all(reader, project.drivers, project.root, app, env)
     errors = [f"  {o.uid} ({o.driver}): {o.detail}" for o in observed if o.seen is Seen.ERROR]

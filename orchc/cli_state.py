@@ -19,7 +19,7 @@ from orchc.runtime.state.errors import StateStoreError
 from orchc.runtime.state.sql import SqlStateStore
 from orchc.sensitive import SENSITIVE
 
-from .options import fail, state_option, user_errors
+from .options import fail, lock_timeout_option, state_option, user_errors
 from .project import Project, UsageProblem
 
 
@@ -162,13 +162,17 @@ def migrate(destination: str, state_url: str | None) -> None:
 @click.argument("uid")
 @_env_options
 @state_option
+@lock_timeout_option
 @user_errors
-def remove(uid: str, env: str, app: str | None, state_url: str | None) -> None:
+def remove(uid: str, env: str, app: str | None, state_url: str | None, lock_timeout: float) -> None:
     """Forget a resource without calling its driver (the next apply creates it again)."""
     from orchc.runtime.forget import NotInStateError, forget
 
+    from .cli_apply import waiting
+
     with opened_store(state_url) as (project, store):
         app_id = project.app(app)
+        waiting(store, lock_timeout)
         try:
             record = forget(store, app_id, env, ResourceUid.parse(uid))
         except NotInStateError as error:

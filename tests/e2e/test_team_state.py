@@ -190,7 +190,15 @@ def test_lock_timeout_waits_for_the_holder_then_applies(
     refused = applied.run("apply", "--env", "dev", "--auto-approve", expect=1)
     assert "the state is locked: apply by pid" in refused.stderr
 
-    waiting = applied.popen("apply", "--env", "dev", "--auto-approve", "--lock-timeout", "5m")
+    waits_then_runs(applied, holder, "apply", "--env", "dev", "--auto-approve")
+    assert sorted(applied.state_uids()) == ALL_UIDS
+
+
+def waits_then_runs(project: Project, holder: subprocess.Popen[str], *command: str) -> None:
+    """`command --lock-timeout 5m` says it waits for `holder`, which is then released;
+    the command then runs and succeeds."""
+    assert holder.stdin is not None
+    waiting = project.popen(*command, "--lock-timeout", "5m")
     assert waiting.stderr is not None
     line = waiting.stderr.readline()
     assert line.startswith(f"orchc: waiting for the lock, held by apply by pid {holder.pid}")
@@ -199,4 +207,29 @@ def test_lock_timeout_waits_for_the_holder_then_applies(
     assert holder.wait(60) == 0
     _, rest = waiting.communicate(timeout=300)
     assert waiting.returncode == 0, rest
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("plan", "--env", "dev", "--refresh"), ("state", "rm", DB_UID, "--env", "dev")],
+    ids=["plan --refresh", "state rm"],
+)
+def test_lock_timeout_of_the_other_commands_that_take_the_lock(
+    applied: Project, command: tuple[str, ...]
+) -> None:
+    """`plan --refresh` and `state rm` take the (app, env) lock: refused, they suggest
+    `--lock-timeout`, and with it they wait for the holder, then run."""
+    applied.run("apply", "--env", "dev", "--auto-approve")
+    holder = hold_lock("sqlite:///.orchc/state.db", applied)
+    assert holder.stdin is not None
+    refused = applied.run(*command, expect=1)
+    assert f"the state is locked: apply by pid {holder.pid}" in refused.stderr
+    assert "(--lock-timeout DURATION waits)" in refused.stderr
     assert sorted(applied.state_uids()) == ALL_UIDS
+
+    waits_then_runs(applied, holder, *command)
+    forgotten = command[:2] == ("state", "rm")
+    assert sorted(applied.state_uids()) == [u for u in ALL_UIDS if not forgotten or u != DB_UID]
+
+    bad = applied.run(*command, "--lock-timeout", "soon", expect=2)
+    assert "'soon' is not a duration such as 30s, 5m, 1h or 1m30s" in bad.stderr
