@@ -103,10 +103,26 @@ def prune(keep: int, env: str, app: str | None, state_url: str | None, lock_time
 
     from .cli_apply import waiting
 
-    with _opened(app, state_url) as (_, app_id, store):
+    with _opened(app, state_url) as (project, app_id, store):
+        _can_prune(store, project.config.state_url(state_url))
         deleted = prune_history(waiting(store, lock_timeout), app_id, env, keep)
         kept = [_text(row.get("serial")) for row in store.deployments(app_id, env, keep)]
     click.echo(f"deleted {deleted} deployment(s) from the history of {app_id}/{env}; {_kept(kept)}")
+
+
+def _can_prune(store: StateStore, url: str) -> None:
+    """A third-party backend written before `prune_deployments` joined the state
+    contract is refused by name, before the lock is taken."""
+    if callable(getattr(store, "prune_deployments", None)):
+        return
+    from orchc.runtime.state.errors import StateStoreError
+
+    scheme, kind = url.partition(":")[0], type(store)
+    raise StateStoreError(
+        f"state backend '{scheme}' ({kind.__module__}:{kind.__qualname__}) cannot prune "
+        "the history: its store has no `prune_deployments` method, which the state "
+        "contract gained with `history prune`; nothing was deleted"
+    )
 
 
 @click.command()

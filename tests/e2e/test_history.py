@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -205,3 +206,64 @@ def test_prune_keeps_the_newest_deployments_under_the_lock(
     nothing = project.run("history", "prune", "--keep", "0", "--env", "dev", expect=2)
     assert "Invalid value for '--keep': 0 is not in the range x>=1" in nothing.stderr
     assert len(history(project)["deployments"]) == 4
+
+
+# A third-party backend installed as a plugin (a module and its dist-info with an
+# `orchc.state` entry point), whose store was written before `prune_deployments`
+# joined the state contract: it delegates the rest to orchc's SQLite store.
+OLD_PLUGIN = """
+from pathlib import Path
+
+from orchc.runtime.state.sqlite import SqliteStateStore
+
+
+class OldFolderStore:
+    def __init__(self, path):
+        self._store = SqliteStateStore(path)
+
+    def __getattr__(self, name):
+        if name == "prune_deployments":
+            raise AttributeError(name)
+        return getattr(self._store, name)
+
+
+class OldFolderBackend:
+    def open(self, url, project_root):
+        return OldFolderStore(self._path(url, project_root))
+
+    def exists(self, url, project_root):
+        return self._path(url, project_root).exists()
+
+    def location(self, url, project_root):
+        return str(self._path(url, project_root))
+
+    def _path(self, url, project_root):
+        return Path(project_root) / url.removeprefix("oldfolder://") / "state.db"
+"""
+
+
+def test_prune_on_a_backend_without_prune_deployments_is_a_clear_error(
+    project: Project, tmp_path: Path
+) -> None:
+    plugins = tmp_path / "plugins"
+    info = plugins / "orchc_old_folder-1.0.dist-info"
+    info.mkdir(parents=True)
+    (plugins / "orchc_old_folder.py").write_text(OLD_PLUGIN)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: orchc-old-folder\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[orchc.state]\noldfolder = orchc_old_folder:OldFolderBackend\n"
+    )
+    project.env.update(PYTHONPATH=str(plugins), ORCHC_STATE="oldfolder://team", DNS_TOKEN=SECRET)
+    project.write("definitions/platform.orch", DEFINITIONS)
+    for version in (1, 2):
+        project.write("web/score.yaml", score(f"nginx:{version}"))
+        project.run("apply", "--env", "dev", "--auto-approve")
+    assert (project.root / "team" / "state.db").is_file()  # the plugin's store is used
+
+    refused = project.run("history", "prune", "--keep", "1", "--env", "dev", expect=1)
+    assert refused.stderr == (
+        "orchc: error: state backend 'oldfolder' (orchc_old_folder:OldFolderStore) cannot "
+        "prune the history: its store has no `prune_deployments` method, which the state "
+        "contract gained with `history prune`; nothing was deleted\n"
+    )
+    assert len(history(project)["deployments"]) == 2
