@@ -17,6 +17,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from .shown import shown
+
 CONFIG_NAME = "orchc.toml"
 DEFAULT_STATE = "sqlite:///.orchc/state.db"
 DEFAULT_WORKLOADS = ("**/score.yaml", "**/score.yml")
@@ -126,7 +128,7 @@ def _environments(value: object, path: Path) -> tuple[tuple[str, tuple[tuple[str
 
 
 def _environment(env: str, table: object, path: Path) -> tuple[tuple[str, str], ...]:
-    where = f"environments.{_shown(env)}"
+    where = f"environments.{shown(env)}"
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: '{where}' must be a table")
     unknown = sorted(set(table) - _ENVIRONMENT_KEYS)
@@ -146,34 +148,27 @@ def _environment(env: str, table: object, path: Path) -> tuple[tuple[str, str], 
 
 def _check_relative(path: Path, key: str, value: str, glob: bool = False) -> None:
     """Workload patterns are relative to the project root and stay inside it."""
-    shown = _shown(value)
+    escaped = shown(value)
     if "\0" in value:
-        raise ConfigError(f"{path}: '{key}' entry '{shown}' contains a NUL byte")
+        raise ConfigError(f"{path}: '{key}' entry '{escaped}' contains a NUL byte")
     _check_no_control(path, key, value)
     pure = PurePosixPath(value)
     if not value or pure.is_absolute() or PureWindowsPath(value).is_absolute():
         raise ConfigError(
-            f"{path}: '{key}' entry '{shown}' must be a pattern relative to the project "
+            f"{path}: '{key}' entry '{escaped}' must be a pattern relative to the project "
             "root (the directory of orchc.toml), not an absolute path"
         )
     if glob and ".." in pure.parts:
-        raise ConfigError(f"{path}: '{key}' entry '{shown}' must not leave the project root ('..')")
+        raise ConfigError(
+            f"{path}: '{key}' entry '{escaped}' must not leave the project root ('..')"
+        )
 
 
 def _check_no_control(path: Path, key: str, value: str) -> None:
     """Names a message may echo (every message about an overrides file shows its path)
     hold no control character: one would reach the terminal raw, or start a line."""
     if _CONTROL.search(value):
-        raise ConfigError(f"{path}: '{key}' entry '{_shown(value)}' contains a control character")
-
-
-def _shown(value: str) -> str:
-    """`value` as a message shows it: control characters and backslashes escaped.
-
-    >>> print(_shown("a\\nb\\x1b[31m"))
-    a\\nb\\x1b[31m
-    """
-    return value.encode("unicode_escape").decode("ascii")
+        raise ConfigError(f"{path}: '{key}' entry '{shown(value)}' contains a control character")
 
 
 def _string(data: dict[str, object], key: str, path: Path) -> str | None:

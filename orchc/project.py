@@ -34,9 +34,10 @@ def _check_id(what: str, value: str) -> None:
     """App and environment ids name output paths (`build/<app>/<env>`) and state rows:
     only lower-case letters, digits and '-' (so never `..`, `/` or a newline)."""
     if not _ID.fullmatch(value):
-        shown = value.encode("unicode_escape").decode("ascii")
+        from .shown import shown
+
         raise UsageProblem(
-            f"invalid {what} id '{shown}': use lower-case letters, digits and '-' "
+            f"invalid {what} id '{shown(value)}': use lower-case letters, digits and '-' "
             "(at most 63, starting and ending with a letter or digit)"
         )
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchc.shown import shown
+
 from .yaml_positions import JsonPath, YamlSyntaxError, load_yaml
 
 _WORKLOAD = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -60,6 +62,13 @@ class OverridesFile:
     given_by: str
 
     def describe(self) -> str:
+        """As messages and the plan show it: the path escaped (a newline or an escape
+        sequence in a file name must not reach the terminal)."""
+        return f"{self.given_by}: {shown(self.file)}"
+
+    def digested(self) -> str:
+        """What `inputs_digest` hashes for it: the path as given, unescaped, so the
+        digest of a plan does not depend on how messages show it."""
         return f"{self.given_by}: {self.file}"
 
 
@@ -124,7 +133,9 @@ class ScoreOverrides:
     def digest(self) -> str:
         """What `inputs_digest` covers besides the files read (the files themselves are
         read through the source map): every option, in order."""
-        text = "\0".join(o.describe() for o in self._every())
+        text = "\0".join(
+            o.digested() if isinstance(o, OverridesFile) else o.describe() for o in self._every()
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
     def apply_properties(self, document: dict[str, Any], workload: str) -> list[PropertyOverride]:

@@ -206,3 +206,25 @@ def test_a_bad_environments_table_in_orchc_toml(web: Project) -> None:
 def test_check_takes_no_image_and_does_not_ask_for_one(web: Project) -> None:
     web.run("check")
     web.run("check", "--all-envs")
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            "web=over\nrides\x1b[31m.yaml",
+            "orchc: error: --overrides-file: over\\nrides\\x1b[31m.yaml: cannot read: ",
+        ),
+        (
+            "api=ov\rer\x07.yaml",
+            "error: --overrides-file: ov\\rer\\x07.yaml: no workload 'api' (workloads: web)",
+        ),
+    ],
+)
+def test_control_characters_of_an_overrides_file_option_are_shown_escaped(
+    web: Project, option: str, message: str
+) -> None:
+    refused = web.run("plan", "--env", "dev", IMAGE, f"--overrides-file={option}", expect=1)
+    assert message in refused.stderr
+    first = refused.stderr.splitlines()[0]
+    assert first.isprintable() and message.splitlines()[0] in first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,26 @@ def test_an_override_of_an_aliased_place_leaves_the_alias_as_written(tmp_path: P
         "main": {"image": "nginx", "variables": {"A": "a"}},
         "side": {"image": "busybox", "variables": {"A": "b"}},
     }
+
+
+@pytest.mark.parametrize(
+    ("file", "shown"),
+    [
+        ("overrides/web.yaml", "overrides/web.yaml"),
+        ("over\nrides\x1b[31m.yaml\x07", "over\\nrides\\x1b[31m.yaml\\x07"),
+    ],
+)
+def test_an_overrides_file_is_shown_escaped_and_digested_as_given(file: str, shown: str) -> None:
+    """Messages and the plan show the path escaped; `inputs_digest` hashes it as given,
+    the text it hashed before messages escaped it."""
+    overrides = parse_options((f"web={file}",), (), ())
+    assert overrides.of("web") == [f"--overrides-file: {shown}"]
+    as_given = f"--overrides-file: {file}".encode()
+    assert overrides.digest() == hashlib.sha256(as_given).hexdigest()
+
+
+def test_the_digest_of_a_plain_overrides_file_is_unchanged() -> None:
+    """The value `inputs_digest` took for this option before paths were escaped."""
+    overrides = parse_options(("web=overrides/web.yaml",), (), ())
+    digest = "58f3b1511e44afe74a46294d8310f55feb6cc158ea927c97ead4c6c6a9e64405"
+    assert overrides.digest() == digest
