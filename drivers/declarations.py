@@ -101,6 +101,26 @@ class DriverDeclaration:
 
         return refused_at_plan(inputs, keys, project_root)
 
+    def input_error(self, name: str, value: object) -> str | None:
+        """What the driver refuses in input `name`'s plan-form value beyond its kind, as
+        its own validation words it; None when nothing. Only a driver that
+        `reads_environment` checks more: each `process_variables` pattern.
+
+        >>> BUILT_IN["environment"].input_error("process_variables", ["APP_*", "AWS_*_KEY"])
+        "'AWS_*_KEY' is not a variable name or a prefix ending in '*'"
+        """
+        if not self.reads_environment:
+            return None
+        from orchc.drivers.environment_sources import PROCESS_VARIABLES_INPUT, ProcessVariables
+
+        if name != PROCESS_VARIABLES_INPUT:
+            return None
+        try:
+            ProcessVariables.parse(value)
+        except ValueError as error:
+            return str(error)
+        return None
+
     def template_error(self, text: str) -> tuple[int, str] | None:
         """(line inside the template, message) of the first Jinja syntax error in `text`."""
         from jinja2 import TemplateSyntaxError

@@ -27,6 +27,7 @@ from .. import ir
 from ..driver_declarations import DeclaredDriver, DeclaredInput
 from ..placeholders import has_placeholders
 from .check_definitions import DriverCatalog
+from .check_workload_patches import plain
 
 _WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]+\s*")
 _BOOLEAN_WORDS = {"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"}
@@ -66,14 +67,34 @@ def _check_definition(
         if declared is None:
             _unknown(declaration, entry, secret, where, diagnostics)
             continue
-        problem = _kind_problem(declared.kind, entry.value)
-        if problem is not None:
-            noun = "secret" if secret else "input"
-            message = f"{noun} '{entry.key}' of {where} must be {_EXPECTED[declared.kind]}"
-            diagnostics.error(entry.value.span, f"{message}, found {problem}")
+        _check_value(
+            entry,
+            declared,
+            declaration,
+            f"{'secret' if secret else 'input'} '{entry.key}' of {where}",
+            diagnostics,
+        )
         if entry.key in declaration.template_inputs and not secret:
             _check_template(entry, declaration, sources, diagnostics)
     _check_required(definition, declaration, where, diagnostics)
+
+
+def _check_value(
+    entry: ir.MapEntry,
+    declared: DeclaredInput,
+    declaration: DeclaredDriver,
+    what: str,
+    diagnostics: Diagnostics,
+) -> None:
+    """Its kind, then what the driver refuses beyond the kind (a value known now)."""
+    problem = _kind_problem(declared.kind, entry.value)
+    if problem is not None:
+        message = f"{what} must be {_EXPECTED[declared.kind]}, found {problem}"
+        diagnostics.error(entry.value.span, message)
+    elif not _unknown_now(entry.value):
+        refused = declaration.input_error(entry.key, plain(entry.value))
+        if refused is not None:
+            diagnostics.error(entry.value.span, f"{what}: {refused}")
 
 
 def _entries(definition: ir.Definition) -> Iterator[tuple[ir.MapEntry, bool]]:

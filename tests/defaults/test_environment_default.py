@@ -220,3 +220,20 @@ def test_a_key_read_later_is_fetched_by_the_next_apply(
         for value in obj["data"].values()
     }
     assert "more" in values
+
+
+@pytest.mark.parametrize(
+    ("allowed", "bad"), [('["AWS_*_KEY"]', "AWS_*_KEY"), ('["APP_*", ""]', ""), ('["**"]', "**")]
+)
+@pytest.mark.parametrize("command", ["plan", "check"])
+def test_a_bad_process_variables_pattern_is_refused_before_apply_at_its_line(
+    project: Any, score: str, allowed: str, bad: str, command: str
+) -> None:
+    project.define("environment.orch", ALLOWING.format(allowed=allowed))
+    result = project.run(command, "--env", "staging", "-f", score, code=1, env=RUNNER)
+    assert (
+        "platform/environment.orch:7:25: error: input 'process_variables' of driver "
+        f"'environment' (definition 'ci-environment'): '{bad}' is not a variable name or a "
+        "prefix ending in '*'"
+    ) in result.output
+    assert not (project.root / "build").exists()

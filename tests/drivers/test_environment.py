@@ -86,9 +86,22 @@ def test_compose_returns_what_is_found_and_never_a_key_not_allowed(
     ],
 )
 def test_a_bad_pattern_is_refused(make_request: Any, patterns: list[str], message: str) -> None:
+    """By the driver at apply, and with the same words by its declaration, which
+    `orchc plan` and `orchc check` ask (compiler/passes/check_inputs.py)."""
     with pytest.raises(DriverError) as error:
         create(make_request, {NAME}, process_variables=patterns)
     assert str(error.value) == f"invalid inputs: input 'process_variables': {message}"
+    assert BUILT_IN["environment"].input_error("process_variables", patterns) == message
+
+
+@pytest.mark.parametrize("patterns", [[], ["API_URL", "APP_*", "*", "a.b-c"]])
+def test_the_declaration_accepts_what_the_driver_accepts(
+    make_request: Any, patterns: list[str]
+) -> None:
+    create(make_request, set(), process_variables=patterns)
+    assert BUILT_IN["environment"].input_error("process_variables", patterns) is None
+    assert BUILT_IN["environment"].input_error("env_file", "AWS_*_KEY") is None
+    assert BUILT_IN["static"].input_error("process_variables", ["**"]) is None
 
 
 def test_the_process_environment_wins_over_the_env_file_for_an_allowed_key(
