@@ -13,7 +13,7 @@ and every place looked in, except for a Compose target (input `target_kind =
 "compose"`): there a workload's variables read the environment where the workload
 starts (`${NAME}`, interpolated by `docker compose up`, see `runtime/deferred.py`), so
 the values found are returned and a missing one is no error (a file or param that reads
-it fails at deploy, naming it).
+it fails at deploy, naming it and saying how to provide it: `unset_at_apply`).
 
 Invariants: every value is returned as a secret (environment values are often
 credentials), so it reaches workloads only through secret channels; no message quotes

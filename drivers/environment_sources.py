@@ -142,3 +142,19 @@ def allow_hint(keys: list[str], allowed: ProcessVariables) -> str:
         f'environment, a platform definition of type "environment" lists it '
         f"({PROCESS_VARIABLES_INPUT} = [{listed}])"
     )
+
+
+def unset_at_apply(uid: str, key: str, definition: str) -> str:
+    """Why resource `uid` (of `definition`) has no variable `key` that a file, volume
+    source or param reads at apply on Compose, where the driver does not refuse missing
+    keys (container variables are read at `docker compose up`); names no value and does
+    not say whether orchc's environment has it."""
+    return (
+        f"resource '{uid}' has no variable '{key}', which is read at apply here (by a "
+        "file, a volume source or a param), not at `docker compose up`: it is not in the "
+        "project's env file, and orchc's own environment is read only for the variables "
+        f"{PROCESS_VARIABLES_INPUT} allows (definition {definition}). Set {key} in the "
+        f"project's .env, then plan with --replace {uid} (it was recorded without "
+        f'{key}), or list it in a platform definition of type "environment" '
+        f'({PROCESS_VARIABLES_INPUT} = ["{key}"])'
+    )

@@ -49,11 +49,12 @@ def deferring_resources(plan: Plan, workload: PlannedWorkload) -> frozenset[str]
     return frozenset(
         name
         for name, uid in workload.resources.items()
-        if uid in plan.resources and _reads_environment(plan.resources[uid].driver)
+        if uid in plan.resources and reads_environment(plan.resources[uid].driver)
     )
 
 
-def _reads_environment(driver: str) -> bool:
+def reads_environment(driver: str) -> bool:
+    """Whether `driver`'s outputs are variables of the environment (`environment`)."""
     declared = BUILT_IN.get(driver)
     return declared is not None and declared.reads_environment
 

@@ -44,12 +44,24 @@ class Outputs:
     def __init__(self) -> None:
         self._values: dict[ResourceUid, dict[str, Any]] = {}
         self._secrets: dict[ResourceUid, dict[str, Any]] = {}
+        self._variables_of: dict[ResourceUid, str] = {}  # see `put`
         self._lock = threading.Lock()
 
-    def put(self, uid: ResourceUid, values: Mapping[str, Any], secrets: Mapping[str, Any]) -> None:
+    def put(
+        self,
+        uid: ResourceUid,
+        values: Mapping[str, Any],
+        secrets: Mapping[str, Any],
+        variables_of: str | None = None,
+    ) -> None:
+        """`variables_of`: the definition (`'name' (file:line)`) of a resource whose
+        outputs are environment variables (the `environment` driver), so that an output
+        it did not return is explained (`drivers/environment_sources.py`)."""
         with self._lock:
             self._values[uid] = dict(values)
             self._secrets[uid] = dict(secrets)
+            if variables_of is not None:
+                self._variables_of[uid] = variables_of
 
     def get(self, uid: ResourceUid) -> tuple[dict[str, Any], dict[str, Any]] | None:
         with self._lock:
@@ -67,6 +79,10 @@ class Outputs:
             return Filled(_walk(secrets[key], path, uid), sensitive=True)
         if key in values:
             return Filled(_walk(values[key], path, uid))
+        if uid in self._variables_of:
+            from orchc.drivers.environment_sources import unset_at_apply
+
+            raise FillError(unset_at_apply(str(uid), key, self._variables_of[uid]))
         names = ", ".join(sorted({*values, *secrets})) or "none"
         raise FillError(f"resource '{uid}' has no output '{key}' (its outputs: {names})")
 

@@ -15,6 +15,7 @@ from typing import Any
 from orchc.compiler.uid import ResourceUid
 from orchc.runtime.state.contract import ResourceRecord
 
+from .deferred import reads_environment
 from .placeholders import Outputs
 from .redact import Redactor
 
@@ -38,7 +39,13 @@ class RunState:
         """Take in a resource's latest record (read from state, or just stored)."""
         uid = record.resource.uid
         self.redactor.add([record.secrets, record.resolved_secrets])
-        self.outputs.put(uid, record.outputs, record.secrets)
+        resource = record.resource
+        variables_of = (
+            f"'{resource.definition}' ({resource.source})"
+            if reads_environment(resource.driver)
+            else None
+        )
+        self.outputs.put(uid, record.outputs, record.secrets, variables_of)
         self.manifests[uid] = record.manifests
         self.resolved_inputs[uid] = record.resolved_inputs
 
