@@ -36,7 +36,7 @@ from .plan_actions import PlanRules, Policies, SecretCheck, check_forced
 from .score.adjust import built_here_problems
 from .score.overrides import ScoreOverrides
 from .score.reader import ScoreWorkload, read_scores
-from .score_values import check_score_values
+from .score_values import check_default_routes, check_score_values
 from .service_ports import check_service_ports
 from .state import StateReader
 from .uid import ResourceUid
@@ -126,7 +126,7 @@ def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
     )
     diagnostics.extend(problems)
     diagnostics.extend(check_service_ports(workloads))
-    diagnostics.extend(check_score_values(workloads))
+    diagnostics.extend(check_score_values(workloads, program))
     check_definitions(program, drivers, diagnostics)
     check_inputs(program, drivers, source_map, diagnostics)
     check_workload_patches(program, diagnostics)
@@ -187,6 +187,8 @@ def build(compilation: Compilation, target: Target) -> tuple[Expansion, Resource
     context = match_context(compilation, target)
     diagnostics = Diagnostics()
     expansion = expand(compilation.program, compilation.workloads, context, diagnostics)
+    served = {uid: resource.definition for uid, resource in expansion.resources.items()}
+    diagnostics.extend(check_default_routes(compilation.workloads, served))
     _raise_with_sources(diagnostics, compilation.sources)
     graph = build_graph(expansion, diagnostics)
     _raise_with_sources(diagnostics, compilation.sources)
