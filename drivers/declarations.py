@@ -28,10 +28,12 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from orchc.drivers.targets.repository_paths import repository_path_problem
 
 InputKind = Literal[
     "string", "integer", "port", "boolean", "map", "list", "command", "duration", "template", "any"
@@ -71,6 +73,9 @@ class DriverDeclaration:
     interpolates_environment: bool = False
     """A target that starts workloads with variables of its own environment (Compose
     interpolates `${NAME}` at `docker compose up`)."""
+    input_rules: tuple[tuple[str, Callable[[object], str | None]], ...] = ()
+    """(input, what its driver refuses in a value of it, or None) for inputs whose
+    values the driver checks beyond their kind, with the driver's own rule."""
 
     def input(self, name: str) -> InputDeclaration | None:
         return next((i for i in self.inputs if i.name == name), None)
@@ -103,12 +108,18 @@ class DriverDeclaration:
 
     def input_error(self, name: str, value: object) -> str | None:
         """What the driver refuses in input `name`'s plan-form value beyond its kind, as
-        its own validation words it; None when nothing. Only a driver that
-        `reads_environment` checks more: each `process_variables` pattern.
+        its own validation words it; None when nothing. Checked: `environment`'s
+        `process_variables` patterns (a driver that `reads_environment`) and the
+        inputs in `input_rules` (`gitops`'s `path`).
 
         >>> BUILT_IN["environment"].input_error("process_variables", ["APP_*", "AWS_*_KEY"])
         "'AWS_*_KEY' is not a variable name or a prefix ending in '*'"
+        >>> BUILT_IN["gitops"].input_error("path", "../elsewhere") is not None
+        True
         """
+        rule = dict(self.input_rules).get(name)
+        if rule is not None:
+            return rule(value)
         if not self.reads_environment:
             return None
         from orchc.drivers.environment_sources import PROCESS_VARIABLES_INPUT, ProcessVariables
@@ -165,6 +176,10 @@ def _database(*extra: InputDeclaration) -> DriverDeclaration:
         outputs="fixed",
         fixed_outputs=_DATABASE_OUTPUTS,
     )
+
+
+def _repository_path_problem(value: object) -> str | None:
+    return repository_path_problem(value) if isinstance(value, str) else None
 
 
 # What `kubernetes-manifests` renders with; `gitops` renders the same files.
@@ -243,6 +258,7 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         ),
         outputs="fixed",
         fixed_outputs=frozenset({"kind", "path", "namespace", "repo", "branch"}),
+        input_rules=(("path", _repository_path_problem),),
     ),
     "compose": DriverDeclaration(
         inputs=(

@@ -4,7 +4,8 @@ Argo CD or Flux then sync the repository's `path` into the cluster (SPEC §13).
 
 Inputs: `repo` (a URL git understands, or a path, relative to the project root, of a
 local repository), `branch` (default `main`), `path` (inside the repository, default
-`<app>/<env>`; relative, with no `..`, `.git` or empty segment and no leading `:`),
+`<app>/<env>`; relative, with no `..`, `.git` or empty segment and no leading `:`:
+`repository_paths.py`, checked when the plan is made too),
 `author` (`Name <email>`, default `orchc <orchc@localhost>`),
 `commit_secrets` (default false: see below) and the inputs of `kubernetes-manifests`
 (`namespace`, `allowed_kinds`). Secret `token` (optional): for an HTTPS remote, sent as
@@ -55,6 +56,7 @@ from orchc.drivers.targets.kubernetes_manifests import (
     manifest_files,
 )
 from orchc.drivers.targets.output_dir import OutputDir, OutputFile
+from orchc.drivers.targets.repository_paths import repository_path_problem
 
 SECRET_SUFFIX = ".secrets.yaml"
 # A URL with a scheme, or git's scp-like form `user@host:path`; anything else is a path.
@@ -80,11 +82,9 @@ class GitopsInputs(KubernetesManifestsInputs):
     @field_validator("path")
     @classmethod
     def _inside_the_repository(cls, path: str | None) -> str | None:
-        if path is not None and _path_problem(path):
-            raise ValueError(
-                "must be a relative path inside the repository (no '..' or '.git' segment, "
-                "not absolute, not starting with ':')"
-            )
+        problem = None if path is None else repository_path_problem(path)
+        if problem is not None:
+            raise ValueError(problem)
         return path
 
     def output_path(self, context: DeployContext) -> str:
@@ -179,18 +179,6 @@ class GitopsTarget:
             checkout.push(write)
         output = _output_dir(checkout, path)
         return DeployResult(files=tuple(sorted(output.display(name) for name in files)))
-
-
-def _path_problem(path: str) -> bool:
-    """Whether `path` could point outside orchc's directory of the clone: absolute,
-    `..`, into `.git`, or a leading `:` (git's pathspec magic, such as `:(top)`; git is
-    also run with literal pathspecs, so `*` is a directory named `*`)."""
-    segments = path.replace("\\", "/").rstrip("/").split("/")
-    return (
-        path.startswith(("/", ":", "\\"))
-        or "\0" in path
-        or any(segment in ("..", "") or segment.lower() == ".git" for segment in segments)
-    )
 
 
 def _inputs(values: JsonObject) -> GitopsInputs:

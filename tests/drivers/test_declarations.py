@@ -12,9 +12,11 @@ from orchc.drivers.database import AdminSecrets
 from orchc.drivers.environment import EnvironmentInputs
 from orchc.drivers.mysql import MysqlInputs
 from orchc.drivers.postgres import PostgresInputs
+from orchc.drivers.protocol import DriverError
 from orchc.drivers.redis import RedisInputs, RedisSecrets
 from orchc.drivers.registry import default_registry
 from orchc.drivers.targets.compose import ComposeInputs
+from orchc.drivers.targets.gitops import GitopsInputs
 from orchc.drivers.targets.kubernetes_manifests import KubernetesManifestsInputs
 from orchc.drivers.terraform import TerraformInputs, TerraformSecrets
 
@@ -52,3 +54,32 @@ def test_a_strict_driver_declares_its_models(name: str) -> None:
 
 def test_template_inputs_are_the_templates_the_driver_renders() -> None:
     assert declarations.TEMPLATE_INPUTS == template.TEMPLATE_INPUTS
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ("shop/dev", False),
+        ("deploy/shop/dev/", False),
+        ("*", False),
+        ("a.git/b", False),
+        ("../elsewhere", True),
+        ("/srv/deploy", True),
+        ("\\srv", True),
+        (":(top)", True),
+        ("a/../..", True),
+        (".GIT/hooks", True),
+        ("a//b", True),
+        ("a\0b", True),
+    ],
+)
+def test_the_gitops_path_rule_is_the_drivers_own(path: str, refused: bool) -> None:
+    """The plan refuses exactly the `path` values the driver refuses, in its words."""
+    found = declarations.BUILT_IN["gitops"].input_error("path", path)
+    try:
+        GitopsInputs.parse({"repo": "file:///srv/deploy.git", "path": path})
+    except DriverError as error:
+        assert found is not None and str(error).endswith(f"'path': Value error, {found}")
+    else:
+        assert found is None
+    assert (found is not None) == refused

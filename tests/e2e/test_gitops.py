@@ -370,11 +370,20 @@ def test_a_path_of_pathspec_magic_characters_names_one_directory(
 def test_a_path_that_could_leave_orchcs_directory_is_refused(
     project: Project, tmp_path: Path, path: str
 ) -> None:
+    """Refused when the plan is made (and by `orchc check`), at the input's line, with the
+    rule and the words the driver applies at apply."""
     bare = bare_repository(tmp_path / "deploy.git")
     setup_path(project, f"file://{bare}", path)
-    printed = apply(project, expect=1)
-    assert (
-        "must be a relative path inside the repository (no '..' or '.git' segment, not "
-        "absolute, not starting with ':')"
-    ) in printed
+    refused = (
+        "definitions/platform.orch:10:14: error: input 'path' of driver 'gitops' (definition "
+        "'gitops'): must be a relative path inside the repository (no '..' or '.git' "
+        "segment, not absolute, not starting with ':')\n"
+        f'      path   = "{path}"\n'
+        "               ^"
+    )
+    for args in (("check",), ("check", "--env", "dev"), ("plan", "--env", "dev", "-o", "p.json")):
+        result = project.run(*args, "-f", "web/score.yaml", expect=1)
+        assert refused in result.stderr
+    assert not (project.root / "p.json").exists()
+    assert refused in apply(project, expect=1)
     assert len(log(bare)) == 1  # the seed alone
