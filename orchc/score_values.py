@@ -109,6 +109,22 @@ def regex_path(path: str) -> str:
     return "/(" + "|".join(alternative[1:] for alternative in alternatives) + ")"
 
 
+def routed_regex(path: str, *, whole_path: bool = False) -> str:
+    """A regular-expression path as a target writes it to be matched from the start of
+    the request path: `regex_path`, then `(/|$)`, so that it matches whole segments and
+    what is below them (`/v[0-9]+` matches `/v1` and `/v1/x`, not `/v1x`). The Compose
+    gateway writes `^` before it; ingress-nginx writes an Ingress regex path behind its
+    own `^` (a prefix match), so both route the same requests. With `whole_path` (an
+    HTTPRoute, whose implementations differ: Envoy-based gateways match the whole path,
+    others from its start) the end is `(/.*|$)`, which routes those same requests under
+    either reading. The result still starts with `/`.
+
+    >>> routed_regex("/v[0-9]+"), routed_regex("/a|/b", whole_path=True)
+    ('/v[0-9]+(/|$)', '/(a|b)(/.*|$)')
+    """
+    return regex_path(path) + ("(/.*|$)" if whole_path else "(/|$)")
+
+
 def published_port(value: object) -> int:
     """A publish-port annotation's value: ASCII digits up to 65535 (0: not published).
 

@@ -14,9 +14,9 @@ reaches the workload as a Kubernetes Ingress would. A plain path matches itself 
 what is below it (`/api` matches `/api` and `/api/x`, not `/apix`); a path with
 regular-expression characters matches as a regular expression anchored at the start
 (`^<path>(/|$)`, as score-compose reads it), every alternative of it: `/a|/b` is written
-`^/(a|b)(/|$)` (`route_requests.regex_path`), where score-compose's `^/a|/b` would match
-`/b` anywhere in the path. A host that no route names, and a path that no route of its
-host covers, get 404.
+`^/(a|b)(/|$)` (`orchc.score_values.routed_regex`, which an Ingress is written with
+too), where score-compose's `^/a|/b` would match `/b` anywhere in the path. A host
+that no route names, and a path that no route of its host covers, get 404.
 
 Workload names are resolved when a request comes (Docker's DNS at 127.0.0.11), so the
 gateway starts before the workloads and follows them when they restart.
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from orchc.drivers.protocol import DeployWorkload, DriverError, JsonObject
 from orchc.drivers.targets.output_dir import OutputFile
 from orchc.drivers.targets.route_requests import RouteRequest
-from orchc.score_values import is_regex_path, regex_path
+from orchc.score_values import is_regex_path, routed_regex
 
 GATEWAY_SERVICE = "orchc-gateway"
 DEFAULT_IMAGE = "nginx:1-alpine"
@@ -126,7 +126,7 @@ def location_lines(path: str, upstream: str) -> list[str]:
     """The nginx `location` blocks for one path."""
     body = [f"  set $upstream {upstream};", "  proxy_pass http://$upstream;", "}"]
     if is_regex_path(path):
-        return [f'location ~ "^{regex_path(path)}(/|$)" {{', *body]
+        return [f'location ~ "^{routed_regex(path)}" {{', *body]
     prefix = path.rstrip("/")
     if not prefix:
         return ["location / {", *body]

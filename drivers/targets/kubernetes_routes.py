@@ -6,9 +6,13 @@ Both send `host` and `path` to the workload's Service (its name, or the one the
 plain path matches as a prefix (`Prefix`, `PathPrefix`); a regular expression matches
 as `ImplementationSpecific` with ingress-nginx's `use-regex` annotation (Ingress), or
 as `RegularExpression` (HTTPRoute, an extended feature of Gateway API: check that your
-gateway supports it). A regular expression with alternatives is written with them in one
-group (`/a|/b` as `/(a|b)`, `route_requests.regex_path`), so that the `^` ingress-nginx
-writes before it anchors every alternative, not only the first. An HTTPRoute attaches
+gateway supports it). A regular expression is written as the Compose gateway reads it
+(`orchc.score_values.routed_regex`): its alternatives in one group (`/a|/b` as
+`/(a|b)`), so that the `^` ingress-nginx writes before it anchors every alternative,
+not only the first, and ended with `(/|$)` (ingress-nginx matches a regex path as a
+prefix: `^/v[0-9]+` alone would match `/v1x`). An HTTPRoute's ends with `(/.*|$)`,
+which routes the same requests whether the gateway matches it from the start of the
+path or against the whole path (Envoy-based gateways). An HTTPRoute attaches
 to the Gateway named by the target's `gateway` input (`name` or `namespace/name`,
 default `default`, as score-k8s).
 """
@@ -24,7 +28,7 @@ from orchc.drivers.targets.kubernetes_objects import MANAGED_BY_LABELS
 from orchc.drivers.targets.kubernetes_services import service_name
 from orchc.drivers.targets.route_requests import RouteRequest
 from orchc.drivers.targets.score_workload import parse_workload
-from orchc.score_values import regex_path
+from orchc.score_values import routed_regex
 
 RouteKind = Literal["Ingress", "HTTPRoute"]
 
@@ -66,7 +70,7 @@ def _ingress(
 ) -> JsonObject:
     service, port = _backend(route, workloads)
     path: JsonObject = {
-        "path": regex_path(route.path) if route.is_regex else route.path,
+        "path": routed_regex(route.path) if route.is_regex else route.path,
         "pathType": "ImplementationSpecific" if route.is_regex else "Prefix",
         "backend": {"service": {"name": service, "port": {"number": port}}},
     }
@@ -86,7 +90,7 @@ def _http_route(
 ) -> JsonObject:
     service, port = _backend(route, workloads)
     match = (
-        {"type": "RegularExpression", "value": regex_path(route.path)}
+        {"type": "RegularExpression", "value": routed_regex(route.path, whole_path=True)}
         if route.is_regex
         else {"type": "PathPrefix", "value": route.path}
     )

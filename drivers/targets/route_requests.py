@@ -14,7 +14,7 @@ resolves to that port of the workload.
 Hosts and paths come from Score files, which are untrusted: they are checked here
 (`orchc.score_values`, the rule the plan already applied to the values it knew) before
 any target writes them. A path with regular-expression characters is a regular
-expression anchored at its start, which targets write as `regex_path` gives it.
+expression anchored at its start, which targets write as `routed_regex` gives it.
 
 >>> request = RouteRequest.parse("route.default#web.r", {"metadata": {"name": "r"},
 ...     "spec": {"host": "Shop.localhost", "path": "/api", "workload": "web", "port": 80}})

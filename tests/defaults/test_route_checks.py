@@ -80,7 +80,7 @@ def test_a_host_from_a_placeholder_is_checked_when_it_is_known(
     [ingress] = [obj for obj in objects if obj["kind"] == "Ingress"]
     [rule] = ingress["spec"]["rules"]
     assert rule["host"] == "web-dns.localhost"
-    assert rule["http"]["paths"][0]["path"] == "/(v[0-9]+|api)"
+    assert rule["http"]["paths"][0]["path"] == "/(v[0-9]+|api)(/|$)"
 
 
 ROUTES = (

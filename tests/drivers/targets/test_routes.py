@@ -9,6 +9,7 @@ docker-compose, each gateway configuration by the real `nginx -t`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,7 @@ def test_route_kind_httproute_attaches_to_the_gateway(kubernetes):
         ],
     }
     regex = by_name["route-hello-world-b"]["rules"][0]["matches"][0]["path"]
-    assert regex == {"type": "RegularExpression", "value": "/v[0-9]+"}
+    assert regex == {"type": "RegularExpression", "value": "/v[0-9]+(/.*|$)"}
 
 
 def test_an_httproute_gets_the_namespace_and_the_default_gateway(kubernetes):
@@ -194,10 +195,61 @@ def test_every_alternative_of_a_regex_path_is_anchored(compose, kubernetes, path
     _, config = compose(route(path=path))
     assert f'location ~ "^{written}(/|$)" {{' in config
     [ingress] = kubernetes(route(path=path))
-    assert ingress["spec"]["rules"][0]["http"]["paths"][0]["path"] == written
+    assert ingress["spec"]["rules"][0]["http"]["paths"][0]["path"] == f"{written}(/|$)"
     [http_route] = kubernetes(route(path=path), route_kind="HTTPRoute")
     match = http_route["spec"]["rules"][0]["matches"][0]["path"]
-    assert match == {"type": "RegularExpression", "value": written}
+    assert match == {"type": "RegularExpression", "value": f"{written}(/.*|$)"}
+
+
+# Request paths and whether the Compose gateway routes them (the real nginx test,
+# test_gateway_routing.py, sends the same requests for the first two paths).
+ROUTED = {
+    "/my/[^/]+/path": {
+        "/my/fizz/path": True,
+        "/my/fizz/path/": True,
+        "/my/fizz/path/index.html": True,
+        "/my/path": False,
+        "/my/fizz/pathx": False,
+        "/x/my/fizz/path": False,
+    },
+    "/x|/y[0-9]": {
+        "/x": True,
+        "/y1/z": True,
+        "/x/": True,
+        "/q/y1": False,
+        "/xq/y1": False,
+        "/y1x": False,
+    },
+    "/v[0-9]+": {
+        "/v1": True,
+        "/v12/users": True,
+        "/v1x": False,
+        "/x/v1": False,
+        "/v": False,
+    },
+    "/api$": {"/api": True, "/api/": False, "/apix": False},
+}
+
+
+@pytest.mark.parametrize("path", sorted(ROUTED))
+def test_a_regex_path_routes_the_same_requests_on_every_target(compose, kubernetes, path):
+    """The regular expression each target writes, read as its server reads it: the
+    gateway's `location ~` (a search), ingress-nginx's `^<path>` (a prefix match) and an
+    HTTPRoute's from the start of the path or against the whole path (Envoy)."""
+    [gateway] = re.findall(r'location ~ "(.*)" \{', compose(route(path=path))[1])
+    [ingress] = kubernetes(route(path=path))
+    ingress_path = ingress["spec"]["rules"][0]["http"]["paths"][0]["path"]
+    [http_route] = kubernetes(route(path=path), route_kind="HTTPRoute")
+    http_path = http_route["spec"]["rules"][0]["matches"][0]["path"]["value"]
+    readings = {
+        "gateway": lambda request: re.search(gateway, request),
+        "ingress-nginx": lambda request: re.search("^" + ingress_path, request),
+        "HTTPRoute from the start": lambda request: re.match(http_path, request),
+        "HTTPRoute, the whole path": lambda request: re.fullmatch(http_path, request),
+    }
+    for name, reading in readings.items():
+        routed = {request: bool(reading(request)) for request in ROUTED[path]}
+        assert routed == ROUTED[path], name
 
 
 def test_no_route_no_gateway(make_deploy, load_workload, tmp_path, compose_config):
