@@ -8,11 +8,13 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import psycopg
+import pytest
 
 ORCHC = str(Path(sys.executable).with_name("orchc"))
 
@@ -106,3 +108,29 @@ def postgres_has(kind: Literal["role", "database"], name: str) -> bool:
     }[kind]
     with postgres_admin() as conn:
         return conn.execute(query, (name,)).fetchone() is not None
+
+
+HELD_MODULE = Path(__file__).resolve().parents[1] / "drivers" / "tf_modules" / "held"
+"""A Terraform module whose apply waits for a `release_file` (its `pid_file` says it
+started), for tests that act while Terraform applies."""
+TERRAFORM_TOKEN = "tf-s3cr3t-Token-0815"
+"""The secret variable the `held` definitions pass (env `TF_TOKEN`)."""
+BUCKET_SCORE = """
+apiVersion: score.dev/v1b1
+metadata: {name: app}
+containers:
+  main:
+    image: busybox
+    variables: {FIRST: "${resources.bucket.first}"}
+resources: {bucket: {type: bucket}}
+"""
+"""A workload reading the `held` module's output `first` through a `bucket` resource."""
+
+
+def wait_for_text(path: Path) -> str:
+    """The text of `path` once something has written it (at most two minutes)."""
+    for _ in range(1200):
+        if path.exists() and path.read_text().strip():
+            return path.read_text().strip()
+        time.sleep(0.1)
+    pytest.fail(f"{path} was never written")

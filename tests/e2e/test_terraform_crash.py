@@ -13,14 +13,18 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_helpers import STATIC_DEFINITIONS, Project
+from e2e_helpers import (
+    BUCKET_SCORE,
+    HELD_MODULE,
+    STATIC_DEFINITIONS,
+    TERRAFORM_TOKEN,
+    Project,
+    wait_for_text,
+)
 
 from orchc.run_processes import process_token, run_marker, run_processes
 
 pytestmark = pytest.mark.terraform
-
-MODULE = Path(__file__).resolve().parents[1] / "drivers" / "tf_modules" / "held"
-TOKEN = "tf-s3cr3t-Token-0815"
 
 
 def definitions(root: Path) -> str:
@@ -41,22 +45,11 @@ definition "held" {{
     )
 
 
-SCORE = """
-apiVersion: score.dev/v1b1
-metadata: {name: app}
-containers:
-  main:
-    image: busybox
-    variables: {FIRST: "${resources.bucket.first}"}
-resources: {bucket: {type: bucket}}
-"""
-
-
 def test_terraform_outlives_a_killed_orchc_only_to_save_its_state(project: Project) -> None:
-    shutil.copytree(MODULE, project.root / "definitions" / "modules" / "held")
+    shutil.copytree(HELD_MODULE, project.root / "definitions" / "modules" / "held")
     project.write("definitions/held.orch", definitions(project.root))
-    project.write("score.yaml", SCORE)
-    project.env["TF_TOKEN"] = TOKEN
+    project.write("score.yaml", BUCKET_SCORE)
+    project.env["TF_TOKEN"] = TERRAFORM_TOKEN
     orchc = project.popen("apply", "--env", "dev", "--auto-approve")
     wait_for_text(project.root / "tf.pid")
     marker = run_marker(orchc.pid, process_token(orchc.pid) or "")
@@ -77,14 +70,6 @@ def test_terraform_outlives_a_killed_orchc_only_to_save_its_state(project: Proje
     assert list((project.root / ".orchc").rglob("*secrets*")) == []
     assert not (module / "terraform.tfstate").exists()  # journaled, then removed
     project.run("plan", "--env", "dev", "--detailed-exitcode")
-
-
-def wait_for_text(path: Path) -> str:
-    for _ in range(1200):
-        if path.exists() and path.read_text().strip():
-            return path.read_text().strip()
-        time.sleep(0.1)
-    pytest.fail(f"{path} was never written")
 
 
 def wait_until_gone(marker: str) -> None:

@@ -13,8 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e_helpers import Project
-from test_terraform_crash import MODULE, SCORE, TOKEN, wait_for_text
+from e2e_helpers import BUCKET_SCORE, HELD_MODULE, TERRAFORM_TOKEN, Project, wait_for_text
 
 from orchc.drivers.terraform import secret_variables_file
 from orchc.run_processes import process_token, run_marker
@@ -51,10 +50,10 @@ definition "held-{env}" {{
 
 
 def test_a_run_removes_only_dead_runs_secret_files(project: Project) -> None:
-    shutil.copytree(MODULE, project.root / "definitions" / "modules" / "held")
+    shutil.copytree(HELD_MODULE, project.root / "definitions" / "modules" / "held")
     project.write("definitions/held.orch", definitions(project.root))
-    project.write("score.yaml", SCORE)
-    project.env["TF_TOKEN"] = TOKEN
+    project.write("score.yaml", BUCKET_SCORE)
+    project.env["TF_TOKEN"] = TERRAFORM_TOKEN
     (project.root / "release-staging").touch()  # staging's Terraform does not wait
 
     dev = project.popen("apply", "--env", "dev", "--auto-approve")
