@@ -222,3 +222,37 @@ class Program:
             if environment.id == env_id:
                 return environment
         return None
+
+    def reads_files(self) -> bool:
+        """Whether a value comes from `file()`, so the program depends on files besides
+        its definitions (`compiler/program_cache.py` does not keep such a program)."""
+        blocks = (
+            block
+            for definition in self.definitions
+            for block in (
+                definition.inputs,
+                definition.secrets,
+                *(provision.params for provision in definition.provisions),
+            )
+        )
+        return any(_holds_file(block) for block in blocks if block is not None)
+
+    def has_literal_secrets(self) -> bool:
+        """Whether a secret is written in a definition rather than read with `env()`
+        (`compiler/program_cache.py` keeps no copy of such a program)."""
+        return any(
+            not isinstance(entry.value, EnvRef)
+            for definition in self.definitions
+            if definition.secrets is not None
+            for entry in definition.secrets.entries
+        )
+
+
+def _holds_file(value: Value) -> bool:
+    if isinstance(value, FileContent):
+        return True
+    if isinstance(value, ListValue):
+        return any(_holds_file(item) for item in value.items)
+    if isinstance(value, MapValue):
+        return any(_holds_file(entry.value) for entry in value.entries)
+    return False

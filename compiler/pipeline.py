@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchc.grammar.diagnostics import Diagnostic, DiagnosticError, Diagnostics
-from orchc.grammar.parse import parse_document
 from orchc.grammar.source import SourceFile, SourceMap
 from orchc.grammar.syntax import Document
 
 from . import ir
-from .defaults_cache import DefaultsCache
 from .matching import MatchContext, MatchDecision, match_resource
 from .origin import DEFAULTS_PREFIX, defaults_dir
 from .passes.assemble_plan import assemble_plan
@@ -30,9 +28,10 @@ from .passes.check_references import check_references
 from .passes.check_workload_patches import check_workload_patches
 from .passes.expand import Expansion, expand
 from .passes.find_ambiguities import find_ambiguities
-from .passes.read_definitions import read_definitions
+from .passes.read_definitions import definition_files
 from .plan import Plan
 from .plan_actions import PlanRules, Policies, SecretCheck, check_forced
+from .program_cache import ProgramCache
 from .score.adjust import built_here_problems
 from .score.overrides import ScoreOverrides
 from .score.reader import ScoreWorkload, read_scores
@@ -90,20 +89,27 @@ class Compilation:
 
 
 def read_defaults(sources: SourceMap, diagnostics: Diagnostics) -> ir.Program:
-    """The definitions that ship with orchc: a tier below every user definition. Their
-    program is built once and then read from the user's cache (`defaults_cache.py`)."""
+    """The definitions that ship with orchc: a tier below every user definition."""
     folder = defaults_dir()
     files = [
         sources.add(SourceFile(DEFAULTS_PREFIX + entry.name, entry.read_text(encoding="utf-8")))
         for entry in sorted(folder.glob("*.orch"))
     ]
-    cache = DefaultsCache(files, folder)
+    return _program_of(files, folder, ir.Tier.DEFAULT, diagnostics)
+
+
+def _program_of(
+    files: list[SourceFile], root: Path, tier: ir.Tier, diagnostics: Diagnostics
+) -> ir.Program:
+    """The program of `files`, read from the user's cache when it keeps it
+    (`program_cache.py`); otherwise parsed and built, and kept when it can be."""
+    cache = ProgramCache(files, root, tier)
     program = cache.load()
     if program is not None:
         return program
     problems = Diagnostics()
     documents = [_parse(source, problems) for source in files]
-    program = build_ir(documents, folder, problems, tier=ir.Tier.DEFAULT)
+    program = build_ir(documents, root, problems, tier=tier)
     if not problems:
         cache.store(program)
     diagnostics.extend(problems)
@@ -111,6 +117,8 @@ def read_defaults(sources: SourceMap, diagnostics: Diagnostics) -> ir.Program:
 
 
 def _parse(source: SourceFile, diagnostics: Diagnostics) -> Document:
+    from orchc.grammar.parse import parse_document  # lark, only when there is text to parse
+
     document, problems = parse_document(source.path, source.text)
     diagnostics.extend(problems)
     return document
@@ -139,8 +147,8 @@ def read(sources: Sources, drivers: DriverCatalog) -> Compilation:
 def _read_program(sources: Sources, source_map: SourceMap, diagnostics: Diagnostics) -> ir.Program:
     user = ir.Program()
     if sources.definitions is not None:
-        documents = read_definitions(sources.definitions, sources.root, source_map, diagnostics)
-        user = build_ir(documents, sources.root, diagnostics)
+        files = definition_files(sources.definitions, sources.root, source_map, diagnostics)
+        user = _program_of(files, sources.root, ir.Tier.USER, diagnostics)
     if not sources.use_defaults:
         return user
     defaults = read_defaults(source_map, diagnostics)

@@ -38,7 +38,7 @@ from . import syntax_errors
 from .build import Builder, Member, ParseLog, recording
 from .diagnostics import Diagnostic
 from .lexer import MAX_NESTING, BadCharacter, OrchLexer, Scanner, TooDeep
-from .source import Span
+from .source_text import read_source
 from .syntax import Document
 
 MAX_SYNTAX_ERRORS = 50
@@ -115,30 +115,6 @@ def parse_file(path: Path, display: str) -> tuple[Document | None, list[Diagnost
     if text is None:
         return None, problems
     return parse_document(display, text)
-
-
-def read_source(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
-    """The text of `path`, decoded as UTF-8 (a leading byte order mark is dropped)."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        return None, [Diagnostic.error(None, f"cannot read '{display}': {reason}")]
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff"), []
-    except UnicodeDecodeError as error:
-        return None, [_not_utf8(display, data, error)]
-
-
-def _not_utf8(display: str, data: bytes, error: UnicodeDecodeError) -> Diagnostic:
-    before = data[: error.start]
-    line_start = before.rfind(b"\n") + 1
-    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
-    span = Span(display, before.count(b"\n") + 1, column)
-    byte = data[error.start]
-    return Diagnostic.error(
-        span, f"the file is not valid UTF-8: byte 0x{byte:02x} cannot start here"
-    )
 
 
 def _attempt(path: str, text: str) -> tuple[Document, list[Diagnostic]] | _Failure:

@@ -178,6 +178,20 @@ def test_a_literal_secret_is_read_again_through_the_front_end(project: Project) 
     assert "written-literally-7" not in (project.root / "plan.json").read_text()
 
 
+def test_a_plan_of_unchanged_definitions_loads_no_parser(project: Project) -> None:
+    """The defaults' and the project's programs are read from the user's cache
+    (compiler/program_cache.py) once built: nothing is left to parse."""
+    project.env["XDG_CACHE_HOME"] = str(project.root / "cache-home")
+    project.env["DB_PASSWORD"] = "from-the-environment-42"
+    project.write("definitions/platform.orch", db_definition('env("DB_PASSWORD")'))
+    project.write("score.yaml", SCORE)
+    first = loaded_by(project, "plan", "--env", "dev", "-o", "plan.json")
+    assert "lark" in first
+    again = loaded_by(project, "plan", "--env", "dev", "-o", "plan.json")
+    assert under(again, "lark") == []
+    assert "orchc.grammar.parse" not in again
+
+
 @pytest.mark.parametrize("name", sorted(LazyGroup.lazy_commands))
 def test_help_summarises_each_lazy_command_as_its_docstring(name: str) -> None:
     """`--help` lists lazy commands from `LazyGroup.summaries` without importing them;
