@@ -66,10 +66,13 @@ def wanted_of(resource: ExpandedResource) -> Wanted:
     return Wanted(definition.id, definition.driver, resource.inputs, resource.params, sources)
 
 
+_NO_POLICY = PlanPolicy()  # frozen: one instance serves every resource without a policy
+
+
 def _policy(definition: ir.Definition) -> PlanPolicy:
     policy = definition.policy
     if policy is None:
-        return PlanPolicy()
+        return _NO_POLICY
     return PlanPolicy(
         timeout=policy.timeout_seconds,
         retries=policy.retries,

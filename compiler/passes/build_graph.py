@@ -7,7 +7,7 @@ ordered list of uids with the place each edge came from, starting at the smalles
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orchc.grammar.diagnostics import Diagnostics
 from orchc.grammar.source import Span
@@ -24,6 +24,14 @@ class Node:
     kind: int
     uid: ResourceUid | None = None
     workload: str | None = None
+    # Nodes are the graph's dict keys, looked up a few times per edge: hash once.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.kind, self.uid, self.workload)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def of_resource(cls, uid: ResourceUid) -> Node:
