@@ -46,6 +46,8 @@ JsonPath = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
+# The keys SafeConstructor.flatten_mapping rewrites.
+_FLATTENED = (_MERGE, "tag:yaml.org,2002:value")
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _UNSUPPORTED = ("binary", "set", "omap", "pairs", "timestamp")
@@ -120,14 +122,21 @@ class _ScoreLoader(_Loader):
     def flatten_mapping(self, node: MappingNode) -> None:
         # Merging (`<<: *base`) rewrites node.value in place, and keys merged in may be
         # overridden on purpose: check each mapping once, before anything is merged.
+        # Flattening leaves no merge or `!!value` key behind, so once is enough too,
+        # and a mapping without such keys (nearly all) has nothing to flatten.
         if node not in self._checked:
             self._checked.add(node)
-            self._check_keys(node)
-        super().flatten_mapping(node)
+            if self._check_keys(node):
+                super().flatten_mapping(node)
 
-    def _check_keys(self, node: MappingNode) -> None:
+    def _check_keys(self, node: MappingNode) -> bool:
+        """Report duplicate and non-string keys; True when a key is one `flatten_mapping`
+        rewrites (a merge or `!!value` key)."""
         first_line: dict[str, int] = {}
+        flatten = False
         for key, _ in node.value:
+            if key.tag in _FLATTENED:
+                flatten = True
             if key.tag == _MERGE:
                 continue
             if not isinstance(key, ScalarNode) or key.tag != _STR:
@@ -137,10 +146,27 @@ class _ScoreLoader(_Loader):
                 self._problem(key, f"duplicate key '{key.value}' (first at line {where})")
             else:
                 first_line[key.value] = key.start_mark.line + 1
+        return flatten
 
     def _problem(self, node: Node, message: str) -> None:
         mark = node.start_mark
         self.problems.append(YamlProblem(message, mark.line + 1, mark.column + 1))
+
+    def resolve(self, kind: type[Node], value: str | None, implicit: tuple[bool, bool]) -> str:
+        """The tag `BaseResolver.resolve` gives with `_RULES` (and no path resolvers),
+        with one match per plain scalar: the generic lookup was a tenth of reading a
+        Score file."""
+        if kind is ScalarNode:
+            rules = _PLAIN.get(value[:1]) if implicit[0] and value is not None else None
+            found = rules.match(value) if rules else None  # type: ignore[arg-type]
+            return _TAGS[found.lastgroup] if found and found.lastgroup else _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
+        """Nothing to track: this loader has no path resolvers."""
+
+    def ascend_resolver(self) -> None:
+        """Nothing to track: this loader has no path resolvers."""
 
     def construct_yaml_int(self, node: ScalarNode) -> int:
         text = str(self.construct_scalar(node))
@@ -157,23 +183,42 @@ class _ScoreLoader(_Loader):
         return float(str(self.construct_scalar(node)))
 
 
+_RULES = (
+    ("null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+    ("bool", r"true|True|TRUE|false|False|FALSE", list("tTfF")),
+    ("int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", list("-+0123456789")),
+    (
+        "float",
+        r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?",
+        list("-+.0123456789"),
+    ),
+    ("merge", r"<<", ["<"]),
+)
+"""The implicit tags of plain scalars, tried in this order; the characters a match
+can start with (PyYAML's index of the rules)."""
+
+
+def _by_first_character() -> dict[str, re.Pattern[str]]:
+    """PyYAML's index of the rules by the first character of the scalar ("" for the
+    empty one), with each entry's rules joined into one pattern, tried in order: the
+    group that matched names the tag."""
+    characters = {c for _, _, first in _RULES for c in first}
+    return {
+        c: re.compile(
+            "^(?:" + "|".join(f"(?P<{n}>{rule})" for n, rule, first in _RULES if c in first) + ")$"
+        )
+        for c in characters
+    }
+
+
+_PLAIN = _by_first_character()
+_TAGS = {name: f"tag:yaml.org,2002:{name}" for name, _, _ in _RULES}
+
+
 def _install_resolvers(loader: type[_ScoreLoader]) -> None:
     loader.yaml_implicit_resolvers = {}
-    rules = [
-        ("null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
-        ("bool", r"true|True|TRUE|false|False|FALSE", list("tTfF")),
-        ("int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", list("-+0123456789")),
-        (
-            "float",
-            r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?",
-            list("-+.0123456789"),
-        ),
-        ("merge", r"<<", ["<"]),
-    ]
-    for name, pattern, first in rules:
-        loader.add_implicit_resolver(
-            f"tag:yaml.org,2002:{name}", re.compile(f"^(?:{pattern})$"), first
-        )
+    for name, rule, first in _RULES:
+        loader.add_implicit_resolver(_TAGS[name], re.compile(f"^(?:{rule})$"), first)
     unsupported = {f"tag:yaml.org,2002:{name}" for name in _UNSUPPORTED}
     loader.yaml_constructors = {
         tag: constructor
