@@ -79,6 +79,8 @@ class Scope:
         return self.uid.guid(self.app, self.env)
 
     def context_value(self, path: tuple[str, ...]) -> str:
+        if path == ("res", "guid"):
+            return self.guid  # a digest: computed only when asked for
         values: dict[tuple[str, ...], str] = {
             ("app", "id"): self.app,
             ("env", "id"): self.env,
@@ -87,7 +89,6 @@ class Scope:
             ("res", "type"): self.uid.type,
             ("res", "class"): self.uid.class_,
             ("res", "uid"): str(self.uid),
-            ("res", "guid"): self.guid,
         }
         return values[path]
 

@@ -350,7 +350,8 @@ def _match_dependents(
 ) -> None:
     """`match_dependents = true`: whatever depends on the holder also depends on the
     co-provisioned resource (SPEC §4)."""
-    for holder in sorted(resources.values(), key=lambda r: r.uid):
+    holders = (r for r in resources.values() if r.co_provisioned)
+    for holder in sorted(holders, key=lambda r: r.uid.sort_key()):
         for co_uid in holder.co_provisioned:
             origin = holder.definition.span
             for resource in resources.values():
