@@ -39,13 +39,14 @@ class Action(enum.Enum):
     @property
     def symbol(self) -> str:
         """The mark the text output prints, as Terraform does."""
-        return {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}[
-            self.value
-        ]
+        return _SYMBOLS[self.value]
 
     @property
     def changes(self) -> bool:
         return self is not Action.NOOP
+
+
+_SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "noop": " "}
 
 
 class _Strict(BaseModel):

@@ -107,7 +107,12 @@ def inline(value: Any) -> str:
     secret is `(sensitive)`, unquoted, so it never reads as a value."""
     if value == SENSITIVE:
         return SENSITIVE
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return _INLINE.encode(value)
+
+
+# What `json.dumps(value, sort_keys=True, ensure_ascii=False)` writes, without making an
+# encoder for each of the thousands of values a large plan shows.
+_INLINE = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
 def unified_diff(before: str, after: str) -> list[str]:
