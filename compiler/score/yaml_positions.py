@@ -109,7 +109,7 @@ class _ScoreLoader(_Loader):
         self.flatten_mapping(node)
         for key_node, value_node in node.value:
             key = self.build(key_node, depth + 1)
-            if not isinstance(key, Hashable):
+            if type(key) is not str and not isinstance(key, Hashable):  # the ABC check is slow
                 raise ConstructorError(
                     "while constructing a mapping",
                     node.start_mark,
