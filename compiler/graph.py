@@ -50,9 +50,13 @@ class DependencyGraph(Generic[N]):
     def add_dependency(self, node: N, dependency: N, origin: object = None) -> None:
         """`node` depends on `dependency`: `dependency` runs first. The first origin
         recorded for an edge is kept."""
-        self.add_node(node)
-        self.add_node(dependency)
-        self._dependencies[node].setdefault(dependency, origin)
+        if dependency not in self._dependencies:
+            self.add_node(dependency)
+        edges = self._dependencies.get(node)
+        if edges is None:
+            self.add_node(node)
+            edges = self._dependencies[node]
+        edges.setdefault(dependency, origin)
         self._dependents[dependency].add(node)
         self._order = None
 
@@ -98,8 +102,9 @@ class DependencyGraph(Generic[N]):
             _, node = heapq.heappop(ready)
             order.append(node)
             for dependent in self._dependents[node]:
-                waiting[dependent] -= 1
-                if waiting[dependent] == 0:
+                left = waiting[dependent] - 1
+                waiting[dependent] = left
+                if left == 0:
                     heapq.heappush(ready, (key(dependent), dependent))
         if len(order) != len(waiting):
             raise ValueError("the graph has a cycle")

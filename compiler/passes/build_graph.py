@@ -78,11 +78,12 @@ def _add_dependencies(
     dependencies: dict[ResourceUid, Span | None],
     nodes: dict[ResourceUid, Node],
 ) -> None:
-    """The edges to the dependencies that were expanded, in uid order."""
-    for dependency in sorted(dependencies, key=ResourceUid.sort_key):
+    """The edges to the dependencies that were expanded (in any order: the graph sorts
+    whatever it returns)."""
+    for dependency, origin in dependencies.items():
         target = nodes.get(dependency)
         if target is not None:
-            graph.add_dependency(node, target, dependencies[dependency])
+            graph.add_dependency(node, target, origin)
 
 
 def report_cycles(graph: ResourceGraph, diagnostics: Diagnostics) -> None:
