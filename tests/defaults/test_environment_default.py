@@ -251,32 +251,70 @@ containers:
 resources:
   env: {type: environment}
 """
+PARAM_SCORE = """\
+apiVersion: score.dev/v1b1
+metadata: {name: app}
+containers:
+  main:
+    image: busybox
+    variables: {X: "${resources.thing.name}"}
+resources:
+  env: {type: environment}
+  thing: {type: thing, params: {name: "${resources.env.ORCHC_TEST_NAME}"}}
+"""
+THING = """
+definition "thing" {
+  type = "thing", driver = "template"
+  match {}
+  inputs { outputs = "name: {{ params.name | tojson }}" }
+}
+"""
+UNSET_AT_APPLY = (
+    "resource 'environment.default#app.env' has no variable 'ORCHC_TEST_NAME', which is read "
+    "at apply here (by a file, a volume source or a param), not at `docker compose up`: it "
+    "is not in the project's env file, and orchc's own environment is read only for the "
+    "variables process_variables allows (definition 'default-environment' "
+    "(orchc:defaults/environment.orch:16)). Set ORCHC_TEST_NAME in the project's .env, "
+    "then plan with --replace environment.default#app.env (it was recorded without "
+    'ORCHC_TEST_NAME), or list it in a platform definition of type "environment" '
+    '(process_variables = ["ORCHC_TEST_NAME"])'
+)
 
 
-def test_compose_a_file_reading_a_variable_found_nowhere_says_what_to_do(project: Any) -> None:
-    """On Compose the plan cannot tell a file's reference from a container variable's,
-    and the driver refuses nothing, so the deploy says what is missing and how to give
-    it, never the value orchc's environment holds."""
-    (project.root / "score.yaml").write_text(FILE_SCORE)
+@pytest.mark.parametrize(
+    ("read_by", "where"),
+    [
+        (FILE_SCORE, "workload 'app', containers.main.files./etc/app/name.content: "),
+        (
+            PARAM_SCORE,
+            "create of thing.default#app.thing failed (definition 'thing' at "
+            "platform/thing.orch:2): ",
+        ),
+    ],
+    ids=["file", "param"],
+)
+def test_compose_a_variable_found_nowhere_says_what_to_do(
+    project: Any, read_by: str, where: str
+) -> None:
+    """On Compose the plan cannot tell a file's or a param's reference from a container
+    variable's, and the driver refuses nothing, so the apply says what is missing and
+    how to give it, never the value orchc's environment holds."""
+    project.define("thing.orch", THING)
+    (project.root / "score.yaml").write_text(read_by)
     result = project.run("apply", "--env", "dev", "--auto-approve", code=1, env=RUNNER)
-    assert (
-        "workload 'app', containers.main.files./etc/app/name.content: resource "
-        "'environment.default#app.env' has no variable 'ORCHC_TEST_NAME', which is read at "
-        "apply here (by a file, a volume source or a param), not at `docker compose up`: it "
-        "is not in the project's env file, and orchc's own environment is read only for the "
-        "variables process_variables allows (definition 'default-environment' "
-        "(orchc:defaults/environment.orch:16)). Set ORCHC_TEST_NAME in the project's .env, "
-        "then plan with --replace environment.default#app.env (it was recorded without "
-        'ORCHC_TEST_NAME), or list it in a platform definition of type "environment" '
-        '(process_variables = ["ORCHC_TEST_NAME"])'
-    ) in result.output, result.output
+    assert where + UNSET_AT_APPLY in result.output, result.output
     assert "runner-" not in result.output
-    assert "has no output" not in result.output, result.output
+    assert "has no output" not in result.output
 
     # What it says works: the variable in .env, and the resource made again.
     (project.root / ".env").write_text("ORCHC_TEST_NAME=from the file\n")
     replace = ("--replace", "environment.default#app.env", "-o", "plan.json")
     project.run("plan", "--env", "dev", *replace, env=RUNNER)
     project.run("apply", "plan.json", "--auto-approve", env=RUNNER)
-    written = (project.root / "compose.files/app/main/etc/app/name").read_text()
-    assert written == "name: from the file"
+    if read_by == FILE_SCORE:
+        written = (project.root / "compose.files/app/main/etc/app/name").read_text()
+        assert written == "name: from the file"
+    else:
+        thing = ("outputs", "thing.default#app.thing", "--env", "dev", "--show-secrets")
+        shown = project.run(*thing).output
+        assert "from the file" in shown
