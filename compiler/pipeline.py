@@ -30,7 +30,7 @@ from .passes.expand import Expansion, expand
 from .passes.find_ambiguities import find_ambiguities
 from .passes.read_definitions import definition_files
 from .plan import Plan
-from .plan_actions import PlanRules, Policies, SecretCheck, check_forced
+from .plan_actions import PlanRules, Policies, ReadCheck, SecretCheck, check_forced
 from .program_cache import ProgramCache
 from .score.adjust import built_here_problems
 from .score.overrides import ScoreOverrides
@@ -211,11 +211,13 @@ def plan(
     replace: frozenset[ResourceUid] = frozenset(),
     drift: Mapping[ResourceUid, str] | None = None,
     secret_changed: SecretCheck | None = None,
+    read_changed: ReadCheck | None = None,
 ) -> Plan:
     """The plan for `target`, with actions against the current state; `replace` names
     resources to replace even though nothing changed (`orchc plan --replace`), `drift`
     what drivers saw differ from what they recorded (`orchc plan --refresh`);
-    `secret_changed` tells whether an env() secret differs from the last apply's."""
+    `secret_changed` tells whether an env() secret differs from the last apply's,
+    `read_changed` which values a driver reads from outside its request (`.env`) do."""
     _check_images(compilation)
     expansion, graph = build(compilation, target)
     diagnostics = Diagnostics()
@@ -224,7 +226,9 @@ def plan(
     snapshot = state.snapshot(target.app, target.env)
     check_forced(replace, expansion, diagnostics)
     policies = Policies.of(compilation.program)
-    rules = PlanRules(drivers.replace_inputs, policies, replace, drift or {}, secret_changed)
+    rules = PlanRules(
+        drivers.replace_inputs, policies, replace, drift or {}, secret_changed, read_changed
+    )
     result = assemble_plan(
         expansion, graph, snapshot, rules, compilation.inputs_digest, diagnostics
     )

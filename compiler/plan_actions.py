@@ -3,7 +3,8 @@
 create: not in state (or its last create never finished); replace: the definition or
 driver changed, an input the driver declares as forcing replacement changed, or
 `--replace` names it; update: the plan-form inputs changed, the policy recorded in state
-differs from the definition's, or a resource it depends on changes; delete: in state
+differs from the definition's, an env() secret or a value its driver reads from outside
+its request changed, or a resource it depends on changes; delete: in state
 but no longer in the graph; noop otherwise.
 
 Deleting or replacing a protected resource is an error. The policy in force (SPEC §9)
@@ -29,6 +30,10 @@ ReplaceInputs = Callable[[str], frozenset[str]]
 # Whether the secret `key` of a resource, given by this plan-form template, differs from
 # what the last apply recorded (compared through salted digests; see orchc/secret_changes.py)
 SecretCheck = Callable[[ResourceUid, str, object], bool]
+# The outputs among `keys` whose values, as the resource's driver would read them now
+# from outside its request (the `environment` driver: `.env`, allowed variables of
+# orchc's environment), differ from what its last create returned (orchc/secret_changes.py)
+ReadCheck = Callable[[ResourceUid, frozenset[str]], list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,7 @@ class PlanRules:
     forced: frozenset[ResourceUid] = frozenset()
     drift: Mapping[ResourceUid, str] = field(default_factory=dict)  # uid -> what was seen
     secret_changed: SecretCheck | None = None
+    read_changed: ReadCheck | None = None
 
 
 def protects(definition: ir.Definition) -> bool:
@@ -132,6 +138,20 @@ def with_secret_changes(
     if not changed:
         return decision
     return Decision(Action.UPDATE, f"secret changed: {', '.join(changed)}")
+
+
+def with_read_changes(
+    decision: Decision, resource: ExpandedResource, known: StateResource | None, rules: PlanRules
+) -> Decision:
+    """An unchanged resource whose driver would now read other values than its last
+    create returned (a variable set, changed or removed in `.env`) is updated; only the
+    keys are named."""
+    if decision.action is not Action.NOOP or known is None or rules.read_changed is None:
+        return decision
+    changed = rules.read_changed(resource.uid, resource.requested_outputs)
+    if not changed:
+        return decision
+    return Decision(Action.UPDATE, f"variables changed since the last apply: {', '.join(changed)}")
 
 
 def _changed_keys(new: dict[str, object], old: dict[str, object]) -> list[str]:

@@ -106,6 +106,18 @@ class DriverDeclaration:
 
         return refused_at_plan(inputs, keys, project_root)
 
+    def read_again(
+        self, inputs: Mapping[str, object], keys: Collection[str], project_root: Path
+    ) -> Mapping[str, str] | None:
+        """For a driver whose outputs come from outside its request (`reads_environment`):
+        what it would return now for `keys`, given the resolved inputs its last create
+        was sent. None for other drivers, or when that cannot be told before it runs."""
+        if not self.reads_environment:
+            return None
+        from orchc.drivers.environment_sources import read_again
+
+        return read_again(inputs, keys, project_root)
+
     def input_error(self, name: str, value: object) -> str | None:
         """What the driver refuses in input `name`'s plan-form value beyond its kind, as
         its own validation words it; None when nothing. Checked: `environment`'s

@@ -38,7 +38,6 @@ created, so `delete` does nothing and no input forces a replace.
 
 from __future__ import annotations
 
-import os
 from typing import ClassVar
 
 from pydantic import Field
@@ -48,6 +47,7 @@ from orchc.drivers.environment_sources import (
     EnvFile,
     ProcessVariables,
     allow_hint,
+    read_variables,
     refusal,
 )
 from orchc.drivers.input_blocks import StrictBlock, parse_block
@@ -71,16 +71,10 @@ class EnvironmentDriver:
     def create(self, request: DriverRequest, journal: Journal) -> DriverResult:
         inputs = parse_block(EnvironmentInputs, request.inputs, "inputs")
         allowed = _allowed(inputs)
-        wanted = sorted(request.requested_outputs)
-        found = {
-            key: os.environ[key] for key in wanted if allowed.allows(key) and key in os.environ
-        }
-        missing = [key for key in wanted if key not in found]
-        if missing:
-            env_file = EnvFile.read(request.project_root, inputs.env_file)
-            found |= {key: env_file.values[key] for key in missing if key in env_file.values}
-            if inputs.target_kind != "compose":
-                _check_found(missing, env_file, allowed)
+        keys, root = request.requested_outputs, request.project_root
+        found, env_file = read_variables(keys, allowed, root, inputs.env_file)
+        if env_file is not None and inputs.target_kind != "compose":
+            _check_found(sorted(keys - found.keys()), env_file, allowed)
         return DriverResult(secrets=found)
 
     def delete(self, request: DriverRequest, journal: Journal) -> None:

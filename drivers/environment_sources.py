@@ -30,6 +30,7 @@ ValueError: 'AWS_*_KEY' is not a variable name or a prefix ending in '*'
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -88,6 +89,42 @@ class EnvFile:
         except UnicodeDecodeError:
             return cls(env_file, {}, " (not UTF-8 text)")
         return cls(env_file, parse_dotenv(text, env_file))
+
+
+def read_variables(
+    keys: Collection[str], allowed: ProcessVariables, project_root: Path, env_file: str
+) -> tuple[dict[str, str], EnvFile | None]:
+    """The values of `keys` the driver returns, by key in order: from orchc's environment
+    where `allowed` covers the key and it is set there, else from the env file. The file
+    is read only when a key is still missing, and returned then (for the messages).
+    A line that does not parse raises `DriverError`."""
+    wanted = sorted(keys)
+    found = {key: os.environ[key] for key in wanted if allowed.allows(key) and key in os.environ}
+    if len(found) == len(wanted):
+        return found, None
+    read = EnvFile.read(project_root, env_file)
+    found |= {key: read.values[key] for key in wanted if key not in found and key in read.values}
+    return dict(sorted(found.items())), read
+
+
+def read_again(
+    inputs: Mapping[str, object], keys: Collection[str], project_root: Path
+) -> dict[str, str] | None:
+    """What the driver would return now for `keys`, given the inputs its last create
+    was sent (resolved): what a plan compares with what that create returned. None when
+    that cannot be told (invalid inputs, an env file that does not parse; the driver
+    reports those when it runs)."""
+    env_file = inputs.get("env_file", ".env")
+    try:
+        allowed = ProcessVariables.parse(inputs.get(PROCESS_VARIABLES_INPUT, []))
+    except ValueError:
+        return None
+    if not isinstance(env_file, str):
+        return None
+    try:
+        return read_variables(keys, allowed, project_root, env_file)[0]
+    except DriverError:
+        return None
 
 
 def _reason(error: ConfinementError) -> str:
@@ -154,7 +191,6 @@ def unset_at_apply(uid: str, key: str, definition: str) -> str:
         "file, a volume source or a param), not at `docker compose up`: it is not in the "
         "project's env file, and orchc's own environment is read only for the variables "
         f"{PROCESS_VARIABLES_INPUT} allows (definition {definition}). Set {key} in the "
-        f"project's .env, then plan with --replace {uid} (it was recorded without "
-        f'{key}), or list it in a platform definition of type "environment" '
-        f'({PROCESS_VARIABLES_INPUT} = ["{key}"])'
+        f'project\'s .env, or list it in a platform definition of type "environment" '
+        f'({PROCESS_VARIABLES_INPUT} = ["{key}"]); the next plan updates the resource'
     )

@@ -25,7 +25,7 @@ from orchc.runtime.state.sql import SqlStateStore
 
 if TYPE_CHECKING:
     from orchc.compiler import pipeline
-    from orchc.compiler.plan_actions import SecretCheck
+    from orchc.runtime.secret_changes import PlanChecks
 
 from .options import (
     confirm_or_fail,
@@ -188,11 +188,13 @@ def apply(
     try:
         with _holding_lock(store, None if planning is None else planning[1]):
             if planning is not None:
+                secret_changed, read_changed = _plan_checks(project, store, planning[1])
                 locked = pipeline.plan(
                     *planning,
                     store,
                     project.drivers,
-                    secret_changed=_secret_check(store, planning[1]),
+                    secret_changed=secret_changed,
+                    read_changed=read_changed,
                 )
                 plan = _approved(locked, auto_approve)
             assert plan is not None
@@ -203,13 +205,14 @@ def apply(
         sys.exit(1)
 
 
-def _secret_check(store: StateStore, target: pipeline.Target) -> SecretCheck | None:
+def _plan_checks(project: Project, store: StateStore, target: pipeline.Target) -> PlanChecks:
     """As `orchc plan` does: an env() secret set now that differs from the one the last
-    apply used makes its resource an update (e.g. a rotated gitops token)."""
-    from orchc.runtime.secret_changes import secret_check
+    apply used makes its resource an update (e.g. a rotated gitops token), and so does
+    a value read from `.env` that differs from the one the last apply read."""
+    from orchc.runtime.secret_changes import plan_checks
 
     lineage = store.snapshot(target.app, target.env).lineage
-    return secret_check(store, target.app, target.env, lineage)
+    return plan_checks(store, target.app, target.env, lineage, project.root)
 
 
 def definition_policies(project: Project) -> DefinitionPolicies:

@@ -18,7 +18,6 @@ import click
 
 from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan, canonical_json, load_plan
-from orchc.compiler.plan_actions import SecretCheck
 from orchc.compiler.plan_integrity import PLAN_KEY_VARIABLE, SealedPlan, sealed
 from orchc.compiler.render.markdown import DEFAULT_MAX_CHARS
 from orchc.compiler.state import StateReader
@@ -40,6 +39,7 @@ from .project import Project, UsageProblem
 # Comparing plans (`diff`, `impact`) is imported by those commands: a plan needs none of it.
 if TYPE_CHECKING:
     from orchc.compiler.render.diff import Compared
+    from orchc.runtime.secret_changes import PlanChecks
 
 KnownOutputs = dict[str, Mapping[str, Any]]
 
@@ -189,7 +189,7 @@ def run_plan(
                 project.drivers,
                 request.replace,
                 _drift(project, state, request, env) if request.refresh else None,
-                _secret_check(project, state, request, env),
+                *_plan_checks(project, state, request, env),
             ),
             key,
         )
@@ -204,17 +204,18 @@ def run_plan(
     return any(plan.summary.has_changes for plan in models)
 
 
-def _secret_check(
+def _plan_checks(
     project: Project, state: StateReader, request: PlanRequest, env: str
-) -> SecretCheck | None:
-    """Whether an env() secret set now differs from the last apply's (salted digests)."""
-    if not hasattr(state, "records"):
-        return None
-    from orchc.runtime.secret_changes import secret_check
+) -> PlanChecks:
+    """Whether an env() secret set now, or a value read from `.env`, differs from the
+    last apply's (salted digests)."""
+    from orchc.runtime.secret_changes import PlanChecks, plan_checks
 
+    if not hasattr(state, "records"):
+        return PlanChecks()
     reader: _RecordReader = state  # type: ignore[assignment]
     app = project.app(request.app)
-    return secret_check(reader, app, env, state.snapshot(app, env).lineage)
+    return plan_checks(reader, app, env, state.snapshot(app, env).lineage, project.root)
 
 
 def _drift(

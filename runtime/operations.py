@@ -27,6 +27,7 @@ from orchc.compiler.uid import ResourceUid
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult
 from orchc.runtime.state.contract import ResourceRecord, ResourceWriter
 
+from .deferred import reads_environment
 from .driver_calls import DriverCalls
 from .executor import Job, JobResult, Outcome
 from .jobs import Operation, OperationKind
@@ -264,6 +265,7 @@ class Operations:
             and previous.resource.status is ResourceStatus.READY
             and previous.resolved_digest == digest
             and not (planned.reason or "").startswith(DRIFT_REASON_PREFIX)
+            and not reads_environment(planned.driver)  # its request does not cover `.env`
         ):
             return _Created(request, None, digest)
         try:

@@ -29,6 +29,7 @@ from ..plan_actions import (
     propagate_upstream,
     resource_action,
     with_drift,
+    with_read_changes,
     with_secret_changes,
     workload_action,
 )
@@ -85,13 +86,15 @@ def _policy(definition: ir.Definition) -> PlanPolicy:
 def _decide(
     resource: ExpandedResource, digest: str, snapshot: StateSnapshot, rules: PlanRules
 ) -> Decision:
-    """The action from the state, then what drivers saw (drift), then secrets."""
+    """The action from the state, then what drivers saw (drift), then secrets and the
+    values read from outside the request."""
     uid = resource.uid
     known = snapshot.resources.get(uid)
     forced = uid in rules.forced
     decision = resource_action(resource, digest, known, rules.replace_inputs, forced)
     decision = with_drift(decision, rules.drift.get(uid))
-    return with_secret_changes(decision, resource, known, rules)
+    decision = with_secret_changes(decision, resource, known, rules)
+    return with_read_changes(decision, resource, known, rules)
 
 
 def assemble_plan(

@@ -8,6 +8,7 @@ import pytest
 
 from orchc.compiler import pipeline
 from orchc.compiler.plan import Plan
+from orchc.compiler.plan_actions import ReadCheck
 from orchc.compiler.state import (
     InMemoryState,
     ResourceStatus,
@@ -71,6 +72,7 @@ def make_plan(
     host: str = "cache-1",
     policy: str = "",
     replace: frozenset[ResourceUid] = frozenset(),
+    read_changed: ReadCheck | None = None,
 ) -> Plan:
     (root / "defs").mkdir(exist_ok=True)
     (root / "defs" / "all.orch").write_text(
@@ -83,7 +85,8 @@ def make_plan(
     drivers = default_registry()
     compilation = pipeline.read(sources, drivers)
     state = InMemoryState({("shop", "dev"): snapshot})
-    return pipeline.plan(compilation, pipeline.Target("shop", "dev"), state, drivers, replace)
+    target = pipeline.Target("shop", "dev")
+    return pipeline.plan(compilation, target, state, drivers, replace, read_changed=read_changed)
 
 
 def snapshot_of(plan: Plan, **changes: dict[str, object]) -> StateSnapshot:
@@ -279,3 +282,25 @@ def test_create_before_destroy_reaches_the_plan(tmp_path: Path) -> None:
     plan = make_plan(tmp_path, StateSnapshot(), policy="policy { create_before_destroy = true }")
     assert plan.resources[str(CACHE)].policy.create_before_destroy
     assert not plan.resources[str(CONFIG)].policy.create_before_destroy
+
+
+def test_values_read_from_outside_the_request_update_an_unchanged_resource(
+    tmp_path: Path,
+) -> None:
+    """The runtime answers which values a driver would read differently now
+    (runtime/secret_changes.py); the planner asks only about resources it would leave
+    alone, and names the keys."""
+    asked: list[ResourceUid] = []
+
+    def read_changed(uid: ResourceUid, keys: frozenset[str]) -> list[str]:
+        asked.append(uid)
+        return ["API_KEY", "HOST"] if uid == CACHE else []
+
+    first = make_plan(tmp_path, StateSnapshot())
+    plan = make_plan(tmp_path, snapshot_of(first), read_changed=read_changed)
+    reason = "variables changed since the last apply: API_KEY, HOST"
+    assert actions(plan)[str(CACHE)] == ("update", reason)
+    assert actions(plan)[str(CONFIG)] == ("update", f"depends on changed {CACHE}")
+    asked.clear()
+    make_plan(tmp_path, snapshot_of(first), host="cache-2", read_changed=read_changed)
+    assert CACHE not in asked  # updated anyway: nothing to ask

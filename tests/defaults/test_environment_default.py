@@ -275,9 +275,8 @@ UNSET_AT_APPLY = (
     "is not in the project's env file, and orchc's own environment is read only for the "
     "variables process_variables allows (definition 'default-environment' "
     "(orchc:defaults/environment.orch:16)). Set ORCHC_TEST_NAME in the project's .env, "
-    "then plan with --replace environment.default#app.env (it was recorded without "
-    'ORCHC_TEST_NAME), or list it in a platform definition of type "environment" '
-    '(process_variables = ["ORCHC_TEST_NAME"])'
+    'or list it in a platform definition of type "environment" '
+    '(process_variables = ["ORCHC_TEST_NAME"]); the next plan updates the resource'
 )
 
 
@@ -306,10 +305,11 @@ def test_compose_a_variable_found_nowhere_says_what_to_do(
     assert "runner-" not in result.output
     assert "has no output" not in result.output
 
-    # What it says works: the variable in .env, and the resource made again.
+    # What it says works: the variable in .env, then a plain plan and apply.
     (project.root / ".env").write_text("ORCHC_TEST_NAME=from the file\n")
-    replace = ("--replace", "environment.default#app.env", "-o", "plan.json")
-    project.run("plan", "--env", "dev", *replace, env=RUNNER)
+    plan = planned(project, "dev")
+    assert plan["resources"][ENV]["action"] == "update"
+    assert plan["resources"][ENV]["reason"] == CHANGED
     project.run("apply", "plan.json", "--auto-approve", env=RUNNER)
     if read_by == FILE_SCORE:
         written = (project.root / "compose.files/app/main/etc/app/name").read_text()
@@ -318,3 +318,103 @@ def test_compose_a_variable_found_nowhere_says_what_to_do(
         thing = ("outputs", "thing.default#app.thing", "--env", "dev", "--show-secrets")
         shown = project.run(*thing).output
         assert "from the file" in shown
+    nothing_changes(project, "dev")
+
+
+ENV = "environment.default#app.env"
+CHANGED = "variables changed since the last apply: ORCHC_TEST_NAME"
+
+
+def planned(project: Any, env: str, **environment: str | None) -> dict[str, Any]:
+    """`orchc plan` to plan.json, read back; the plan shows no value of the tests'."""
+    result = project.run("plan", "--env", env, "-o", "plan.json", env=RUNNER | environment)
+    text = (project.root / "plan.json").read_text() + result.output
+    assert not any(value in text for value in VALUES), text
+    plan: dict[str, Any] = json.loads((project.root / "plan.json").read_text())
+    return plan
+
+
+# Every value these tests put in a .env or in orchc's environment.
+VALUES = ("from the file", "the old name", "the new name", "runner-")
+
+
+def nothing_changes(project: Any, env: str, **environment: str | None) -> None:
+    """A plain plan is all no-op (`--detailed-exitcode` exits 0)."""
+    project.run("plan", "--env", env, "--detailed-exitcode", env=RUNNER | environment)
+
+
+@pytest.mark.parametrize(
+    ("env", "read_by"),
+    [("staging", SCORE), ("dev", FILE_SCORE), ("dev", PARAM_SCORE)],
+    ids=["kubernetes-variable", "compose-file", "compose-param"],
+)
+def test_a_value_changed_in_the_env_file_is_planned_and_applied(
+    project: Any, env: str, read_by: str, kubernetes_objects: Any
+) -> None:
+    project.define("thing.orch", THING)
+    (project.root / "score.yaml").write_text(read_by)
+    dotenv = "ORCHC_TEST_GREETING=Hello\nORCHC_TEST_NAME={}\n"
+    (project.root / ".env").write_text(dotenv.format("the old name"))
+    project.run("apply", "--env", env, "--auto-approve", env=RUNNER)
+    nothing_changes(project, env)
+
+    (project.root / ".env").write_text(dotenv.format("the new name"))
+    plan = planned(project, env)
+    assert (plan["resources"][ENV]["action"], plan["resources"][ENV]["reason"]) == (
+        "update",
+        CHANGED,
+    )
+    assert plan["workloads"]["app"]["action"] == "update"
+    project.run("apply", "plan.json", "--auto-approve", env=RUNNER)
+    assert read_back(project, read_by, kubernetes_objects) == "the new name"
+    nothing_changes(project, env)
+
+
+def read_back(project: Any, read_by: str, kubernetes_objects: Any) -> str:
+    """The name the workload gets, from the file orchc wrote for it."""
+    if read_by == SCORE:
+        (greeting,) = secret_values(kubernetes_objects(project.root / "build/shop/staging"))
+        return greeting.removeprefix("Hello, ").removesuffix("!")
+    if read_by == FILE_SCORE:
+        written = (project.root / "compose.files/app/main/etc/app/name").read_text()
+        return written.removeprefix("name: ")
+    thing = ("outputs", "thing.default#app.thing", "--env", "dev", "--show-secrets")
+    return str(json.loads(project.run(*thing, "--format", "json").stdout)["name"])
+
+
+def test_kubernetes_a_variable_set_after_a_failed_apply_is_read_by_the_next_plan(
+    project: Any, score: str, kubernetes_objects: Any
+) -> None:
+    """Allowed but set nowhere: the apply fails at the driver, which records nothing as
+    ready, so the next plan runs it again once .env has the value."""
+    project.define("environment.orch", ALLOWING.format(allowed='["ORCHC_TEST_NAME"]'))
+    (project.root / ".env").write_text("ORCHC_TEST_GREETING=Hello\n")
+    unset = {"ORCHC_TEST_NAME": None}
+    result = project.run("apply", "--env", "staging", "--auto-approve", code=1, env=unset)
+    assert "variable ORCHC_TEST_NAME not set" in result.output
+    (project.root / ".env").write_text("ORCHC_TEST_GREETING=Hello\nORCHC_TEST_NAME=the new name\n")
+    assert planned(project, "staging", **unset)["resources"][ENV]["action"] == "create"
+    project.run("apply", "plan.json", "--auto-approve", env=unset)
+    assert read_back(project, SCORE, kubernetes_objects) == "the new name"
+    nothing_changes(project, "staging", **unset)
+
+
+def test_an_allowed_variable_changed_in_orchcs_environment_is_planned_and_applied(
+    project: Any, score: str, kubernetes_objects: Any
+) -> None:
+    """`apply --env` plans the same way as `plan`."""
+    project.define("environment.orch", ALLOWING.format(allowed='["ORCHC_TEST_NAME"]'))
+    project.run("apply", "--env", "staging", "--auto-approve", env=RUNNER)
+    nothing_changes(project, "staging")
+    renamed = {"ORCHC_TEST_NAME": "runner-renamed"}
+    assert planned(project, "staging", **renamed)["resources"][ENV]["reason"] == CHANGED
+    project.run("apply", "--env", "staging", "--auto-approve", env=RUNNER | renamed)
+    assert read_back(project, SCORE, kubernetes_objects) == "runner-renamed"
+    nothing_changes(project, "staging", **renamed)
+
+
+def test_a_variable_the_platform_does_not_allow_is_never_compared(project: Any, score: str) -> None:
+    """The plan reads orchc's environment only where the driver would: a runner
+    variable a Score file names but may not read changes nothing."""
+    project.run("apply", "--env", "staging", "--auto-approve", env=RUNNER)
+    nothing_changes(project, "staging", ORCHC_TEST_NAME="runner-other", ORCHC_TEST_GREETING=None)

@@ -241,6 +241,41 @@ def test_the_plan_refuses_what_apply_would_not_find(
     assert set(found) == refused
 
 
+@pytest.mark.parametrize(
+    ("inputs", "dotenv", "expected"),
+    [
+        ({}, f"{NAME}=from-file\n", {NAME: "from-file"}),
+        ({}, None, {}),
+        ({"process_variables": [NAME]}, f"{NAME}=from-file\n", {NAME: "process-value"}),
+        ({"process_variables": ["OTHER_*"]}, f"{GREETING}=x\n", {GREETING: "x"}),
+        ({"env_file": "other.env"}, f"{NAME}=from-file\n", {}),
+        # What the driver reports when it runs: the plan cannot tell.
+        ({"process_variables": ["A*B"]}, None, None),
+        ({"env_file": 3}, None, None),
+        ({}, "not dotenv\n", None),
+    ],
+)
+def test_the_plan_reads_again_what_the_driver_would_return(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    inputs: dict[str, Any],
+    dotenv: str | None,
+    expected: dict[str, str] | None,
+) -> None:
+    """What a plan compares with the last create's outputs: the driver's own rules, so
+    a variable the allow list does not cover is never read from orchc's environment."""
+    monkeypatch.setenv(NAME, "process-value")
+    monkeypatch.setenv(GREETING, "process-greeting")
+    if dotenv is not None:
+        (tmp_path / ".env").write_text(dotenv)
+    assert BUILT_IN["environment"].read_again(inputs, {NAME, GREETING}, tmp_path) == expected
+
+
+def test_only_a_driver_that_reads_the_environment_is_read_again(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"{NAME}=from-file\n")
+    assert BUILT_IN["static"].read_again({}, {NAME}, tmp_path) is None
+
+
 def test_only_a_driver_that_reads_the_environment_refuses_outputs(tmp_path: Path) -> None:
     assert BUILT_IN["static"].refused_outputs({}, {NAME}, tmp_path) == {}
 
