@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from .glob_walk import glob_walk
 from .shown import shown
 
 CONFIG_NAME = "orchc.toml"
@@ -63,15 +64,12 @@ class ProjectConfig:
     def score_files(self, flags: tuple[Path, ...]) -> tuple[Path, ...]:
         if flags:
             return tuple(path.resolve() for path in flags)
-        found: set[Path] = set()
-        for pattern in self.workloads:
-            found.update(p for p in self.root.glob(pattern) if not _in_skipped_dir(p, self.root))
-        return tuple(sorted(found))
+        return tuple(sorted(glob_walk(self.root, self.workloads, _skipped_dir)))
 
 
-def _in_skipped_dir(path: Path, root: Path) -> bool:
-    parts = path.relative_to(root).parts[:-1]
-    return any(part in _SKIPPED_DIRS or part.startswith(".") for part in parts)
+def _skipped_dir(name: str) -> bool:
+    """Directories the `workloads` globs never look into: tools', caches' and dot ones."""
+    return name in _SKIPPED_DIRS or name.startswith(".")
 
 
 def find_config(start: Path) -> Path | None:
