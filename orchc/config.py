@@ -105,6 +105,7 @@ def _parse(data: dict[str, object], path: Path) -> ProjectConfig:
         raise ConfigError(f"{path}: 'workloads' must be a list of glob patterns")
     for pattern in workloads:
         _check_relative(path, "workloads", pattern, glob=True)
+        _check_pattern(path, pattern)
     for key, value in (("definitions", definitions), ("state", state)):
         if value is not None and "\0" in value:
             raise ConfigError(f"{path}: '{key}' contains a NUL byte")
@@ -159,6 +160,17 @@ def _check_relative(path: Path, key: str, value: str, glob: bool = False) -> Non
     if glob and ".." in pure.parts:
         raise ConfigError(
             f"{path}: '{key}' entry '{escaped}' must not leave the project root ('..')"
+        )
+
+
+def _check_pattern(path: Path, pattern: str) -> None:
+    """A workload pattern names files: `**` only as a whole segment (`a**` is not a
+    pattern glob can read) and at least one segment (`.` is the project itself)."""
+    parts = PurePosixPath(pattern).parts
+    if not parts or any("**" in part and part != "**" for part in parts):
+        raise ConfigError(
+            f"{path}: 'workloads' entry '{shown(pattern)}' is not a pattern of files: "
+            "'**' stands alone between slashes, as in 'services/**/score.yaml'"
         )
 
 

@@ -158,6 +158,9 @@ def test_a_target_path_outside_the_project_is_refused(project: Project, tmp_path
         ('["../*/score.yaml"]', "'workloads' entry '../*/score.yaml' must not leave the project"),
         ('["a\\u0000b"]', "'workloads' entry 'a\\x00b' contains a NUL byte"),
         ('["a\\nb"]', "'workloads' entry 'a\\nb' contains a control character"),
+        ('["x**/score.yaml"]', "'workloads' entry 'x**/score.yaml' is not a pattern of files"),
+        ('["a/b**"]', "'workloads' entry 'a/b**' is not a pattern of files"),
+        ('["."]', "'workloads' entry '.' is not a pattern of files"),
     ],
 )
 def test_workload_patterns_are_checked(project: Project, workloads: str, message: str) -> None:
