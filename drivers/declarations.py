@@ -76,6 +76,9 @@ class DriverDeclaration:
     input_rules: tuple[tuple[str, Callable[[object], str | None]], ...] = ()
     """(input, what its driver refuses in a value of it, or None) for inputs whose
     values the driver checks beyond their kind, with the driver's own rule."""
+    target: bool = False
+    """The driver deploys workloads (a `Target`): the registry answers `is_target`
+    from this, so a plan need not import the driver."""
 
     def input(self, name: str) -> InputDeclaration | None:
         return next((i for i in self.inputs if i.name == name), None)
@@ -253,12 +256,14 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         ),
     ),
     "kubernetes-manifests": DriverDeclaration(
+        target=True,
         inputs=(_optional("path", "string"), *_KUBERNETES_RENDER_INPUTS),
         open_secrets=True,
         outputs="fixed",
         fixed_outputs=frozenset({"kind", "path", "namespace"}),
     ),
     "gitops": DriverDeclaration(
+        target=True,
         inputs=(
             _required("repo", "string"),
             _optional("branch", "string"),
@@ -273,6 +278,7 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         input_rules=(("path", _repository_path_problem),),
     ),
     "compose": DriverDeclaration(
+        target=True,
         inputs=(
             _optional("path", "string"),
             _optional("publish_port", "port"),

@@ -28,10 +28,16 @@ import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
+from typing import TYPE_CHECKING
 
 from orchc.drivers.declarations import BUILT_IN, DriverDeclaration
-from orchc.drivers.protocol import Driver, Target
+from orchc.plugins import registered
+
+if TYPE_CHECKING:
+    # Imported where a driver is loaded: planning never loads one, and the protocol's
+    # pydantic models cost start-up time (issue 16).
+    from orchc.drivers.protocol import Driver
 
 ENTRY_POINT_GROUP = "orchc.drivers"
 _BUILT_IN_PREFIX = "orchc.drivers."
@@ -142,13 +148,31 @@ class DriverRegistry:
 
     def code_inputs(self, name: str) -> frozenset[str]:
         """The inputs the driver runs as code (templates): the compiler refuses
-        placeholders in them. Optional for plugins (`code_inputs`, default none)."""
+        placeholders in them. Optional for plugins (`code_inputs`, default none). A
+        built-in driver's come from its declaration, without importing it."""
+        declared = self._built_in(name)
+        if declared is not None:
+            return frozenset(declared.template_inputs)
         found: object = getattr(self.get(name), "code_inputs", frozenset())
         return found if isinstance(found, frozenset) else frozenset()
 
     def is_target(self, name: str) -> bool:
-        """Whether the driver can deploy workloads (the `target` resource needs one)."""
+        """Whether the driver can deploy workloads (the `target` resource needs one); a
+        built-in driver's declaration says, without importing it."""
+        declared = self._built_in(name)
+        if declared is not None:
+            return declared.target
+        from orchc.drivers.protocol import Target
+
         return isinstance(self.get(name), Target)
+
+    def _built_in(self, name: str) -> DriverDeclaration | None:
+        """The declaration of a built-in driver registered once (a name registered twice
+        must still fail where it is used)."""
+        entry = self._entries.get(name)
+        if entry is None or " and " in entry.origin:
+            return None
+        return self.declaration(name)
 
     def _entry(self, name: str) -> DriverEntry:
         entry = self._entries.get(name)
@@ -160,10 +184,12 @@ class DriverRegistry:
 @functools.cache
 def default_registry() -> DriverRegistry:
     """The registry of every installed driver, discovered once per process."""
-    return DriverRegistry.from_entry_points(entry_points(group=ENTRY_POINT_GROUP))
+    return DriverRegistry.from_entry_points(registered(ENTRY_POINT_GROUP))
 
 
 def _load(entry: DriverEntry) -> Driver:
+    from orchc.drivers.protocol import Driver
+
     try:
         loaded = entry.load()
     except DriverLoadError:

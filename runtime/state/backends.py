@@ -28,9 +28,11 @@ import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+from orchc.plugins import registered
 
 from .contract import StateStore
 from .errors import StateStoreError, StateUrlError
@@ -133,7 +135,7 @@ class StateBackends:
 @functools.cache
 def default_backends() -> StateBackends:
     """The built-in backends and every installed plugin's, discovered once per process."""
-    return StateBackends.from_entry_points(entry_points(group=ENTRY_POINT_GROUP))
+    return StateBackends.from_entry_points(registered(ENTRY_POINT_GROUP))
 
 
 def _entry(scheme: str, origins: list[str]) -> BackendEntry:

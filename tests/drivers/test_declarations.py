@@ -83,3 +83,15 @@ def test_the_gitops_path_rule_is_the_drivers_own(path: str, refused: bool) -> No
     else:
         assert found is None
     assert (found is not None) == refused
+
+
+@pytest.mark.parametrize("name", sorted(declarations.BUILT_IN))
+def test_the_registry_answers_for_a_built_in_driver_as_the_driver_would(name: str) -> None:
+    """`is_target` and `code_inputs` come from the declaration (planning imports no
+    driver); they say what the loaded driver object says."""
+    from orchc.drivers.protocol import Target
+
+    registry = default_registry()
+    driver = registry.get(name)
+    assert registry.is_target(name) is isinstance(driver, Target)
+    assert registry.code_inputs(name) == getattr(driver, "code_inputs", frozenset())

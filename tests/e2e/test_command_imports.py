@@ -192,6 +192,23 @@ def test_a_plan_of_unchanged_definitions_loads_no_parser(project: Project) -> No
     assert "orchc.grammar.parse" not in again
 
 
+def test_a_first_plan_loads_no_driver(project: Project) -> None:
+    """With no state yet, planning checks built-in drivers against their declarations
+    (drivers/declarations.py): it imports no driver module and not the driver protocol's
+    pydantic models."""
+    project.env["DB_PASSWORD"] = "from-the-environment-42"
+    project.write("definitions/platform.orch", db_definition('env("DB_PASSWORD")'))
+    project.write("score.yaml", SCORE)
+    loaded = loaded_by(project, "plan", "--env", "dev", "-o", "plan.json")
+    drivers = {m for m in under(loaded, "orchc.drivers") if m != "orchc.drivers.targets"}
+    assert drivers == {
+        "orchc.drivers",
+        "orchc.drivers.declarations",
+        "orchc.drivers.registry",
+        "orchc.drivers.targets.repository_paths",
+    }
+
+
 @pytest.mark.parametrize("name", sorted(LazyGroup.lazy_commands))
 def test_help_summarises_each_lazy_command_as_its_docstring(name: str) -> None:
     """`--help` lists lazy commands from `LazyGroup.summaries` without importing them;
