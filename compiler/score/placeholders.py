@@ -33,6 +33,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -73,6 +74,9 @@ def has_placeholders(text: str) -> bool:
 
 def parse_template(text: str) -> Template:
     """Split `text` into literal text and references; raise `PlaceholderError`.
+    Templates are immutable and the same strings come back in every workload (the
+    reader checks each; expand and the Deploy phase read them again), so results are
+    cached; an error is raised anew each time.
 
     >>> escaped, reference, rest = parse_template("$$ ${metadata.annotations.a\\\\.b} $x")
     >>> escaped, reference.parts, rest
@@ -83,6 +87,13 @@ def parse_template(text: str) -> Template:
     ...     print(error.offset, error.message)
     0 unterminated placeholder: '${' has no closing '}' (write '$${' for a literal '${')
     """
+    if "$" not in text:
+        return (text,) if text else ()
+    return _parse_template(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_template(text: str) -> Template:
     segments: list[Segment] = []
     literal: list[str] = []
     start = 0
