@@ -19,6 +19,7 @@ from ..plan import (
     Summary,
     digest_of,
     literal_digest,
+    trusted,
 )
 from ..plan_actions import (
     Decision,
@@ -159,7 +160,8 @@ def _planned_resource(
     changes = []
     if known is not None and decision.action in (Action.UPDATE, Action.REPLACE):
         changes = resource_changes(known, wanted_of(resource))
-    return PlannedResource.model_construct(
+    return trusted(
+        PlannedResource,
         type=uid.type,
         class_=uid.class_,
         id=uid.id,
@@ -231,7 +233,8 @@ def _planned_workloads(
         changes = []
         if known is not None and decision.action is Action.UPDATE:
             changes = workload_changes(known, workload.workload.spec, bindings)
-        planned[name] = PlannedWorkload.model_construct(
+        planned[name] = trusted(
+            PlannedWorkload,
             source=workload.workload.source,
             depends_on=[str(d.uid) for d in dependencies if d.uid is not None],
             resources=bindings,

@@ -99,3 +99,17 @@ def test_params_and_secret_sources_compare_when_the_state_recorded_them(tmp_path
         {"path": "params.size", "before": "small"},
         {"path": "secrets.token", "before": "(sensitive)"},
     ]
+
+
+def test_an_assembled_plan_is_the_plan_its_file_validates_to(tmp_path: Path) -> None:
+    # assemble_plan builds resources and workloads with `plan.trusted` (no validation):
+    # the same values, in the same field order, as validating the file gives.
+    first = make_plan(tmp_path, StateSnapshot())
+    changed = make_plan(tmp_path, snapshot_of(first), host="cache-2")
+    for plan in (first, changed):
+        again = load_plan(plan.to_json(), "p.json")
+        assert again == plan and plan.workloads and plan.resources
+        for group, read in ((plan.resources, again.resources), (plan.workloads, again.workloads)):
+            for key, item in group.items():
+                assert list(item.__dict__) == list(read[key].__dict__)
+                assert item.model_dump(mode="json") == read[key].model_dump(mode="json")
