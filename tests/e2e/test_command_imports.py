@@ -162,6 +162,7 @@ def test_plan_loads_only_what_its_format_and_state_need(project: Project) -> Non
     assert under(applied, "cryptography") == []
     loaded = loaded_by(project, "plan", "--env", "dev", "-o", "plan.json")
     assert "orchc.drivers.targets.kubernetes_manifests" in loaded
+    assert "orchc.runtime.state.sqlite_store" in loaded
     assert [m for package in NOT_FOR_A_TEXT_PLAN for m in under(loaded, package)] == []
     html = loaded_by(project, "plan", "--env", "dev", "--format", "html", "-o", "plan.json")
     assert "orchc.compiler.render.html" in html
@@ -192,10 +193,11 @@ def test_a_plan_of_unchanged_definitions_loads_no_parser(project: Project) -> No
     assert "orchc.grammar.parse" not in again
 
 
-def test_a_first_plan_loads_no_driver(project: Project) -> None:
+def test_a_first_plan_loads_no_driver_and_no_state_store(project: Project) -> None:
     """With no state yet, planning checks built-in drivers against their declarations
     (drivers/declarations.py): it imports no driver module and not the driver protocol's
-    pydantic models."""
+    pydantic models. It only asks whether the state file exists: neither sqlite3 nor the
+    store's modules load."""
     project.env["DB_PASSWORD"] = "from-the-environment-42"
     project.write("definitions/platform.orch", db_definition('env("DB_PASSWORD")'))
     project.write("score.yaml", SCORE)
@@ -207,6 +209,9 @@ def test_a_first_plan_loads_no_driver(project: Project) -> None:
         "orchc.drivers.registry",
         "orchc.drivers.targets.repository_paths",
     }
+    assert under(loaded, "sqlite3") == []
+    assert under(loaded, "orchc.runtime.state.sqlite_store") == []
+    assert "orchc.runtime.state.sqlite" in loaded
 
 
 @pytest.mark.parametrize("name", sorted(LazyGroup.lazy_commands))

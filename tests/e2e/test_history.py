@@ -214,7 +214,7 @@ def test_prune_keeps_the_newest_deployments_under_the_lock(
 OLD_PLUGIN = """
 from pathlib import Path
 
-from orchc.runtime.state.sqlite import SqliteStateStore
+from orchc.runtime.state.sqlite_store import SqliteStateStore
 
 
 class OldFolderStore:

@@ -15,7 +15,7 @@ from orchc.compiler.uid import ResourceUid
 from orchc.runtime.state import DEFAULT_STATE_URL, StateUnavailableError, open_state
 from orchc.runtime.state.contract import LockedError, ResourceRecord
 from orchc.runtime.state.errors import StateCorruptError
-from orchc.runtime.state.sqlite import SqliteStateStore
+from orchc.runtime.state.sqlite_store import SqliteStateStore
 
 
 @pytest.fixture

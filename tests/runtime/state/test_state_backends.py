@@ -20,7 +20,7 @@ PLUGIN = textwrap.dedent(
     """
     from pathlib import Path
 
-    from orchc.runtime.state.sqlite import SqliteStateStore
+    from orchc.runtime.state.sqlite_store import SqliteStateStore
 
 
     class FolderBackend:
