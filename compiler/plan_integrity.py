@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from .plan import (
@@ -54,29 +54,32 @@ def _body(document: dict[str, Any]) -> bytes:
     return canonical_json(body).encode()
 
 
+def _digest(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def _mac(body: bytes, key: str) -> str:
+    return SIGNATURE_PREFIX + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+
+
 def body_digest(document: dict[str, Any]) -> str:
-    return "sha256:" + hashlib.sha256(_body(document)).hexdigest()
+    return _digest(_body(document))
 
 
 def _signature(document: dict[str, Any], key: str) -> str:
-    mac = hmac.new(key.encode(), _body(document), hashlib.sha256)
-    return SIGNATURE_PREFIX + mac.hexdigest()
+    return _mac(_body(document), key)
 
 
 @dataclass(frozen=True)
 class SealedPlan:
-    """A sealed plan and its JSON document, dumped once: the digest and the file are
-    made from the same dump (dumping a plan of 4,000 resources twice was a tenth of
-    planning it). Kept beside the plan, not cached on it: the pydantic model's `==`
-    compares every attribute it holds."""
+    """A sealed plan, its JSON document and the plan file's text (canonical JSON), all
+    from one dump: dumping a plan of 4,000 resources twice was a tenth of planning it.
+    Kept beside the plan, not cached on it: the pydantic model's `==` compares every
+    attribute it holds."""
 
     plan: Plan
     document: dict[str, Any]
-
-    @cached_property
-    def text(self) -> str:
-        """The plan file: canonical JSON."""
-        return canonical_json(self.document)
+    text: str
 
 
 def seal(plan: Plan, key: str | None) -> Plan:
@@ -85,14 +88,44 @@ def seal(plan: Plan, key: str | None) -> Plan:
 
 
 def sealed(plan: Plan, key: str | None) -> SealedPlan:
-    """`seal`, with the document of the sealed plan."""
+    """`seal`, with the document and the text of the sealed plan."""
     document = {k: v for k, v in plan.document().items() if k not in SEAL_FIELDS}
-    fields = {
-        "plan_digest": body_digest(document),
-        "signature": _signature(document, key) if key else None,
-    }
-    document.update((k, v) for k, v in fields.items() if v is not None)
-    return SealedPlan(plan.model_copy(update=fields), document)
+    body = canonical_json(document)
+    encoded = body.encode()
+    fields = {"plan_digest": _digest(encoded), "signature": _mac(encoded, key) if key else None}
+    seal_lines = {k: v for k, v in fields.items() if v is not None}
+    document.update(seal_lines)
+    text = _with_seal(body, document, seal_lines)
+    return SealedPlan(plan.model_copy(update=fields), document, text)
+
+
+def _with_seal(body: str, document: dict[str, Any], seal_lines: dict[str, str]) -> str:
+    """`canonical_json(document)`, made from `body`, the canonical JSON of `document`
+    without `seal_lines` (the second dump of a large plan cost as much as the first).
+    Top-level keys are sorted and are the only lines indented by exactly two spaces
+    (no JSON string holds a raw newline), so each sealing field goes in as one line
+    before the top-level key that follows it; when none follows, the document is
+    dumped again.
+
+    >>> document = {"a": 1, "c": {"d": [2]}, "b": "x", "e": None}
+    >>> body = canonical_json({k: v for k, v in document.items() if k != "b"})
+    >>> _with_seal(body, document, {"b": "x"}) == canonical_json(document)
+    True
+    >>> _with_seal(canonical_json({"a": 1}), {"a": 1, "z": "x"}, {"z": "x"}) == canonical_json(
+    ...     {"a": 1, "z": "x"}
+    ... )
+    True
+    """
+    keys = sorted(document)
+    for name, value in seal_lines.items():
+        position = keys.index(name) + 1
+        following = keys[position] if position < len(keys) else None
+        marker = f'\n  "{following}": '
+        if following is None or following in seal_lines or marker not in body:
+            return canonical_json(document)
+        line = f'\n  "{name}": {json.dumps(value, ensure_ascii=False)},'
+        body = body.replace(marker, line + marker, 1)
+    return body
 
 
 def verify(document: dict[str, Any], path: str, key: str | None) -> None:
