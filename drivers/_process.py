@@ -227,15 +227,21 @@ def _prctl() -> Any:
     return ctypes.CDLL(None, use_errno=True).prctl
 
 
-# The programs running now, so a signal stopping orchc can stop them too.
+# The programs running now, so a signal stopping orchc can stop them too, and whether
+# one has: a program that a worker started just before the signal but recorded just
+# after it is stopped as soon as it is recorded (else orchc waited for it to end).
 _live: set[subprocess.Popen[bytes]] = set()
 _live_mutex = threading.Lock()
+_stop_requested = threading.Event()
 
 
 @contextlib.contextmanager
 def _running(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
     with _live_mutex:
         _live.add(process)
+        stopped = _stop_requested.is_set()
+    if stopped:
+        _stop_group(process)
     try:
         yield process
     finally:
@@ -245,8 +251,10 @@ def _running(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[byte
 
 def stop_running_programs(grace: float = TERMINATE_GRACE_SECONDS) -> None:
     """SIGTERM the process group of every program running now, and SIGKILL the groups
-    still there after `grace` seconds (from a daemon thread: returns at once)."""
+    still there after `grace` seconds (from a daemon thread: returns at once). Programs
+    recorded later are stopped as they are recorded."""
     with _live_mutex:
+        _stop_requested.set()
         running = list(_live)
     for process in running:
         _signal_group(process, signal.SIGTERM)

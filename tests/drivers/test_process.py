@@ -5,13 +5,14 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from orchc.drivers import _process
-from orchc.drivers._process import run_process
+from orchc.drivers._process import run_process, stop_running_programs
 from orchc.drivers.protocol import DriverError
 from orchc.run_processes import this_run
 
@@ -140,6 +141,19 @@ def test_sigterm_stops_the_program_group_then_orchc(tmp_path: Path) -> None:
 
     assert orchc.wait(timeout=60) == 128 + signal.SIGTERM
     assert_dies(grandchild)
+
+
+def test_a_program_recorded_after_the_stop_signal_is_stopped_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The signal can come between a worker starting its program and recording it
+    (seen under load: orchc then waited for the program to end)."""
+    monkeypatch.setattr(_process, "_stop_requested", threading.Event())
+    stop_running_programs()  # the signal, before this program is recorded
+
+    run = run_process(["sleep", "300"], cwd=None, check=False, timeout=60)
+
+    assert run.returncode == -signal.SIGTERM
 
 
 def wait_for_pid(path: Path) -> int:
