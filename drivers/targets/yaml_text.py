@@ -11,7 +11,8 @@ PyYAML's otherwise. They differ only on strings that `_same_in_libyaml` refuses:
 ones, line breaks other than `\\n`, control characters and characters beyond the
 Basic Multilingual Plane (which libyaml escapes), a string ending in a blank line (where
 libyaml ends the document with `...`), and a long string in double quotes (folded at
-other places). tests/drivers/targets/test_yaml_text.py compares both emitters on the
+other places); and on keys of 123 characters or more (PyYAML writes `? key` sooner).
+tests/drivers/targets/test_yaml_text.py compares both emitters on the
 golden outputs and on generated documents.
 
 >>> print(dump_documents([{"kind": "ConfigMap", "data": {"a.txt": "one\\ntwo\\n"}}]), end="")
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -58,6 +59,9 @@ _LIBYAML_ESCAPES = re.compile(
 # Below this length no line reaches the emitters' width, so nothing is folded.
 _NEVER_FOLDED = 1000
 _ANALYSER = Emitter(io.StringIO())
+# A key shorter than 128 characters is written `key: value`, longer ones `? key`; PyYAML
+# counts the `!!str` tag it does not write into that length, libyaml does not.
+_SIMPLE_KEY_IN_BOTH = 128 - len("!!str")
 
 
 def dump(document: JsonObject) -> str:
@@ -72,8 +76,7 @@ def dump(document: JsonObject) -> str:
 
 def dump_documents(documents: Sequence[JsonObject]) -> str:
     """A multi-document stream, each document introduced by `---`."""
-    same = all(_same_in_libyaml(text) for text in _strings(documents))
-    return _dump_all(documents, _FastDumper if same else _Dumper)
+    return _dump_all(documents, _FastDumper if _libyaml_writes_alike(documents) else _Dumper)
 
 
 def _dump_all(documents: Sequence[JsonObject], dumper: type[yaml.SafeDumper]) -> str:
@@ -107,15 +110,18 @@ def _same_in_libyaml(text: str) -> bool:
     return not in_double_quotes
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string in `value`: the keys and values of mappings, items of lists."""
+def _libyaml_writes_alike(value: Any) -> bool:
+    """Whether libyaml's emitter writes every key and string of `value` as PyYAML's."""
     if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str):
-                yield key
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
+        return _same_in_libyaml(value)
+    if isinstance(value, dict):
+        return all(
+            _same_key_in_libyaml(key) and _libyaml_writes_alike(item) for key, item in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return all(_libyaml_writes_alike(item) for item in value)
+    return True
+
+
+def _same_key_in_libyaml(key: Any) -> bool:
+    return not isinstance(key, str) or (_same_in_libyaml(key) and len(key) < _SIMPLE_KEY_IN_BOTH)
