@@ -43,16 +43,21 @@ from .project import Project, UsageProblem
 
 def open_waiting(project: Project, state_url: str | None, lock_timeout: float) -> StateStore:
     """The state store; with a lock timeout, taking the lock waits for a run holding it
-    and says so on stderr."""
-    return waiting(project.state_store(state_url), lock_timeout)
+    and says so on stderr (closed again when the timeout cannot apply)."""
+    store = project.state_store(state_url)
+    try:
+        return waiting(store, lock_timeout)
+    except BaseException:
+        store.close()
+        raise
 
 
 def waiting(store: StateStore, lock_timeout: float) -> StateStore:
     """`store`, whose lock waits up to `lock_timeout` (`--lock-timeout`; 0: no wait)
-    for a run holding it, saying so on stderr."""
+    for a run holding it, saying so on stderr. The caller closes `store`, also when
+    this refuses the option."""
     if lock_timeout > 0:
         if not isinstance(store, SqlStateStore):
-            store.close()
             raise UsageProblem("--lock-timeout needs a sqlite or postgresql state")
         store.wait_for_lock(lock_timeout, _say_waiting(lock_timeout))
     return store

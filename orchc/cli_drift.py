@@ -35,9 +35,11 @@ def drift(
     """Ask every driver that can observe whether what it made drifted."""
     project = Project.load()
     app_id = project.app(app)
-    store = waiting(project.existing_state_store(state_url), lock_timeout)
+    store = project.existing_state_store(state_url)
     try:
-        observed = observe_all(store, project.drivers, project.root, app_id, env)
+        observed = observe_all(
+            waiting(store, lock_timeout), project.drivers, project.root, app_id, env
+        )
     finally:
         store.close()
     click.echo(

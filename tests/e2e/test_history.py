@@ -220,6 +220,13 @@ from orchc.runtime.state.sqlite_store import SqliteStateStore
 class OldFolderStore:
     def __init__(self, path):
         self._store = SqliteStateStore(path)
+        self._closed = False
+
+    def close(self):  # as a store with a connection pool might: closing twice is a bug
+        if self._closed:
+            raise RuntimeError("closed twice")
+        self._closed = True
+        self._store.close()
 
     def __getattr__(self, name):
         if name == "prune_deployments":
@@ -245,6 +252,45 @@ class OldFolderBackend:
 def test_prune_on_a_backend_without_prune_deployments_is_a_clear_error(
     project: Project, tmp_path: Path
 ) -> None:
+    _old_backend_applied_twice(project, tmp_path)
+    refused = project.run("history", "prune", "--keep", "1", "--env", "dev", expect=1)
+    assert refused.stderr == (
+        "orchc: error: state backend 'oldfolder' (orchc_old_folder:OldFolderStore) cannot "
+        "prune the history: its store has no `prune_deployments` method, which the state "
+        "contract gained with `history prune`; nothing was deleted\n"
+    )
+    assert len(history(project)["deployments"]) == 2
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("state", "rm", "dns.default#web.dns", "--env", "dev"),
+        ("drift", "--env", "dev"),
+        ("plan", "--env", "dev", "--refresh"),
+        ("apply", "--env", "dev", "--auto-approve"),
+        ("destroy", "--env", "dev", "--auto-approve"),
+    ],
+    ids=lambda command: " ".join(command[:2]),
+)
+def test_lock_timeout_on_a_backend_without_waiting_is_refused_cleanly(
+    project: Project, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """The refusal closes the plugin's store once (its `close` refuses a second call)
+    and changes nothing."""
+    _old_backend_applied_twice(project, tmp_path)
+    before = project.run("state", "list", "--env", "dev").stdout
+
+    refused = project.run(*command, "--lock-timeout", "5m", expect=2)
+    assert "--lock-timeout needs a sqlite or postgresql state" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert "closed twice" not in refused.stderr
+    assert project.run("state", "list", "--env", "dev").stdout == before
+    assert len(history(project)["deployments"]) == 2
+
+
+def _old_backend_applied_twice(project: Project, tmp_path: Path) -> None:
+    """Two applies on the `oldfolder://team` state of OLD_PLUGIN, installed as a plugin."""
     plugins = tmp_path / "plugins"
     info = plugins / "orchc_old_folder-1.0.dist-info"
     info.mkdir(parents=True)
@@ -259,11 +305,3 @@ def test_prune_on_a_backend_without_prune_deployments_is_a_clear_error(
         project.write("web/score.yaml", score(f"nginx:{version}"))
         project.run("apply", "--env", "dev", "--auto-approve")
     assert (project.root / "team" / "state.db").is_file()  # the plugin's store is used
-
-    refused = project.run("history", "prune", "--keep", "1", "--env", "dev", expect=1)
-    assert refused.stderr == (
-        "orchc: error: state backend 'oldfolder' (orchc_old_folder:OldFolderStore) cannot "
-        "prune the history: its store has no `prune_deployments` method, which the state "
-        "contract gained with `history prune`; nothing was deleted\n"
-    )
-    assert len(history(project)["deployments"]) == 2
