@@ -123,9 +123,7 @@ class DriverDeclaration:
 
     def input_error(self, name: str, value: object) -> str | None:
         """What the driver refuses in input `name`'s plan-form value beyond its kind, as
-        its own validation words it; None when nothing. Checked: `environment`'s
-        `process_variables` patterns (a driver that `reads_environment`) and the
-        inputs in `input_rules` (`gitops`'s `path`).
+        its own validation words it (`input_rules`); None when nothing.
 
         >>> BUILT_IN["environment"].input_error("process_variables", ["APP_*", "AWS_*_KEY"])
         "'AWS_*_KEY' is not a variable name or a prefix ending in '*'"
@@ -133,19 +131,7 @@ class DriverDeclaration:
         True
         """
         rule = dict(self.input_rules).get(name)
-        if rule is not None:
-            return rule(value)
-        if not self.reads_environment:
-            return None
-        from orchc.drivers.environment_sources import PROCESS_VARIABLES_INPUT, ProcessVariables
-
-        if name != PROCESS_VARIABLES_INPUT:
-            return None
-        try:
-            ProcessVariables.parse(value)
-        except ValueError as error:
-            return str(error)
-        return None
+        return rule(value) if rule is not None else None
 
     def template_error(self, text: str) -> tuple[int, str] | None:
         """(line inside the template, message) of the first Jinja syntax error in `text`."""
@@ -197,6 +183,18 @@ def _repository_path_problem(value: object) -> str | None:
     return repository_path_problem(value) if isinstance(value, str) else None
 
 
+def _process_variables_problem(value: object) -> str | None:
+    """The `environment` driver's rule for its allow list (imported when used: a plan
+    imports no driver module)."""
+    from orchc.drivers.environment_sources import ProcessVariables
+
+    try:
+        ProcessVariables.parse(value)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 # What `kubernetes-manifests` renders with; `gitops` renders the same files.
 _KUBERNETES_RENDER_INPUTS = (
     _optional("namespace", "string"),
@@ -231,6 +229,7 @@ BUILT_IN: dict[str, DriverDeclaration] = {
         open_secrets=True,
         outputs="requested",
         reads_environment=True,
+        input_rules=(("process_variables", _process_variables_problem),),
     ),
     "postgres": _database(_optional("admin_database", "string")),
     "mysql": _database(),
