@@ -43,6 +43,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from orchc.drivers.environment_sources import (
+    DEFAULT_ENV_FILE,
     PROCESS_VARIABLES_INPUT,
     EnvFile,
     ProcessVariables,
@@ -52,8 +53,6 @@ from orchc.drivers.environment_sources import (
 )
 from orchc.drivers.input_blocks import StrictBlock, parse_block
 from orchc.drivers.protocol import DriverError, DriverRequest, DriverResult, Journal
-
-DEFAULT_ENV_FILE = ".env"
 
 
 class EnvironmentInputs(StrictBlock):

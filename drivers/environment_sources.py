@@ -43,6 +43,7 @@ from orchc.drivers._dotenv import parse_dotenv
 from orchc.drivers.protocol import DriverError
 
 PROCESS_VARIABLES_INPUT = "process_variables"
+DEFAULT_ENV_FILE = ".env"
 _PATTERN = re.compile(r"\*|[A-Za-z_][A-Za-z0-9_.-]*\*?")
 
 
@@ -114,17 +115,25 @@ def read_again(
     was sent (resolved): what a plan compares with what that create returned. None when
     that cannot be told (invalid inputs, an env file that does not parse; the driver
     reports those when it runs)."""
-    env_file = inputs.get("env_file", ".env")
-    try:
-        allowed = ProcessVariables.parse(inputs.get(PROCESS_VARIABLES_INPUT, []))
-    except ValueError:
+    sources = _sources(inputs)
+    if sources is None:
         return None
-    if not isinstance(env_file, str):
-        return None
+    allowed, env_file = sources
     try:
         return read_variables(keys, allowed, project_root, env_file)[0]
     except DriverError:
         return None
+
+
+def _sources(inputs: Mapping[str, object]) -> tuple[ProcessVariables, str] | None:
+    """(the allow list, the env file) the driver's inputs name; None when either is
+    invalid (the driver reports that when it runs)."""
+    env_file = inputs.get("env_file", DEFAULT_ENV_FILE)
+    try:
+        allowed = ProcessVariables.parse(inputs.get(PROCESS_VARIABLES_INPUT, []))
+    except ValueError:
+        return None
+    return (allowed, env_file) if isinstance(env_file, str) else None
 
 
 def _reason(error: ConfinementError) -> str:
@@ -139,13 +148,12 @@ def refused_at_plan(
     how to allow it): not allowed from orchc's environment and not in the env file.
     Empty when an input is not known before apply (a `${...}` placeholder) or invalid
     (the driver reports that), or the env file does not parse."""
-    env_file = inputs.get("env_file", ".env")
-    try:
-        allowed = ProcessVariables.parse(inputs.get(PROCESS_VARIABLES_INPUT, []))
-    except ValueError:
+    sources = _sources(inputs)
+    if sources is None or "${" in sources[1]:
         return {}
+    allowed, env_file = sources
     outside = sorted(key for key in keys if not allowed.allows(key))
-    if not outside or not isinstance(env_file, str) or "${" in env_file:
+    if not outside:
         return {}
     try:
         found = EnvFile.read(project_root, env_file)
