@@ -15,8 +15,9 @@ Route paths. A plain path holds only `A-Z a-z 0-9 - . _ ~ /` (what ingress-nginx
 validation accepts for a `Prefix` path), with no `//` and no `.` or `..` segment
 (Kubernetes refuses them in a `Prefix` path, and nginx removes them from every request
 before matching). A path holding one of `^ $ [ ] ( ) { } * + ? |` is a regular
-expression, anchored at its start: it may also hold those, it must compile, and a
-top-level `|` needs every alternative to start with `/` (see `regex_path`).
+expression, anchored at its start: it may also hold those, it must compile (groups
+nested at most 32 deep and no `{n}` over 1000, so that nginx's PCRE2 and RE2 compile it
+too), and a top-level `|` needs every alternative to start with `/` (see `regex_path`).
 
 This module imports nothing from orchc (a leaf, like `orchc/sensitive.py`), so the
 compiler and the drivers both use it without a new edge between the layers.
@@ -32,6 +33,7 @@ orchc.score_values.RefusedValue: '/a;b' is not a URL path (it starts with '/' an
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 PUBLISH_ANNOTATIONS = (
     "compose.score.dev/publish-port",
@@ -53,6 +55,12 @@ _DOT_SEGMENT = re.compile(r"//|/\.\.?(/|\Z)")
 # How each alternative of a regular-expression path with a top-level `|` starts: the
 # `/` that `regex_path` moves before the group must not be quantified.
 _ALTERNATIVE = re.compile(r"/(?![*+?{])")
+# What every target's engine compiles, and Python's parser (which recurses per group)
+# too: PCRE2 (nginx) refuses groups nested 250 deep and a `{n}` over 65535, RE2
+# (Envoy-based gateways) a `{n}` over 1000.
+_MAX_NESTING = 32
+_MAX_REPEAT = 1000
+_REPEAT = re.compile(r"\{([0-9]+)\}")
 
 
 class RefusedValue(ValueError):
@@ -75,6 +83,7 @@ def route_path(value: object) -> str:
         if _DOT_SEGMENT.search(value):
             raise RefusedValue(f"'{value}' is not a URL path (no '//', '.' or '..' segment)")
         return value
+    _check_bounds(value)
     try:
         re.compile(value)
     except re.error as error:
@@ -146,21 +155,45 @@ def shown(value: object) -> str:
     return value.encode("unicode_escape").decode("ascii")[:100]
 
 
+def _check_bounds(path: str) -> None:
+    """Refuse a regular-expression path that a target's engine would not compile (the
+    whole Compose gateway would fail to start) or that Python's parser would fail on
+    with something else than `re.error`."""
+    if max((depth for _, _, depth in _outside_classes(path)), default=0) > _MAX_NESTING:
+        raise RefusedValue(
+            f"'{shown(path)}' is a regular expression with groups nested more than "
+            f"{_MAX_NESTING} deep"
+        )
+    if any(int(count) > _MAX_REPEAT for count in _REPEAT.findall(path)):
+        raise RefusedValue(
+            f"'{shown(path)}' is a regular expression repeating more than {_MAX_REPEAT} "
+            "times ('{n}')"
+        )
+
+
 def _alternatives(path: str) -> list[str]:
-    """`path` split at its top-level `|` (not inside a group or a `[...]` class). A
-    checked path holds no `\\`, so no character is escaped."""
-    found, depth, start, index = [], 0, 0, 0
+    """`path` split at its top-level `|` (not inside a group or a `[...]` class)."""
+    found, start = [], 0
+    for index, character, depth in _outside_classes(path):
+        if character == "|" and depth == 0:
+            found.append(path[start:index])
+            start = index + 1
+    return [*found, path[start:]]
+
+
+def _outside_classes(path: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of `path` outside a `[...]` class: its index, itself, and how
+    many groups it is in (a `(` counting its own). A checked path holds no `\\`, so no
+    character is escaped."""
+    depth, index = 0, 0
     while index < len(path):
         character = path[index]
         if character == "[":
             index = _class_end(path, index)
-        elif character in "()":
-            depth += 1 if character == "(" else -1
-        elif character == "|" and depth == 0:
-            found.append(path[start:index])
-            start = index + 1
+        else:
+            depth += {"(": 1, ")": -1}.get(character, 0)
+            yield index, character, depth
         index += 1
-    return [*found, path[start:]]
 
 
 def _class_end(path: str, start: int) -> int:

@@ -59,6 +59,13 @@ def write(root: Path, host: str = "${resources.dns.host}", path: str = "/") -> s
             "resources.route.params.path: '/a|b' is a regular expression whose alternatives",
         ),
         ("'a.localhost x'", "/", 14, "resources.route.params.host: 'a.localhost x' is not a host"),
+        (
+            "shop.localhost",
+            "/a{99999999999999999999}",  # Python's re.compile: OverflowError
+            15,
+            "resources.route.params.path: '/a{99999999999999999999}' is a regular expression "
+            "repeating more than 1000 times ('{n}')",
+        ),
     ],
 )
 def test_a_route_value_no_target_may_write_is_a_plan_error_at_its_line(

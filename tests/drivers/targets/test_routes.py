@@ -344,6 +344,26 @@ PATH_RULE = (
             "start with '/', not followed by '*', '+', '?' or '{'",
         ),
         ({"path": "/a|/*b"}, "params.path '/a|/*b' is a regular expression whose alternatives"),
+        # What Python, nginx's PCRE2 or RE2 would fail to compile (Python with a
+        # RecursionError or OverflowError, not `re.error`).
+        (
+            {"path": "/" + "(" * 500 + ")" * 500},
+            "params.path '/((((",
+        ),
+        (
+            {"path": "/" + "(" * 33 + ")" * 33},
+            f"params.path '/{'(' * 33}{')' * 33}' is a regular expression with groups nested "
+            "more than 32 deep",
+        ),
+        (
+            {"path": "/a{99999999999999999999}"},
+            "params.path '/a{99999999999999999999}' is a regular expression repeating more "
+            "than 1000 times ('{n}')",
+        ),
+        (
+            {"path": "/a{70000}"},
+            "params.path '/a{70000}' is a regular expression repeating more than 1000 times",
+        ),
         ({"workload": "web;x"}, "workload 'web;x' is not a workload name"),
         (
             {"workload": "nowhere"},
@@ -369,7 +389,18 @@ def test_hostile_route_values_are_refused(
 
 
 @pytest.mark.parametrize(
-    "path", ["/x}{y", "/a$", "/(a|b)+/{2}", "/{}", "/.well-known/x", "/a..b/~c", "/a/"]
+    "path",
+    [
+        "/x}{y",
+        "/a$",
+        "/(a|b)+/{2}",
+        "/{}",
+        "/.well-known/x",
+        "/a..b/~c",
+        "/a/",
+        "/a{1000}",  # the largest repeat and the deepest groups the check lets through
+        "/" + "(a" * 32 + ")" * 32,
+    ],
 )
 def test_odd_but_valid_paths_stay_one_path_for_nginx(compose, tmp_path, path):
     _, config = compose(route(path=path))
