@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import os
 from pathlib import Path
 from typing import Any
 
@@ -214,6 +215,25 @@ def test_the_env_file_is_confined_to_the_project(
         EnvironmentDriver().create(request, NullJournal())
     assert f"is not set in {env_file} ({why})" in str(error.value)
     assert "secret-value" not in str(error.value)
+
+
+def test_a_fifo_env_file_is_refused_without_waiting_for_a_writer(
+    make_request: Any, tmp_path: Path
+) -> None:
+    """A `.env` committed as a FIFO (or replaced by one) would block a plain read until
+    something writes to it; the driver, the plan's check and its read-again refuse it at
+    once, as `files[].source` does."""
+    os.mkfifo(tmp_path / ".env")
+    request = make_request(
+        "environment", requested_outputs=frozenset({NAME}), project_root=tmp_path
+    )
+    with pytest.raises(DriverError) as error:
+        EnvironmentDriver().create(request, NullJournal())
+    assert "is not set in .env (it is not a regular file" in str(error.value)
+    declared = BUILT_IN["environment"]
+    (why, _how) = declared.refused_outputs({}, {NAME}, tmp_path)[NAME]
+    assert "(it is not a regular file" in why
+    assert declared.read_again({}, {NAME}, tmp_path) == {}
 
 
 @pytest.mark.parametrize(
