@@ -19,8 +19,9 @@ expression, anchored at its start: it may also hold those, it must compile (grou
 nested at most 32 deep and no `{n}` over 1000, so that nginx's PCRE2 and RE2 compile it
 too), and a top-level `|` needs every alternative to start with `/` (see `regex_path`).
 
-This module imports nothing from orchc (a leaf, like `orchc/sensitive.py`), so the
-compiler and the drivers both use it without a new edge between the layers.
+This module imports nothing from orchc but `orchc/shown.py` (leaves, like
+`orchc/sensitive.py`), so the compiler and the drivers both use it without a new edge
+between the layers.
 
 >>> route_host("Shop.localhost"), route_path("/api"), regex_path("/a|/b")
 ('shop.localhost', '/api', '/(a|b)')
@@ -34,6 +35,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+
+from orchc import shown as escaping
 
 PUBLISH_ANNOTATIONS = (
     "compose.score.dev/publish-port",
@@ -81,17 +84,18 @@ def route_path(value: object) -> str:
         raise RefusedValue(f"'{shown(value)}' is not a URL path ({_PATH_RULE})")
     if not is_regex_path(value):
         if _DOT_SEGMENT.search(value):
-            raise RefusedValue(f"'{value}' is not a URL path (no '//', '.' or '..' segment)")
+            raise RefusedValue(f"'{shown(value)}' is not a URL path (no '//', '.' or '..' segment)")
         return value
     _check_bounds(value)
     try:
         re.compile(value)
     except re.error as error:
-        raise RefusedValue(f"'{value}' is not a valid regular expression ({error})") from None
+        problem = f"is not a valid regular expression ({error})"
+        raise RefusedValue(f"'{shown(value)}' {problem}") from None
     alternatives = _alternatives(value)
     if len(alternatives) > 1 and not all(_ALTERNATIVE.match(a) for a in alternatives):
         raise RefusedValue(
-            f"'{value}' is a regular expression whose alternatives ('|') must each start "
+            f"'{shown(value)}' is a regular expression whose alternatives ('|') must each start "
             "with '/', not followed by '*', '+', '?' or '{'"
         )
     return value
@@ -152,7 +156,7 @@ def shown(value: object) -> str:
     of what is not a string."""
     if not isinstance(value, str):
         return type(value).__name__
-    return value.encode("unicode_escape").decode("ascii")[:100]
+    return escaping.shown(value)[:100]
 
 
 def _check_bounds(path: str) -> None:

@@ -338,6 +338,15 @@ PATH_RULE = (
         ({"path": "/a/../b"}, "params.path '/a/../b' is not a URL path (no '//', '.' or '..'"),
         ({"path": "/a/."}, "params.path '/a/.' is not a URL path (no '//', '.' or '..' segment)"),
         ({"path": "/a[("}, "params.path '/a[(' is not a valid regular expression"),
+        # Every refusal shows at most 100 characters of the value.
+        (
+            {"path": "/a//" + "b" * 900},
+            f"params.path '/a//{'b' * 96}' is not a URL path (no '//', '.' or '..' segment)",
+        ),
+        (
+            {"path": "/(" + "b" * 900},
+            f"params.path '/({'b' * 98}' is not a valid regular expression",
+        ),
         (
             {"path": "/a|b"},
             "params.path '/a|b' is a regular expression whose alternatives ('|') must each "
