@@ -251,6 +251,25 @@ def compact_json(data: Any) -> bytes:
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def json_copy(value: Any) -> Any:
+    """A copy of JSON-shaped data (dicts, lists, tuples, scalars) sharing no container
+    with `value`: what `copy.deepcopy` makes of it, several times faster (and without
+    deepcopy's memo, one object loaded twice through a YAML alias is copied apart).
+
+    >>> spec = {"containers": {"web": {"args": ["a", ("b", {"c": 1})]}}}
+    >>> copied = json_copy(spec)
+    >>> copied == spec and copied["containers"] is not spec["containers"]
+    True
+    """
+    if isinstance(value, dict):
+        return {key: json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_copy(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(json_copy(item) for item in value)
+    return value
+
+
 def digest_of(data: Any) -> str:
     """`sha256:<hex>` of the canonical compact JSON of `data`."""
     return "sha256:" + hashlib.sha256(compact_json(data)).hexdigest()

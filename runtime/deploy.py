@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from orchc.compiler.placeholders import PlaceholderError
-from orchc.compiler.plan import Action, Plan, PlannedWorkload
+from orchc.compiler.plan import Action, Plan, PlannedWorkload, json_copy
 from orchc.compiler.score import placeholders as score
 from orchc.compiler.uid import TARGET_UID, ResourceUid, workload_uid
 from orchc.compiler.workload_patches import patch_problems
@@ -63,23 +63,6 @@ def _set(document: dict[str, Any], path: JsonPath, value: Any) -> None:
     target[path[-1]] = value
 
 
-def _copied(value: Any) -> Any:
-    """A copy of plan data (what `copy.deepcopy` makes of it, several times faster).
-
-    >>> spec = {"containers": {"web": {"args": ["a", ("b", {"c": 1})]}}}
-    >>> copied = _copied(spec)
-    >>> copied == spec and copied["containers"] is not spec["containers"]
-    True
-    """
-    if isinstance(value, dict):
-        return {key: _copied(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copied(item) for item in value]
-    if isinstance(value, tuple):
-        return tuple(_copied(item) for item in value)
-    return value
-
-
 def render_workload(
     name: str,
     workload: PlannedWorkload,
@@ -91,7 +74,7 @@ def render_workload(
     placeholder that cannot be filled (one per line), not only the first. Variables
     that embed an output of a resource named in `deferring` are read where the workload
     starts (`deferred.py`)."""
-    spec = _copied(workload.spec)
+    spec = json_copy(workload.spec)
     sensitive: list[JsonPath] = []
     deferred: list[DeferredValue] = []
     problems: list[str] = []

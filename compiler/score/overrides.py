@@ -36,6 +36,7 @@ from typing import Any
 
 from orchc.shown import shown
 
+from ..plan import json_copy
 from .yaml_positions import JsonPath, YamlSyntaxError, load_yaml
 
 _WORKLOAD = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -341,15 +342,7 @@ def unshare(document: dict[str, Any]) -> None:
     {'image': '.'}
     """
     for key, value in document.items():
-        document[key] = _copied(value)
-
-
-def _copied(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copied(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copied(v) for v in value]
-    return value
+        document[key] = json_copy(value)
 
 
 def written_paths(value: Any, prefix: JsonPath = ()) -> list[JsonPath]:
