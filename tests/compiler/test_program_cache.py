@@ -4,6 +4,7 @@ when damaged."""
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from orchc.compiler.pipeline import read_defaults
 from orchc.compiler.program_cache import ProgramCache
 from orchc.grammar.diagnostics import Diagnostics, render
 from orchc.grammar.source import SourceFile, SourceMap
+from orchc.user_cache import cache_folder
 
 DEFINITION = """
 environment "dev" { type = "development" }
@@ -88,6 +90,33 @@ def test_without_a_cache_folder_the_program_is_built(
 def test_the_cache_folder_is_the_users_alone(cache_home: Path) -> None:
     read()
     assert oct(cache_home.stat().st_mode & 0o777) == "0o700"
+
+
+class _Planted:
+    """A pickle someone else left: loading it would write `marker`."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return (Path.write_text, (str(self.marker), "loaded"))
+
+
+def test_a_cache_folder_others_may_write_is_not_used(cache_home: Path, tmp_path: Path) -> None:
+    """An `XDG_CACHE_HOME` in a shared place: a pickle there may be anyone's code."""
+    built, _, _ = read()
+    (kept_file,) = kept(cache_home)
+    marker = tmp_path / "marker"
+    kept_file.write_bytes(pickle.dumps(_Planted(marker)))
+    cache_home.chmod(0o777)
+    again, _, diagnostics = read()
+    assert again == built
+    assert len(diagnostics) == 0
+    assert not marker.exists()
+    assert kept(cache_home) == [kept_file]  # neither read nor rewritten
+    assert cache_folder() is None
+    cache_home.chmod(0o700)
+    assert cache_folder() == cache_home
 
 
 def program_of(root: Path) -> tuple[ir.Program, str]:
