@@ -19,12 +19,13 @@ a week and all but the newest `MOST_KEPT` are removed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from orchc import __version__
@@ -73,8 +74,7 @@ def _cache_file(files: Sequence[SourceFile], folder: Path, tier: ir.Tier) -> Pat
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{tier.name}\0{folder}\0".encode())
     for source in files:
         digest.update(f"{source.path}\0{len(source.text)}\0{source.text}\0".encode())
-    for path, size, modified in _building_code():
-        digest.update(f"{path}\0{size}\0{modified}\0".encode())
+    digest.update(_building_code())
     return cache / f"program-{digest.hexdigest()[:24]}.pickle"
 
 
@@ -86,13 +86,18 @@ def _remove_stale(cache: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def _building_code() -> Iterator[tuple[str, int, int]]:
-    """Path, size and modification time of each module of the building packages."""
+@functools.cache
+def _building_code() -> bytes:
+    """Path, size and modification time of each module of the building packages, read
+    once per process (a plan names two programs: the defaults' and the project's)."""
     package = Path(__file__).parent.parent  # the orchc package
+    found = []
     for name in _BUILDING_PACKAGES:
         for directory, subdirectories, names in os.walk(package / name, followlinks=True):
             subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
             for file_name in sorted(names):
                 if file_name.endswith((".py", ".lark")):
-                    status = os.stat(os.path.join(directory, file_name))
-                    yield os.path.join(directory, file_name), status.st_size, status.st_mtime_ns
+                    path = os.path.join(directory, file_name)
+                    status = os.stat(path)
+                    found.append(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\0")
+    return "".join(found).encode()
