@@ -69,11 +69,13 @@ class DriverLoadError(Exception):
 class DriverEntry:
     """One registered driver, not yet loaded. `origin` is what the registration points
     at (e.g. `orchc.drivers.static:StaticDriver`), quoted in errors; `load` returns the
-    driver class (or a ready driver object)."""
+    driver class (or a ready driver object). `registered_twice`: the name has two
+    targets (`origin` names both), and `load` refuses it."""
 
     name: str
     origin: str
     load: Callable[[], object]
+    registered_twice: bool = False
 
     @classmethod
     def from_entry_point(cls, entry_point: EntryPoint) -> DriverEntry:
@@ -140,17 +142,18 @@ class DriverRegistry:
 
     def declaration(self, name: str) -> DriverDeclaration | None:
         """What a built-in driver declares about its inputs and outputs (no import of
-        the driver); None for a plugin or a name registered elsewhere."""
+        the driver); None for a plugin, or a name registered elsewhere too (it must still
+        fail where it is used)."""
         entry = self._entries.get(name)
-        if entry is None or not entry.origin.startswith(_BUILT_IN_PREFIX):
+        if entry is None or entry.registered_twice:
             return None
-        return BUILT_IN.get(name)
+        return BUILT_IN.get(name) if entry.origin.startswith(_BUILT_IN_PREFIX) else None
 
     def code_inputs(self, name: str) -> frozenset[str]:
         """The inputs the driver runs as code (templates): the compiler refuses
         placeholders in them. Optional for plugins (`code_inputs`, default none). A
         built-in driver's come from its declaration, without importing it."""
-        declared = self._built_in(name)
+        declared = self.declaration(name)
         if declared is not None:
             return frozenset(declared.template_inputs)
         found: object = getattr(self.get(name), "code_inputs", frozenset())
@@ -159,20 +162,12 @@ class DriverRegistry:
     def is_target(self, name: str) -> bool:
         """Whether the driver can deploy workloads (the `target` resource needs one); a
         built-in driver's declaration says, without importing it."""
-        declared = self._built_in(name)
+        declared = self.declaration(name)
         if declared is not None:
             return declared.target
         from orchc.drivers.protocol import Target
 
         return isinstance(self.get(name), Target)
-
-    def _built_in(self, name: str) -> DriverDeclaration | None:
-        """The declaration of a built-in driver registered once (a name registered twice
-        must still fail where it is used)."""
-        entry = self._entries.get(name)
-        if entry is None or " and " in entry.origin:
-            return None
-        return self.declaration(name)
 
     def _entry(self, name: str) -> DriverEntry:
         entry = self._entries.get(name)
@@ -217,4 +212,4 @@ def _conflict(name: str, origins: set[str]) -> DriverEntry:
     def refuse() -> object:
         raise DriverLoadError(f"driver {name!r} is registered twice: by {listed}")
 
-    return DriverEntry(name, listed, refuse)
+    return DriverEntry(name, listed, refuse, registered_twice=True)

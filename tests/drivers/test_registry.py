@@ -175,3 +175,20 @@ def test_one_name_registered_twice_fails_when_used() -> None:
     assert str(error.value) == (
         "driver 'dup' is registered twice: by pkg_a.drivers:Dup and pkg_b.drivers:Dup"
     )
+
+
+def test_a_built_in_name_registered_twice_has_no_declaration() -> None:
+    """Whichever origin sorts first, the conflict is refused where the driver is used,
+    not answered from the built-in's declaration."""
+    for plugin in ("acme.drivers:Static", "zeta.drivers:Static"):
+        registry = DriverRegistry.from_entry_points(
+            [
+                entry_point("static", "orchc.drivers.static:StaticDriver"),
+                entry_point("static", plugin),
+            ]
+        )
+        assert registry.declaration("static") is None
+        with pytest.raises(DriverLoadError, match="registered twice"):
+            registry.is_target("static")
+        with pytest.raises(DriverLoadError, match="registered twice"):
+            registry.code_inputs("static")
