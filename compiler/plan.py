@@ -62,7 +62,9 @@ def trusted(model: type[_Model], **values: Any) -> _Model:
     `model` by its field name in the order the model declares them: without
     model_construct's walk over each field's aliases and defaults (a plan holds
     thousands of resources). Other values are a `TypeError`, so a field added to the
-    model and not given here fails at once.
+    model and not given here fails at once; so is a model whose construction does more
+    than set its fields (a private attribute, a `model_post_init`, extra fields
+    allowed), which this would leave half made.
 
     >>> made = trusted(Summary, create=1, update=0, replace=0, delete=0, noop=2)
     >>> made == Summary(create=1, noop=2), made.model_fields_set == Summary.model_fields.keys()
@@ -74,6 +76,8 @@ def trusted(model: type[_Model], **values: Any) -> _Model:
     """
     if list(values) != list(model.__pydantic_fields__):
         raise TypeError(f"{model.__name__}: give every field, in order: {list(values)}")
+    if model.__pydantic_post_init__ or model.model_config.get("extra") == "allow":
+        raise TypeError(f"{model.__name__}: not a plain model; use model_construct")
     instance = model.__new__(model)
     _set_attribute(instance, "__dict__", values)
     _set_attribute(instance, "__pydantic_fields_set__", set(values))

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 from test_plan_actions import CACHE, make_plan, snapshot_of
 
 from orchc.compiler.changes import ABSENT, Change, secret_changes, value_changes
-from orchc.compiler.plan import load_plan
+from orchc.compiler.plan import load_plan, trusted
 from orchc.compiler.state import StateSnapshot, StateWorkload
 
 
@@ -113,3 +114,31 @@ def test_an_assembled_plan_is_the_plan_its_file_validates_to(tmp_path: Path) -> 
             for key, item in group.items():
                 assert list(item.__dict__) == list(read[key].__dict__)
                 assert item.model_dump(mode="json") == read[key].model_dump(mode="json")
+
+
+class _WithPrivate(BaseModel):
+    name: str
+    _seen: int = PrivateAttr(default=0)
+
+
+class _WithPostInit(BaseModel):
+    name: str
+
+    def model_post_init(self, context: object) -> None:
+        pass
+
+
+class _WithExtra(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+
+
+@pytest.mark.parametrize("model", [_WithPrivate, _WithPostInit, _WithExtra])
+def test_trusted_refuses_a_model_whose_construction_does_more_than_set_fields(
+    model: type[BaseModel],
+) -> None:
+    # model_construct would set up the private attributes, run model_post_init or keep
+    # the extra fields; `trusted` would leave the instance half made.
+    with pytest.raises(TypeError, match="not a plain model"):
+        trusted(model, name="x")
+    assert model.model_construct(name="x").name == "x"
