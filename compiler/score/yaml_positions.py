@@ -170,17 +170,27 @@ class _ScoreLoader(_Loader):
 
     def construct_yaml_int(self, node: ScalarNode) -> int:
         text = str(self.construct_scalar(node))
-        if text[:2] in ("0o", "0x"):
-            return int(text[2:], 8 if text[1] == "o" else 16)
         try:
+            if text[:2] in ("0o", "0x"):
+                return int(text[2:], 8 if text[1] == "o" else 16)
             return int(text, 10)
-        except ValueError:  # longer than sys.get_int_max_str_digits() allows
-            digits = len(text.lstrip("+-"))
-            message = f"invalid number: {digits} digits, at most {sys.get_int_max_str_digits()}"
-            raise YamlSyntaxError(_problem_at(node, message, prefix="")) from None
+        except ValueError as error:  # `!!int abc`, or more digits than Python converts
+            digits, limit = text.lstrip("+-"), sys.get_int_max_str_digits()
+            long = digits.isdigit() and len(digits) > limit
+            raise _invalid_number(
+                node, f"{len(digits)} digits, at most {limit}" if long else error
+            ) from None
 
     def construct_yaml_float(self, node: ScalarNode) -> float:
-        return float(str(self.construct_scalar(node)))
+        try:
+            return float(str(self.construct_scalar(node)))
+        except ValueError as error:  # `!!float abc`
+            raise _invalid_number(node, error) from None
+
+
+def _invalid_number(node: Node, error: object) -> YamlSyntaxError:
+    """A number that does not convert, located at its node."""
+    return YamlSyntaxError(_problem_at(node, f"invalid number: {error}", prefix=""))
 
 
 _RULES = (

@@ -122,6 +122,18 @@ def test_merge_keys_merge_and_explicit_keys_win() -> None:
             "a:\n  - -" + "7" * 4301 + "\n",
             YamlProblem("invalid number: 4301 digits, at most 4300", 2, 5),
         ),
+        (
+            "a:\n  b: !!int abc\n",
+            YamlProblem("invalid number: invalid literal for int() with base 10: 'abc'", 2, 6),
+        ),
+        (
+            "a:\n  b: !!int 0x1g\n",
+            YamlProblem("invalid number: invalid literal for int() with base 16: '1g'", 2, 6),
+        ),
+        (
+            "a:\n  b: [!!float x1]\n",
+            YamlProblem("invalid number: could not convert string to float: 'x1'", 2, 7),
+        ),
     ],
 )
 def test_yaml_that_cannot_be_loaded(text: str, problem: YamlProblem) -> None:
@@ -129,6 +141,15 @@ def test_yaml_that_cannot_be_loaded(text: str, problem: YamlProblem) -> None:
         load_yaml(text)
 
     assert caught.value.problem == problem
+
+
+def test_a_long_word_tagged_int_is_not_reported_as_too_many_digits() -> None:
+    with pytest.raises(YamlSyntaxError) as caught:
+        load_yaml("a: !!int " + "x" * 5000 + "\n")
+
+    problem = caught.value.problem
+    assert problem.message.startswith("invalid number: invalid literal for int() with base 10")
+    assert (problem.line, problem.col) == (1, 4)
 
 
 def test_an_integer_of_the_most_digits_python_converts_loads() -> None:
