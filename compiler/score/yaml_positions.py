@@ -181,6 +181,12 @@ class _ScoreLoader(_Loader):
                 node, f"{len(digits)} digits, at most {limit}" if long else error
             ) from None
 
+    def construct_yaml_bool(self, node: ScalarNode) -> bool:
+        value = self.bool_values.get(str(self.construct_scalar(node)).lower())
+        if value is None:  # `!!bool maybe`: PyYAML's KeyError was a traceback
+            raise YamlSyntaxError(_problem_at(node, "a !!bool value is true or false"))
+        return bool(value)
+
     def construct_yaml_float(self, node: ScalarNode) -> float:
         try:
             return float(str(self.construct_scalar(node)))
@@ -235,6 +241,7 @@ def _install_resolvers(loader: type[_ScoreLoader]) -> None:
         for tag, constructor in SafeConstructor.yaml_constructors.items()
         if tag not in unsupported
     }
+    loader.add_constructor("tag:yaml.org,2002:bool", _ScoreLoader.construct_yaml_bool)
     loader.add_constructor("tag:yaml.org,2002:int", _ScoreLoader.construct_yaml_int)
     loader.add_constructor("tag:yaml.org,2002:float", _ScoreLoader.construct_yaml_float)
 

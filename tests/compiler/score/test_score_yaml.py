@@ -131,6 +131,10 @@ def test_merge_keys_merge_and_explicit_keys_win() -> None:
             YamlProblem("invalid number: invalid literal for int() with base 16: '1g'", 2, 6),
         ),
         (
+            "a:\n  b: !!bool maybe\n",
+            YamlProblem("invalid YAML: a !!bool value is true or false", 2, 6),
+        ),
+        (
             "a:\n  b: [!!float x1]\n",
             YamlProblem("invalid number: could not convert string to float: 'x1'", 2, 7),
         ),
@@ -150,6 +154,11 @@ def test_a_long_word_tagged_int_is_not_reported_as_too_many_digits() -> None:
     problem = caught.value.problem
     assert problem.message.startswith("invalid number: invalid literal for int() with base 10")
     assert (problem.line, problem.col) == (1, 4)
+
+
+def test_a_tagged_bool_loads_as_pyyaml_loads_it() -> None:
+    text = "a: [!!bool true, !!bool FALSE, !!bool yes, !!bool Off, true, False]\n"
+    assert load_yaml(text).data == {"a": [True, False, True, False, True, False]}
 
 
 def test_an_integer_of_the_most_digits_python_converts_loads() -> None:
