@@ -17,7 +17,8 @@ validation accepts for a `Prefix` path), with no `//` and no `.` or `..` segment
 before matching). A path holding one of `^ $ [ ] ( ) { } * + ? |` is a regular
 expression, anchored at its start: it may also hold those, it must compile (groups
 nested at most 32 deep and no `{n}` over 1000, so that nginx's PCRE2 and RE2 compile it
-too), and a top-level `|` needs every alternative to start with `/` (see `regex_path`).
+too), a top-level `|` needs every alternative to start with `/` (see `regex_path`), and
+it must fit an HTTPRoute (1024 characters) as the targets write it (`routed_regex`).
 
 This module imports nothing from orchc but `orchc/shown.py` (leaves, like
 `orchc/sensitive.py`), so the compiler and the drivers both use it without a new edge
@@ -64,6 +65,9 @@ _ALTERNATIVE = re.compile(r"/(?![*+?{])")
 _MAX_NESTING = 32
 _MAX_REPEAT = 1000
 _REPEAT = re.compile(r"\{([0-9]+)\}")
+# The longest path match an HTTPRoute holds (Gateway API); a regular expression is
+# written longer than given (`routed_regex`).
+_MAX_WRITTEN = 1024
 
 
 class RefusedValue(ValueError):
@@ -97,6 +101,12 @@ def route_path(value: object) -> str:
         raise RefusedValue(
             f"'{shown(value)}' is a regular expression whose alternatives ('|') must each start "
             "with '/', not followed by '*', '+', '?' or '{'"
+        )
+    written = len(routed_regex(value, whole_path=True))
+    if written > _MAX_WRITTEN:
+        raise RefusedValue(
+            f"'{shown(value)}' is a regular expression too long: an HTTPRoute would hold it "
+            f"as {written} characters, at most {_MAX_WRITTEN}"
         )
     return value
 

@@ -370,6 +370,11 @@ PATH_RULE = (
             "than 1000 times ('{n}')",
         ),
         (
+            {"path": "/a+" + "b" * 1015},
+            f"params.path '/a+{'b' * 97}' is a regular expression too long: an HTTPRoute would "
+            "hold it as 1025 characters, at most 1024",
+        ),
+        (
             {"path": "/a{70000}"},
             "params.path '/a{70000}' is a regular expression repeating more than 1000 times",
         ),
@@ -426,7 +431,17 @@ def test_odd_but_valid_paths_stay_one_path_for_nginx(compose, tmp_path, path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/x}{y", "/a$", "/(a|b)+/{2}", "/.well-known/x", "/a..b/~c", "/my/[^/]+/path"]
+    "path",
+    [
+        "/x}{y",
+        "/a$",
+        "/(a|b)+/{2}",
+        "/.well-known/x",
+        "/a..b/~c",
+        "/my/[^/]+/path",
+        "/a+" + "b" * 1014,  # the longest regular expression: 1024 characters as written
+        "/" + "b" * 1023,  # the longest plain path
+    ],
 )
 @pytest.mark.parametrize("route_kind", ["Ingress", "HTTPRoute"])
 def test_valid_paths_are_valid_kubernetes_paths(kubernetes, path, route_kind):
