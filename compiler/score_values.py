@@ -92,9 +92,7 @@ def _routes(
     for workload in workloads:
         for resource in workload.resources:
             if resource.type == ROUTE_TYPE:
-                name = resource.id or f"{workload.name}.{resource.name}"
-                uid = ResourceUid(resource.type, resource.class_, name)
-                declared.setdefault(uid, []).append((workload, resource))
+                declared.setdefault(workload.uid(resource), []).append((workload, resource))
     return declared
 
 

@@ -262,10 +262,7 @@ def expand(
 def _request_workload(
     expander: _Expander, workload: ScoreWorkload, ports: WorkloadPorts
 ) -> ExpandedWorkload:
-    uids = {
-        r.name: ResourceUid(r.type, r.class_, r.id or f"{workload.name}.{r.name}")
-        for r in workload.resources
-    }
+    uids = {r.name: workload.uid(r) for r in workload.resources}
     expanded = ExpandedWorkload(workload, uids)
     expanded.dependencies[TARGET_UID] = None
     if expander.program.definitions_of(WORKLOAD_TYPE):

@@ -18,6 +18,8 @@ from pydantic import JsonValue
 
 from orchc.grammar.source import SourceFile, Span
 
+from ..uid import ResourceUid
+
 if TYPE_CHECKING:  # the YAML loader is the reader's: applying a plan does not load it
     from .yaml_positions import JsonPath, YamlPositions
 
@@ -60,6 +62,13 @@ class ScoreWorkload:
 
     def resource(self, name: str) -> ResourceRequest | None:
         return next((r for r in self.resources if r.name == name), None)
+
+    def uid(self, resource: ResourceRequest) -> ResourceUid:
+        """The uid the plan gives `resource`, one of this workload's: its Score `id`
+        (shared by the workloads naming it), else `<workload>.<name>`."""
+        return ResourceUid(
+            resource.type, resource.class_, resource.id or f"{self.name}.{resource.name}"
+        )
 
     def locate(self, path: JsonPath) -> Span:
         """The best span for a JSON path of `spec`: a scalar's value, else the key that
