@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from written_files import wait_for_text
 
 from orchc.drivers import _process
 from orchc.drivers._process import run_process, stop_running_programs
@@ -124,7 +125,7 @@ def test_a_program_dies_when_orchc_is_killed(tmp_path: Path, start: str) -> None
     setpriv or orchc's own preexec step asked for the signal."""
     pid_file = tmp_path / "program.pid"
     orchc = start_stand_in(f"echo $$ > {pid_file}; exec sleep 300", start)
-    program = wait_for_pid(pid_file)
+    program = int(wait_for_text(pid_file))
 
     orchc.kill()
     orchc.wait(timeout=60)
@@ -135,7 +136,7 @@ def test_a_program_dies_when_orchc_is_killed(tmp_path: Path, start: str) -> None
 def test_sigterm_stops_the_program_group_then_orchc(tmp_path: Path) -> None:
     pid_file = tmp_path / "grandchild.pid"
     orchc = start_stand_in(f"sleep 300 & echo $! > {pid_file}; wait")
-    grandchild = wait_for_pid(pid_file)
+    grandchild = int(wait_for_text(pid_file))
 
     orchc.send_signal(signal.SIGTERM)
 
@@ -154,11 +155,3 @@ def test_a_program_recorded_after_the_stop_signal_is_stopped_at_once(
     run = run_process(["sleep", "300"], cwd=None, check=False, timeout=60)
 
     assert run.returncode == -signal.SIGTERM
-
-
-def wait_for_pid(path: Path) -> int:
-    for _ in range(600):
-        if path.exists() and path.read_text().strip():
-            return int(path.read_text())
-        time.sleep(0.05)
-    pytest.fail(f"{path} was never written")

@@ -8,13 +8,11 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import psycopg
-import pytest
 
 ORCHC = str(Path(sys.executable).with_name("orchc"))
 
@@ -127,10 +125,42 @@ resources: {bucket: {type: bucket}}
 """A workload reading the `held` module's output `first` through a `bucket` resource."""
 
 
-def wait_for_text(path: Path) -> str:
-    """The text of `path` once something has written it (at most two minutes)."""
-    for _ in range(1200):
-        if path.exists() and path.read_text().strip():
-            return path.read_text().strip()
-        time.sleep(0.1)
-    pytest.fail(f"{path} was never written")
+WORLD_PROGRAM = Path(__file__).parent / "programs" / "world.py"
+"""A `cmd` program recording what it makes in a `world` file (`wait_for`: it waits for a file)."""
+
+
+def apply_holding_the_lock(project: Project) -> subprocess.Popen[str]:
+    """An apply (`--json`) whose only resource waits for the file `release` in the
+    project, returned once that resource has started: it holds the lock."""
+    release = project.root / "release"
+    project.write(
+        "definitions/held.orch",
+        STATIC_DEFINITIONS
+        + f"""
+definition "held" {{
+  type   = "node"
+  driver = "cmd"
+  match {{}}
+  inputs {{
+    command  = {json.dumps([sys.executable, str(WORLD_PROGRAM)])}
+    world    = "{project.root / "world.json"}"
+    wait_for = "{release}"
+  }}
+}}
+""",
+    )
+    project.write(
+        "score.yaml",
+        """
+        apiVersion: score.dev/v1b1
+        metadata: {name: app}
+        containers: {main: {image: busybox}}
+        resources: {held: {type: node}}
+        """,
+    )
+    apply = project.popen("apply", "--env", "dev", "--auto-approve", "--json")
+    assert apply.stdout is not None
+    for line in apply.stdout:  # the lock is held once a resource has started
+        if json.loads(line)["event"] == "resource_started":
+            break
+    return apply

@@ -9,8 +9,13 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from e2e_helpers import STATIC_DEFINITIONS, Project, postgres_admin, postgres_has
-from test_state_unlock import hold_the_lock
+from e2e_helpers import (
+    STATIC_DEFINITIONS,
+    Project,
+    apply_holding_the_lock,
+    postgres_admin,
+    postgres_has,
+)
 
 DEFINITIONS = (
     STATIC_DEFINITIONS
@@ -120,12 +125,7 @@ def test_drift_without_state_is_an_error(project: Project) -> None:
 def test_drift_does_not_race_a_running_apply(project: Project) -> None:
     # Observing runs drivers in the work dirs an apply uses (Terraform copies its
     # module and state there afresh): while an apply holds the lock, drift is refused.
-    hold_the_lock(project)
-    apply = project.popen("apply", "--env", "dev", "--auto-approve", "--json")
-    assert apply.stdout is not None
-    for line in apply.stdout:  # the lock is held once a resource has started
-        if json.loads(line)["event"] == "resource_started":
-            break
+    apply = apply_holding_the_lock(project)
 
     refused = project.run("drift", "--env", "dev", expect=1)
     assert "the state is locked" in refused.stderr

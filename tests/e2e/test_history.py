@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from e2e_helpers import STATIC_DEFINITIONS, Project
-from test_team_state import hold_lock, on_both_backends, state_url
+from test_team_state import hold_lock, on_both_backends, state_url, waits_then_runs
 
 DEFINITIONS = (
     STATIC_DEFINITIONS
@@ -181,16 +181,7 @@ def test_prune_keeps_the_newest_deployments_under_the_lock(
     refused = project.run("history", "prune", "--keep", "2", "--env", "dev", expect=1)
     assert "the state is locked: apply by pid" in refused.stderr
     assert len(history(project)["deployments"]) == 4  # nothing deleted
-    waiting = project.popen(
-        "history", "prune", "--keep", "2", "--env", "dev", "--lock-timeout", "5m"
-    )
-    assert waiting.stderr is not None
-    line = waiting.stderr.readline()
-    assert line.startswith(f"orchc: waiting for the lock, held by apply by pid {holder.pid}")
-    holder.stdin.close()
-    assert holder.wait(60) == 0
-    pruned, rest = waiting.communicate(timeout=300)
-    assert waiting.returncode == 0, rest
+    pruned = waits_then_runs(project, holder, "history", "prune", "--keep", "2", "--env", "dev")
     assert (
         pruned == "deleted 2 deployment(s) from the history of shop/dev; kept 2 (serials 3 to 4)\n"
     )

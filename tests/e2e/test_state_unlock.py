@@ -3,52 +3,11 @@ unless `--force` says so (two applies at once would provision twice)."""
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-
-from e2e_helpers import STATIC_DEFINITIONS, Project
-
-WORLD = Path(__file__).parent / "programs" / "world.py"
-
-
-def hold_the_lock(project: Project) -> None:
-    """Start an apply whose only resource waits for `release`: it holds the lock."""
-    release = project.root / "release"
-    project.write(
-        "definitions/held.orch",
-        STATIC_DEFINITIONS
-        + f"""
-definition "held" {{
-  type   = "node"
-  driver = "cmd"
-  match {{}}
-  inputs {{
-    command  = {json.dumps([sys.executable, str(WORLD)])}
-    world    = "{project.root / "world.json"}"
-    wait_for = "{release}"
-  }}
-}}
-""",
-    )
-    project.write(
-        "score.yaml",
-        """
-        apiVersion: score.dev/v1b1
-        metadata: {name: app}
-        containers: {main: {image: busybox}}
-        resources: {held: {type: node}}
-        """,
-    )
+from e2e_helpers import Project, apply_holding_the_lock
 
 
 def test_unlock_refuses_a_live_holder_unless_forced(project: Project) -> None:
-    hold_the_lock(project)
-    apply = project.popen("apply", "--env", "dev", "--auto-approve", "--json")
-    assert apply.stdout is not None
-    for line in apply.stdout:  # the lock is held once a resource has started
-        if json.loads(line)["event"] == "resource_started":
-            break
+    apply = apply_holding_the_lock(project)
 
     refused = project.run("state", "unlock", "--env", "dev", expect=1)
     assert f"held by apply by pid {apply.pid}" in refused.stderr

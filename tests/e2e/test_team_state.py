@@ -194,9 +194,9 @@ def test_lock_timeout_waits_for_the_holder_then_applies(
     assert sorted(applied.state_uids()) == ALL_UIDS
 
 
-def waits_then_runs(project: Project, holder: subprocess.Popen[str], *command: str) -> None:
+def waits_then_runs(project: Project, holder: subprocess.Popen[str], *command: str) -> str:
     """`command --lock-timeout 5m` says it waits for `holder`, which is then released;
-    the command then runs and succeeds."""
+    the command then runs and succeeds. Returns what it printed on stdout."""
     assert holder.stdin is not None
     waiting = project.popen(*command, "--lock-timeout", "5m")
     assert waiting.stderr is not None
@@ -205,8 +205,9 @@ def waits_then_runs(project: Project, holder: subprocess.Popen[str], *command: s
     assert line.rstrip().endswith("(up to 5m)")
     holder.stdin.close()
     assert holder.wait(60) == 0
-    _, rest = waiting.communicate(timeout=300)
+    printed, rest = waiting.communicate(timeout=300)
     assert waiting.returncode == 0, rest
+    return printed
 
 
 @pytest.mark.parametrize(

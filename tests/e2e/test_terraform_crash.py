@@ -19,8 +19,8 @@ from e2e_helpers import (
     STATIC_DEFINITIONS,
     TERRAFORM_TOKEN,
     Project,
-    wait_for_text,
 )
+from written_files import wait_for_text
 
 from orchc.run_processes import process_token, run_marker, run_processes
 

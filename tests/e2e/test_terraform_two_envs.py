@@ -13,7 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e_helpers import BUCKET_SCORE, HELD_MODULE, TERRAFORM_TOKEN, Project, wait_for_text
+from e2e_helpers import BUCKET_SCORE, HELD_MODULE, TERRAFORM_TOKEN, Project
+from written_files import wait_for_text
 
 from orchc.drivers.terraform import secret_variables_file
 from orchc.run_processes import process_token, run_marker

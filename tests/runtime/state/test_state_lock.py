@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from written_files import wait_for_text
 
 from orchc.run_processes import stat_fields
 from orchc.runtime.state.contract import LockedError, LockHolder
@@ -173,7 +174,7 @@ def test_a_dead_holder_whose_program_still_runs_keeps_the_lock(
     pid_file = tmp_path / "program.pid"
     child = spawn("hold-running", str(pid_file))
     child.line()
-    program = int(_wait_for_text(pid_file))
+    program = int(wait_for_text(pid_file))
     os.kill(child.process.pid, signal.SIGKILL)
     child.process.wait(timeout=60)
     try:
@@ -226,14 +227,6 @@ def _wait_until_zombie(pid: int) -> None:
 def _process_state(pid: int) -> str:
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().rpartition(")")[2].split()[0]
-
-
-def _wait_for_text(path: Path) -> str:
-    for _ in range(600):
-        if path.exists() and path.read_text().strip():
-            return path.read_text().strip()
-        time.sleep(0.05)
-    pytest.fail(f"{path} was never written")
 
 
 def _wait_until_gone(pid: int) -> None:
