@@ -62,6 +62,9 @@ http {
   proxy_set_header X-Forwarded-Proto $scheme;
   proxy_connect_timeout 5s;
   client_max_body_size 10m;
+  # Room for host names of 253 characters, which a route may have: with the default
+  # (64) several long names fail nginx's start, and the gateway with them.
+  server_names_hash_bucket_size 512;
 
   server {
     listen 80 default_server;

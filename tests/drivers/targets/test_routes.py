@@ -402,6 +402,16 @@ def test_hostile_route_values_are_refused(
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+def test_routes_of_the_longest_host_names_start_the_gateway(compose):
+    # nginx's default server_names_hash_bucket_size (64) refuses to start with these.
+    label = "a" * 63
+    hosts = [f"{label}.{label}.{label}.{n}{'b' * 60}" for n in range(3)]
+    hosts += [f"*.{label}.{label}.{label}.{n}{'c' * 58}" for n in range(3)]
+    routes = [route(f"{UID}{n}", host=host) for n, host in enumerate(hosts)]
+    _, config = compose(*routes)  # `compose` runs nginx -t on the gateway's config
+    assert all(len(host) == 253 and f"server_name {host};" in config for host in hosts)
+
+
 @pytest.mark.parametrize(
     "path",
     [
