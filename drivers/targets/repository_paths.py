@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 _REFUSED = (
-    "must be a relative path inside the repository (no '..' or '.git' segment, "
+    "must be a relative path inside the repository (no '..', '.git' or empty segment, "
     "not absolute, not starting with ':')"
 )
 

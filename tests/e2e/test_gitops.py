@@ -376,8 +376,8 @@ def test_a_path_that_could_leave_orchcs_directory_is_refused(
     setup_path(project, f"file://{bare}", path)
     refused = (
         "definitions/platform.orch:10:14: error: input 'path' of driver 'gitops' (definition "
-        "'gitops'): must be a relative path inside the repository (no '..' or '.git' "
-        "segment, not absolute, not starting with ':')\n"
+        "'gitops'): must be a relative path inside the repository (no '..', '.git' or "
+        "empty segment, not absolute, not starting with ':')\n"
         f'      path   = "{path}"\n'
         "               ^"
     )
