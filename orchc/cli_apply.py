@@ -20,7 +20,7 @@ from orchc.runtime.operations import ApplyOptions
 from orchc.runtime.preflight import DefinitionPolicies, check_destroy
 from orchc.runtime.redact import Redactor
 from orchc.runtime.report import JsonReporter, LiveReporter, PlainReporter, Reporter
-from orchc.runtime.state.contract import LockHolder, StateStore
+from orchc.runtime.state.contract import LockHolder, StateStore, holding_lock
 from orchc.runtime.state.sql import SqlStateStore
 
 if TYPE_CHECKING:
@@ -101,11 +101,8 @@ def _holding_lock(store: StateStore, target: pipeline.Target | None) -> Iterator
     if target is None:
         yield
         return
-    store.acquire_lock(target.app, target.env, "apply")
-    try:
+    with holding_lock(store, target.app, target.env, "apply"):
         yield
-    finally:
-        store.release_lock(target.app, target.env)
 
 
 def _approved(plan: Plan, auto_approve: bool) -> Plan:

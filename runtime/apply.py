@@ -29,6 +29,7 @@ from orchc.runtime.state.contract import (
     ResourceTiming,
     RunResult,
     StateStore,
+    holding_lock,
 )
 
 from .deploy import DeployError, deploy_request
@@ -54,11 +55,8 @@ __all__ = ["ApplyOptions", "Runtime", "apply_plan", "destroy"]
 def _locked(
     store: Locker, app: str, env: str, operation: str, body: Callable[[], RunReport]
 ) -> RunReport:
-    store.acquire_lock(app, env, operation)
-    try:
+    with holding_lock(store, app, env, operation):
         return body()
-    finally:
-        store.release_lock(app, env)
 
 
 def _run_jobs(

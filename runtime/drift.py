@@ -13,8 +13,8 @@ through a redactor that knows the resource's secrets.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -25,7 +25,7 @@ from orchc.drivers.registry import DriverLoadError, DriverRegistry, UnknownDrive
 
 from .redact import Redactor
 from .requests import delete_request
-from .state.contract import Locker, ResourceRecord
+from .state.contract import Locker, ResourceRecord, holding_lock
 
 
 class ObserveError(Exception):
@@ -58,25 +58,14 @@ def observe_all(
 ) -> list[Observed]:
     """Observe every finished resource of (app, env), sorted by uid (`LockedError`
     while another run holds the lock)."""
-    with _lock_held(store, app, env):
+    lock = holding_lock(store, app, env, "drift") if isinstance(store, Locker) else nullcontext()
+    with lock:  # a state without locks has nothing applied yet
         records = sorted(store.records(app, env), key=lambda r: r.resource.uid)
         return [
             observe_one(record, drivers, root, app, env)
             for record in records
             if record.resource.status is ResourceStatus.READY
         ]
-
-
-@contextmanager
-def _lock_held(store: object, app: str, env: str) -> Iterator[None]:
-    if not isinstance(store, Locker):  # a state without locks (nothing applied yet)
-        yield
-        return
-    store.acquire_lock(app, env, "drift")
-    try:
-        yield
-    finally:
-        store.release_lock(app, env)
 
 
 def observe_one(

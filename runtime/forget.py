@@ -11,7 +11,7 @@ from __future__ import annotations
 from orchc.compiler.uid import ResourceUid
 
 from .history import forget_details
-from .state.contract import ResourceRecord, RunResult, StateStore
+from .state.contract import ResourceRecord, RunResult, StateStore, holding_lock
 
 
 class NotInStateError(Exception):
@@ -20,8 +20,7 @@ class NotInStateError(Exception):
 
 def forget(store: StateStore, app: str, env: str, uid: ResourceUid) -> ResourceRecord:
     """Remove `uid` from the state of (app, env) and return what was recorded."""
-    store.acquire_lock(app, env, "state rm")
-    try:
+    with holding_lock(store, app, env, "state rm"):
         record = store.record(app, env, uid)
         if record is None:
             known = ", ".join(str(r.resource.uid) for r in store.records(app, env)) or "none"
@@ -35,5 +34,3 @@ def forget(store: StateStore, app: str, env: str, uid: ResourceUid) -> ResourceR
         store.remove(app, env, uid)
         store.finish_deployment(deployment, RunResult.OK, ())
         return record
-    finally:
-        store.release_lock(app, env)

@@ -29,7 +29,7 @@ from typing import Any
 from orchc.compiler.plan import Plan
 from orchc.compiler.state import StateWorkload
 
-from .state.contract import DeploymentDetails, ResourceRecord, StateStore
+from .state.contract import DeploymentDetails, ResourceRecord, StateStore, holding_lock
 
 # What a plan entry says about this plan only (the review), not about what was applied.
 _REVIEW_ONLY = ("changes",)
@@ -102,8 +102,5 @@ def prune_history(store: StateStore, app: str, env: str, keep: int) -> int:
     lock (an apply running meanwhile adds a deployment); returns how many went. It is
     not itself a deployment: resources, lineage and serial stay as they are, so a plan
     made before it still applies."""
-    store.acquire_lock(app, env, "history prune")
-    try:
+    with holding_lock(store, app, env, "history prune"):
         return store.prune_deployments(app, env, keep)
-    finally:
-        store.release_lock(app, env)

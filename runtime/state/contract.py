@@ -19,7 +19,8 @@ Invariants every store keeps:
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -187,6 +188,17 @@ class Locker(Protocol):
         """Remove the lock only if its holder is provably gone and no program it started
         still runs (else `LockedError`, naming them); returns who held it."""
         ...
+
+
+@contextmanager
+def holding_lock(store: Locker, app: str, env: str, operation: str) -> Iterator[LockHolder]:
+    """The (app, env) lock held for `operation` inside the block, released after it
+    whatever happens (`LockedError` while another run holds it)."""
+    holder = store.acquire_lock(app, env, operation)
+    try:
+        yield holder
+    finally:
+        store.release_lock(app, env)
 
 
 class History(Protocol):
